@@ -1,0 +1,182 @@
+//! The `users` table: rows, lookups and updates.
+
+use super::fields::{Email, Locale, Role, Username};
+use crate::db::schema::{consents, users};
+use crate::db::Conn;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub email_verified_at: Option<DateTime<Utc>>,
+    pub password_hash: String,
+    pub role: String,
+    pub locale: Option<String>,
+    pub privacy_version: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Member)
+    }
+
+    pub fn locale(&self) -> Option<Locale> {
+        self.locale.as_deref().and_then(Locale::parse)
+    }
+
+    pub fn is_verified(&self) -> bool {
+        self.email_verified_at.is_some()
+    }
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a Username,
+    pub email: &'a Email,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub locale: Option<Locale>,
+    pub verified: bool,
+    pub privacy_version: &'a str,
+}
+
+/// Inserts the user and its first consent record.
+pub async fn insert(conn: &mut Conn, new: NewUser<'_>, now: DateTime<Utc>) -> QueryResult<User> {
+    let user: User = diesel::insert_into(users::table)
+        .values((
+            users::username.eq(new.username.as_str()),
+            users::username_key.eq(new.username.key()),
+            users::email.eq(new.email.as_str()),
+            users::email_verified_at.eq(new.verified.then_some(now)),
+            users::password_hash.eq(new.password_hash),
+            users::role.eq(new.role.as_str()),
+            users::locale.eq(new.locale.map(Locale::as_str)),
+            users::privacy_version.eq(new.privacy_version),
+            users::privacy_accepted_at.eq(now),
+            users::created_at.eq(now),
+            users::updated_at.eq(now),
+        ))
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await?;
+    diesel::insert_into(consents::table)
+        .values((
+            consents::user_id.eq(user.id),
+            consents::policy_version.eq(new.privacy_version),
+            consents::accepted_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(user)
+}
+
+pub async fn by_id(conn: &mut Conn, id: i64) -> QueryResult<Option<User>> {
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn by_username(conn: &mut Conn, name: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::username_key.eq(Username::key_of(name)))
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::email.eq(email.trim().to_lowercase()))
+        .select(User::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Login accepts either a username or an email address.
+pub async fn by_login(conn: &mut Conn, login: &str) -> QueryResult<Option<User>> {
+    if login.contains('@') {
+        by_email(conn, login).await
+    } else {
+        by_username(conn, login).await
+    }
+}
+
+/// Which of the two unique identities are already used: (username, email).
+pub async fn taken(
+    conn: &mut Conn,
+    username: &Username,
+    email: &Email,
+) -> QueryResult<(bool, bool)> {
+    let name = users::table
+        .filter(users::username_key.eq(username.key()))
+        .select(users::id)
+        .first::<i64>(conn)
+        .await
+        .optional()?;
+    let mail = users::table
+        .filter(users::email.eq(email.as_str()))
+        .select(users::id)
+        .first::<i64>(conn)
+        .await
+        .optional()?;
+    Ok((name.is_some(), mail.is_some()))
+}
+
+pub async fn mark_verified(conn: &mut Conn, id: i64, now: DateTime<Utc>) -> QueryResult<()> {
+    diesel::update(
+        users::table
+            .find(id)
+            .filter(users::email_verified_at.is_null()),
+    )
+    .set((users::email_verified_at.eq(now), users::updated_at.eq(now)))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_password_hash(
+    conn: &mut Conn,
+    id: i64,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((users::password_hash.eq(hash), users::updated_at.eq(now)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_role(conn: &mut Conn, id: i64, role: Role, now: DateTime<Utc>) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((users::role.eq(role.as_str()), users::updated_at.eq(now)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_locale(
+    conn: &mut Conn,
+    id: i64,
+    locale: Option<Locale>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::locale.eq(locale.map(Locale::as_str)),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

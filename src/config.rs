@@ -1,0 +1,283 @@
+//! Settings: built-in defaults, then `chorus.toml` (or the file named by `CHORUS_CONFIG`), then
+//! `CHORUS_*` environment variables. Secrets are wrapped in [`Secret`] so they never reach a log.
+
+use serde::Deserialize;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Deserialize, Default, PartialEq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "\"[redacted]\""
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address the HTTP server binds to.
+    pub bind: String,
+    /// Public base URL used in mail links, e.g. `https://forum.example.com`.
+    pub base_url: String,
+    /// Folder for the embedded cluster, mail files and uploads.
+    pub data_dir: PathBuf,
+    /// External PostgreSQL URL; empty means "run the embedded cluster under data_dir/pg".
+    pub database_url: Secret,
+    pub database_pool_size: usize,
+    pub themes_dir: PathBuf,
+    pub theme: String,
+    pub default_locale: String,
+    /// Version string of the privacy policy users consent to.
+    #[serde(deserialize_with = "string_or_number")]
+    pub privacy_policy_version: String,
+    /// Peers whose `X-Forwarded-For` is believed; everyone else is identified by the socket address.
+    pub trusted_proxies: Vec<IpAddr>,
+    pub session_days: i64,
+    pub max_json_bytes: usize,
+    pub max_form_bytes: usize,
+    pub mail: MailSettings,
+    pub rate_limits: RateLimits,
+    pub jobs: JobSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSettings {
+    /// `smtp://user:pass@host:587` (STARTTLS), `smtps://host:465` (TLS),
+    /// `smtp://host:25?tls=none` (plain, for local catchers); empty: write .eml files.
+    pub smtp_url: Secret,
+    pub from: String,
+    /// First retry delay; doubles per attempt.
+    pub retry_base_secs: i64,
+    pub max_attempts: i32,
+}
+
+/// `max` requests per `secs` seconds for each key.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Limit {
+    pub max: i32,
+    pub secs: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimits {
+    pub login_per_ip: Limit,
+    pub login_per_account: Limit,
+    pub register_per_ip: Limit,
+    pub resend_per_account: Limit,
+    pub reset_per_ip: Limit,
+    pub reset_per_email: Limit,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobSettings {
+    /// Workers poll this often even without a NOTIFY wake-up.
+    pub poll_millis: u64,
+    pub retry_base_secs: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: "127.0.0.1:8080".into(),
+            base_url: "http://127.0.0.1:8080".into(),
+            data_dir: "data".into(),
+            database_url: Secret::default(),
+            database_pool_size: 16,
+            themes_dir: "themes".into(),
+            theme: "default".into(),
+            default_locale: "zh-CN".into(),
+            privacy_policy_version: "2026-11".into(),
+            trusted_proxies: Vec::new(),
+            session_days: 30,
+            max_json_bytes: 256 * 1024,
+            max_form_bytes: 256 * 1024,
+            mail: MailSettings::default(),
+            rate_limits: RateLimits::default(),
+            jobs: JobSettings::default(),
+        }
+    }
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings {
+            smtp_url: Secret::default(),
+            from: "Chorus <no-reply@chorus.local>".into(),
+            retry_base_secs: 30,
+            max_attempts: 8,
+        }
+    }
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        let l = |max, secs| Limit { max, secs };
+        RateLimits {
+            login_per_ip: l(30, 900),
+            login_per_account: l(10, 900),
+            register_per_ip: l(10, 3600),
+            resend_per_account: l(3, 3600),
+            reset_per_ip: l(10, 3600),
+            reset_per_email: l(3, 3600),
+        }
+    }
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        JobSettings {
+            poll_millis: 1000,
+            retry_base_secs: 10,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("environment variable {name}: {why}")]
+    Env { name: String, why: String },
+}
+
+impl Settings {
+    /// Defaults, then the config file (if present), then `CHORUS_*` variables.
+    pub fn load() -> Result<Self, ConfigError> {
+        let explicit = std::env::var_os("CHORUS_CONFIG").map(PathBuf::from);
+        let path = explicit.clone().unwrap_or_else(|| "chorus.toml".into());
+        let file = if path.exists() || explicit.is_some() {
+            std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?
+        } else {
+            String::new()
+        };
+        Self::from_sources(&path, &file, std::env::vars())
+    }
+
+    /// Layers the file text and the environment over the defaults, in one parse.
+    pub fn from_sources(
+        path: &Path,
+        file: &str,
+        vars: impl Iterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let parse_err = |e: toml::de::Error| ConfigError::Parse {
+            path: path.into(),
+            source: Box::new(e),
+        };
+        let mut table: toml::Table = file.parse().map_err(parse_err)?;
+        overlay(&mut table, env_table(vars)?);
+        table.try_into().map_err(parse_err)
+    }
+
+    pub fn uses_embedded_db(&self) -> bool {
+        self.database_url.0.trim().is_empty()
+    }
+
+    pub fn pg_dir(&self) -> PathBuf {
+        self.data_dir.join("pg")
+    }
+
+    pub fn mail_dir(&self) -> PathBuf {
+        self.data_dir.join("mail")
+    }
+
+    pub fn theme_dir(&self) -> PathBuf {
+        self.themes_dir.join(&self.theme)
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+/// `CHORUS_BIND`, `CHORUS_MAIL__SMTP_URL`, ...: a double underscore steps into a section.
+fn env_table(vars: impl Iterator<Item = (String, String)>) -> Result<toml::Table, ConfigError> {
+    let mut table = toml::Table::new();
+    for (name, value) in vars {
+        let Some(rest) = name.strip_prefix("CHORUS_") else {
+            continue;
+        };
+        if rest == "CONFIG" || rest.is_empty() {
+            continue;
+        }
+        let path: Vec<String> = rest.split("__").map(|p| p.to_ascii_lowercase()).collect();
+        let mut node = &mut table;
+        for part in &path[..path.len() - 1] {
+            node = node
+                .entry(part.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+                .as_table_mut()
+                .ok_or_else(|| ConfigError::Env {
+                    name: name.clone(),
+                    why: "clashes with another variable".into(),
+                })?;
+        }
+        node.insert(path[path.len() - 1].clone(), env_value(&value));
+    }
+    Ok(table)
+}
+
+/// Environment values are strings; numbers, booleans and `[...]` lists are recognised.
+fn env_value(raw: &str) -> toml::Value {
+    if let Ok(v) = raw.parse::<i64>() {
+        return toml::Value::Integer(v);
+    }
+    if let Ok(v) = raw.parse::<bool>() {
+        return toml::Value::Boolean(v);
+    }
+    if raw.starts_with('[') {
+        if let Ok(t) = format!("v = {raw}").parse::<toml::Table>() {
+            if let Some(v) = t.get("v") {
+                return v.clone();
+            }
+        }
+    }
+    toml::Value::String(raw.to_string())
+}
+
+fn overlay(base: &mut toml::Table, top: toml::Table) {
+    for (k, v) in top {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(t)) => overlay(b, t),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// `CHORUS_PRIVACY_POLICY_VERSION=2027` arrives as a number; it is still a version string.
+fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        S(String),
+        I(i64),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::S(s) => s,
+        Either::I(i) => i.to_string(),
+    })
+}

@@ -1,0 +1,68 @@
+//! Getting a database for a command: the configured server, or the embedded cluster (started
+//! here, and stopped again by `close` if this process started it).
+
+use super::pg::Cluster;
+use super::{ensure_database, migrate, DbError};
+use crate::config::Settings;
+
+pub struct Database {
+    pub url: String,
+    cluster: Option<Cluster>,
+    started_here: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BootError {
+    #[error(transparent)]
+    Pg(#[from] super::pg::PgError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl Database {
+    /// Opens the database and applies pending migrations.
+    pub async fn open(settings: &Settings) -> Result<Database, BootError> {
+        let db = if settings.uses_embedded_db() {
+            let dir = settings.pg_dir();
+            let (cluster, started_here) = tokio::task::spawn_blocking(move || {
+                let cluster = Cluster::new(&dir)?;
+                cluster.init_if_needed()?;
+                let was_running = cluster.is_running();
+                cluster.start()?;
+                Ok::<_, super::pg::PgError>((cluster, !was_running))
+            })
+            .await
+            .map_err(|e| DbError::Pool(e.to_string()))??;
+            ensure_database(&cluster.url("postgres"), "chorus").await?;
+            tracing::info!(dir = %cluster.data_dir().display(), "embedded PostgreSQL is up");
+            Database {
+                url: cluster.url("chorus"),
+                cluster: Some(cluster),
+                started_here,
+            }
+        } else {
+            Database {
+                url: settings.database_url.0.clone(),
+                cluster: None,
+                started_here: false,
+            }
+        };
+        let applied = migrate(&db.url).await?;
+        if !applied.is_empty() {
+            tracing::info!(count = applied.len(), "applied migrations");
+        }
+        Ok(db)
+    }
+
+    /// Stops the embedded cluster if this process started it.
+    pub async fn close(self) {
+        if let (Some(cluster), true) = (self.cluster, self.started_here) {
+            let r = tokio::task::spawn_blocking(move || cluster.stop()).await;
+            match r {
+                Ok(Ok(())) => tracing::info!("embedded PostgreSQL stopped"),
+                Ok(Err(e)) => tracing::error!(error = %e, "stopping embedded PostgreSQL"),
+                Err(e) => tracing::error!(error = %e, "stopping embedded PostgreSQL"),
+            }
+        }
+    }
+}

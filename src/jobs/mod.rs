@@ -1,0 +1,177 @@
+//! A Postgres job table. Jobs are enqueued inside the transaction of the change that needs them;
+//! the runner claims them with `FOR UPDATE SKIP LOCKED`, so any number of nodes can work the
+//! queue. Handlers must be idempotent: a job may run again after a crash.
+
+pub mod runner;
+
+use crate::db::schema::jobs;
+use crate::db::{self, Conn, Pool};
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Jsonb, Text, Timestamptz};
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+
+pub const WAKE_CHANNEL: &str = "chorus_jobs";
+/// A claimed job is someone's for this long; after that another worker may take it.
+const LEASE: Duration = Duration::minutes(5);
+
+/// Every kind of background work, with its payload.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
+pub enum Job {
+    /// Deletes expired sessions, used tokens and old rate-limit windows.
+    Cleanup,
+}
+
+impl Job {
+    fn kind(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
+/// Adds a job; with a `dedupe_key` already present, does nothing.
+pub async fn enqueue(
+    conn: &mut Conn,
+    job: &Job,
+    dedupe_key: Option<&str>,
+    run_at: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let payload = serde_json::to_value(job)
+        .ok()
+        .and_then(|v| v.get("payload").cloned())
+        .unwrap_or(serde_json::Value::Null);
+    let n = diesel::insert_into(jobs::table)
+        .values((
+            jobs::kind.eq(job.kind()),
+            jobs::payload.eq(payload),
+            jobs::dedupe_key.eq(dedupe_key),
+            jobs::run_at.eq(run_at),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    if n == 1 {
+        diesel::sql_query(format!("NOTIFY {WAKE_CHANNEL}"))
+            .execute(conn)
+            .await?;
+    }
+    Ok(n == 1)
+}
+
+#[derive(Debug, QueryableByName)]
+struct Claimed {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Jsonb)]
+    payload: serde_json::Value,
+    #[diesel(sql_type = Integer)]
+    attempts: i32,
+    #[diesel(sql_type = Integer)]
+    max_attempts: i32,
+}
+
+/// What a handler needs from the outside world.
+pub struct JobContext {
+    pub pool: Pool,
+    pub retry_base_secs: i64,
+}
+
+/// Claims and runs due jobs until none is left or `max` ran; returns how many ran.
+pub async fn run_due(
+    ctx: &JobContext,
+    now: DateTime<Utc>,
+    max: usize,
+) -> Result<usize, db::DbError> {
+    let mut ran = 0;
+    while ran < max {
+        let mut conn = db::get(&ctx.pool).await?;
+        let claimed: Option<Claimed> = diesel::sql_query(
+            "UPDATE jobs SET locked_until = $1, attempts = attempts + 1 \
+             WHERE id = (SELECT id FROM jobs WHERE done_at IS NULL AND failed_at IS NULL \
+                         AND run_at <= $2 AND (locked_until IS NULL OR locked_until < $2) \
+                         ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, kind, payload, attempts, max_attempts",
+        )
+        .bind::<Timestamptz, _>(now + LEASE)
+        .bind::<Timestamptz, _>(now)
+        .get_result(&mut conn)
+        .await
+        .optional()?;
+        let Some(job) = claimed else { break };
+        drop(conn);
+        ran += 1;
+        let result = match serde_json::from_value::<Job>(
+            serde_json::json!({"kind": job.kind, "payload": job.payload}),
+        ) {
+            Ok(parsed) => handle(ctx, parsed, now).await,
+            Err(e) => Err(format!("unknown job: {e}")),
+        };
+        let mut conn = db::get(&ctx.pool).await?;
+        let row = jobs::table.find(job.id);
+        match result {
+            Ok(()) => {
+                diesel::update(row)
+                    .set((
+                        jobs::done_at.eq(now),
+                        jobs::locked_until.eq(None::<DateTime<Utc>>),
+                    ))
+                    .execute(&mut conn)
+                    .await?;
+            }
+            Err(why) if job.attempts < job.max_attempts => {
+                tracing::warn!(job_id = job.id, kind = %job.kind, %why, "job failed; will retry");
+                let delay = crate::notify::mail::worker::backoff(ctx.retry_base_secs, job.attempts);
+                diesel::update(row)
+                    .set((
+                        jobs::run_at.eq(now + delay),
+                        jobs::locked_until.eq(None::<DateTime<Utc>>),
+                        jobs::last_error.eq(why),
+                    ))
+                    .execute(&mut conn)
+                    .await?;
+            }
+            Err(why) => {
+                tracing::error!(job_id = job.id, kind = %job.kind, %why, "job failed for good");
+                diesel::update(row)
+                    .set((jobs::failed_at.eq(now), jobs::last_error.eq(why)))
+                    .execute(&mut conn)
+                    .await?;
+            }
+        }
+    }
+    Ok(ran)
+}
+
+async fn handle(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> Result<(), String> {
+    let mut conn = db::get(&ctx.pool).await.map_err(|e| e.to_string())?;
+    match job {
+        Job::Cleanup => {
+            use crate::db::schema::account_tokens;
+            let c = &mut *conn;
+            crate::accounts::sessions::delete_expired(c, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            crate::moderation::rate_limits::delete_old(c, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            diesel::delete(
+                account_tokens::table
+                    .filter(account_tokens::expires_at.lt(now - Duration::days(7))),
+            )
+            .execute(c)
+            .await
+            .map_err(|e| e.to_string())?;
+            diesel::delete(jobs::table.filter(jobs::done_at.lt(now - Duration::days(7))))
+                .execute(c)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Chorus: a community forum and product-feedback platform.
+
+pub mod accounts;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod jobs;
+pub mod moderation;
+pub mod notify;
+pub mod theme;
+pub mod web;

@@ -1,0 +1,221 @@
+//! The `chorus` binary: one program, several roles.
+
+use anyhow::Context;
+use chorus::accounts::{self, Role};
+use chorus::clock::Clock;
+use chorus::config::Settings;
+use chorus::db::{self, boot::Database};
+use chorus::jobs::runner::Runner;
+use chorus::notify::mail::transport::Transport;
+use chorus::theme::Theme;
+use chorus::web::{self, AppState};
+use clap::{Parser, Subcommand};
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "chorus",
+    version,
+    about = "Community forum and product-feedback platform"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server and background workers (embedded PostgreSQL unless a URL is configured).
+    Serve {
+        /// Seed sample accounts when the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Administrative tasks.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a verified account.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long, default_value = "member")]
+        role: String,
+    },
+    /// Change an account's role.
+    SetRole {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CHORUS_LOG")
+                .unwrap_or_else(|_| "info,actix_server=warn,tokio_postgres=warn".into()),
+        )
+        .init();
+    let settings = Arc::new(Settings::load().context("loading configuration")?);
+    match cli.command {
+        Command::Serve { demo } => serve(settings, demo).await,
+        Command::Migrate => {
+            let db = Database::open(&settings).await?;
+            println!("migrations are up to date");
+            db.close().await;
+            Ok(())
+        }
+        Command::Admin { command } => admin(settings, command).await,
+    }
+}
+
+async fn admin(settings: Arc<Settings>, command: AdminCommand) -> anyhow::Result<()> {
+    let db = Database::open(&settings).await?;
+    let result = async {
+        let pool = db::pool(&db.url, 2)?;
+        let mut conn = db::get(&pool).await?;
+        let now = Clock::default().now();
+        match command {
+            AdminCommand::CreateUser {
+                username,
+                email,
+                password,
+                role,
+            } => {
+                let role =
+                    Role::parse(&role).map_err(|e| anyhow::anyhow!("--role {}", e.message))?;
+                let user = accounts::create_verified(
+                    &mut conn, &settings, &username, &email, &password, role, now,
+                )
+                .await
+                .map_err(describe)?;
+                println!(
+                    "created {} ({}) as {}",
+                    user.username, user.email, user.role
+                );
+            }
+            AdminCommand::SetRole { username, role } => {
+                let role =
+                    Role::parse(&role).map_err(|e| anyhow::anyhow!("--role {}", e.message))?;
+                let user = accounts::set_role(&mut conn, &username, role, now)
+                    .await
+                    .map_err(describe)?;
+                println!("{} is now {}", user.username, user.role);
+            }
+        }
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    db.close().await;
+    result
+}
+
+fn describe(e: accounts::AccountError) -> anyhow::Error {
+    match e {
+        accounts::AccountError::Invalid(fields) | accounts::AccountError::Taken(fields) => {
+            anyhow::anyhow!(
+                "{}",
+                fields
+                    .iter()
+                    .map(|f| format!("{} {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        }
+        other => anyhow::anyhow!(other),
+    }
+}
+
+async fn serve(settings: Arc<Settings>, demo: bool) -> anyhow::Result<()> {
+    let theme = Arc::new(Theme::load(&settings.themes_dir, &settings.theme)?);
+    let transport = Transport::from_settings(&settings.mail, settings.mail_dir())
+        .map_err(anyhow::Error::msg)?;
+    let db = Database::open(&settings).await?;
+    let result = run_server(settings.clone(), theme, transport, &db.url, demo).await;
+    db.close().await;
+    result
+}
+
+async fn run_server(
+    settings: Arc<Settings>,
+    theme: Arc<Theme>,
+    transport: Transport,
+    db_url: &str,
+    demo: bool,
+) -> anyhow::Result<()> {
+    let pool = db::pool(db_url, settings.database_pool_size)?;
+    let clock = Clock::default();
+    if demo {
+        seed_demo(&pool, &settings, &clock).await?;
+    }
+    let state = AppState::new(settings.clone(), pool.clone(), clock.clone(), theme);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let runner = Runner {
+        settings: settings.clone(),
+        pool: pool.clone(),
+        db_url: db_url.to_string(),
+        transport,
+        clock,
+    };
+    let worker = tokio::spawn(runner.run(stop_rx));
+    let server = actix_web::HttpServer::new(move || web::app(state.clone()))
+        .bind(&settings.bind)
+        .with_context(|| format!("binding {}", settings.bind))?
+        .shutdown_timeout(10)
+        .run();
+    println!(
+        "Chorus is running at http://{}/  (Ctrl-C to stop)",
+        settings.bind
+    );
+    let served = server.await;
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
+    pool.close();
+    served.context("HTTP server")
+}
+
+/// Sample accounts so a first visitor can log in at once; only into an empty database.
+async fn seed_demo(pool: &db::Pool, settings: &Settings, clock: &Clock) -> anyhow::Result<()> {
+    let mut conn = db::get(pool).await?;
+    if accounts::users::by_username(&mut conn, "demo_admin")
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let now = clock.now();
+    for (name, role) in [
+        ("demo_admin", Role::Admin),
+        ("demo_mod", Role::Moderator),
+        ("mifan", Role::Member),
+    ] {
+        accounts::create_verified(
+            &mut conn,
+            settings,
+            name,
+            &format!("{name}@example.com"),
+            "chorus-demo-2026",
+            role,
+            now,
+        )
+        .await
+        .map_err(describe)?;
+    }
+    println!("demo accounts: demo_admin, demo_mod, mifan (password: chorus-demo-2026)");
+    Ok(())
+}

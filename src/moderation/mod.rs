@@ -1,0 +1,3 @@
+//! Keeping order. For now: rate limits shared by every node.
+
+pub mod rate_limits;

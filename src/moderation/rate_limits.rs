@@ -1,0 +1,54 @@
+//! Fixed-window rate limits counted in Postgres, so every `chorus serve` node sees the same counts.
+
+use crate::config::Limit;
+use crate::db::schema::rate_limits;
+use crate::db::Conn;
+use chrono::{DateTime, TimeZone, Utc};
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+use diesel_async::RunQueryDsl;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimited {
+    pub retry_after_secs: i64,
+}
+
+/// Counts one hit against `key`; refuses once the window already holds `limit.max` hits.
+pub async fn hit(
+    conn: &mut Conn,
+    key: &str,
+    limit: Limit,
+    now: DateTime<Utc>,
+) -> QueryResult<Result<(), RateLimited>> {
+    let secs = limit.secs.max(1);
+    let start_ts = now.timestamp().div_euclid(secs) * secs;
+    let window_start = Utc.timestamp_opt(start_ts, 0).single().unwrap_or(now);
+    let hits: i32 = diesel::insert_into(rate_limits::table)
+        .values((
+            rate_limits::key.eq(key),
+            rate_limits::window_start.eq(window_start),
+            rate_limits::hits.eq(1),
+        ))
+        .on_conflict((rate_limits::key, rate_limits::window_start))
+        .do_update()
+        .set(rate_limits::hits.eq(rate_limits::hits + excluded(rate_limits::hits)))
+        .returning(rate_limits::hits)
+        .get_result(conn)
+        .await?;
+    if hits > limit.max {
+        let retry = (start_ts + secs - now.timestamp()).max(1);
+        return Ok(Err(RateLimited {
+            retry_after_secs: retry,
+        }));
+    }
+    Ok(Ok(()))
+}
+
+/// Drops windows that ended more than a day ago.
+pub async fn delete_old(conn: &mut Conn, now: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::delete(
+        rate_limits::table.filter(rate_limits::window_start.lt(now - chrono::Duration::days(1))),
+    )
+    .execute(conn)
+    .await
+}

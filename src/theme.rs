@@ -1,0 +1,157 @@
+//! Themes: minijinja templates and zh-CN/en translations read at run time from
+//! `themes/<name>/`, so a theme can change without a rebuild. A theme may hold only the files it
+//! changes; anything missing comes from `themes/default/`.
+
+use crate::accounts::fields::Locale;
+use minijinja::value::Kwargs;
+use minijinja::{Environment, State, Value};
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+pub struct Theme {
+    env: Environment<'static>,
+    strings: Arc<Translations>,
+    /// Theme folders, most specific first.
+    dirs: Vec<PathBuf>,
+}
+
+type Translations = HashMap<Locale, HashMap<String, String>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ThemeError {
+    #[error("theme folder {0} not found")]
+    Missing(PathBuf),
+    #[error("{path}: {why}")]
+    Translations { path: PathBuf, why: String },
+}
+
+impl Theme {
+    pub fn load(themes_dir: &Path, name: &str) -> Result<Theme, ThemeError> {
+        let mut dirs = vec![themes_dir.join(name)];
+        if name != "default" {
+            dirs.push(themes_dir.join("default"));
+        }
+        for d in &dirs {
+            if !d.is_dir() {
+                return Err(ThemeError::Missing(d.clone()));
+            }
+        }
+        let mut strings: Translations = HashMap::new();
+        // Fallback first, so the specific theme's strings win.
+        for dir in dirs.iter().rev() {
+            for locale in Locale::ALL {
+                let path = dir.join("i18n").join(format!("{}.toml", locale.as_str()));
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                let table: toml::Table =
+                    text.parse()
+                        .map_err(|e: toml::de::Error| ThemeError::Translations {
+                            path: path.clone(),
+                            why: e.message().to_string(),
+                        })?;
+                let map = strings.entry(locale).or_default();
+                flatten("", &table, map);
+            }
+        }
+        let strings = Arc::new(strings);
+        let mut env = Environment::new();
+        let template_dirs: Vec<PathBuf> = dirs.iter().map(|d| d.join("templates")).collect();
+        env.set_loader(move |name| {
+            let rel = Path::new(name);
+            if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+                return Ok(None);
+            }
+            for d in &template_dirs {
+                match std::fs::read_to_string(d.join(rel)) {
+                    Ok(s) => return Ok(Some(s)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => {
+                        return Err(minijinja::Error::new(
+                            minijinja::ErrorKind::InvalidOperation,
+                            format!("reading template {name}: {e}"),
+                        ))
+                    }
+                }
+            }
+            Ok(None)
+        });
+        // `.txt` (mail bodies) is not escaped; `.html` is, by minijinja's default.
+        let s = strings.clone();
+        env.add_function("t", move |state: &State, key: &str, kwargs: Kwargs| {
+            let locale = state
+                .lookup("lang")
+                .and_then(|v| v.as_str().and_then(Locale::parse))
+                .unwrap_or(Locale::ZhCn);
+            let text = translate(&s, locale, key, &kwargs);
+            kwargs.assert_all_used().ok();
+            Ok::<_, minijinja::Error>(text)
+        });
+        Ok(Theme { env, strings, dirs })
+    }
+
+    pub fn render(
+        &self,
+        template: &str,
+        locale: Locale,
+        ctx: Value,
+    ) -> Result<String, minijinja::Error> {
+        let tmpl = self.env.get_template(template)?;
+        let ctx = minijinja::context! { lang => locale.as_str(), ..ctx };
+        tmpl.render(ctx)
+    }
+
+    /// A translated string with `{name}` placeholders filled in.
+    pub fn t(&self, locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
+        let kw = Kwargs::from_iter(args.iter().map(|(k, v)| (k.to_string(), Value::from(*v))));
+        translate(&self.strings, locale, key, &kw)
+    }
+
+    /// A static file of the theme (falling back to the default theme), if present.
+    pub fn static_file(&self, rel: &str) -> Option<PathBuf> {
+        let rel = Path::new(rel);
+        if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+            return None;
+        }
+        self.dirs
+            .iter()
+            .map(|d| d.join("static").join(rel))
+            .find(|p| p.is_file())
+    }
+}
+
+fn translate(strings: &Translations, locale: Locale, key: &str, kwargs: &Kwargs) -> String {
+    let raw = strings
+        .get(&locale)
+        .and_then(|m| m.get(key))
+        .or_else(|| strings.get(&Locale::En).and_then(|m| m.get(key)))
+        .cloned()
+        .unwrap_or_else(|| key.to_string());
+    let mut out = raw;
+    for name in kwargs.args() {
+        if let Ok(v) = kwargs.get::<Value>(name) {
+            out = out.replace(&format!("{{{name}}}"), &v.to_string());
+        }
+    }
+    out
+}
+
+fn flatten(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            toml::Value::Table(t) => flatten(&key, t, out),
+            toml::Value::String(s) => {
+                out.insert(key, s.clone());
+            }
+            other => {
+                out.insert(key, other.to_string());
+            }
+        }
+    }
+}

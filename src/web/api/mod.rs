@@ -1,0 +1,51 @@
+//! JSON API v1 (see shared/API.md for the contract).
+
+pub mod auth;
+pub mod me;
+
+use crate::accounts::User;
+use actix_web::web;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .configure(auth::routes)
+            .configure(me::routes)
+            .default_service(web::to(|| async {
+                Err::<actix_web::HttpResponse, _>(crate::web::errors::AppError::NotFound)
+            })),
+    );
+}
+
+/// A user as they see themselves (email included).
+#[derive(Serialize)]
+pub struct MeView {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub email_verified: bool,
+    pub role: String,
+    pub locale: Option<String>,
+    /// Honor arrives with the honor system; every account starts at level 1 with 0 points.
+    pub level: i32,
+    pub honor: i64,
+    pub joined_at: DateTime<Utc>,
+}
+
+impl From<&User> for MeView {
+    fn from(u: &User) -> Self {
+        MeView {
+            id: u.id,
+            username: u.username.clone(),
+            email: u.email.clone(),
+            email_verified: u.is_verified(),
+            role: u.role.clone(),
+            locale: u.locale.clone(),
+            level: 1,
+            honor: 0,
+            joined_at: u.created_at,
+        }
+    }
+}

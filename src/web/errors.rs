@@ -1,0 +1,296 @@
+//! One error type for every handler, mapped to HTTP in one place. Clients see a code and a
+//! human message; unexpected failures are logged with their cause and answered with the request
+//! id only.
+
+use crate::accounts::{AccountError, FieldError, Locale};
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::fmt;
+
+tokio::task_local! {
+    /// Set by the request middleware for the duration of one request.
+    pub static REQUEST: RequestInfo;
+}
+
+#[derive(Clone)]
+pub struct RequestInfo {
+    pub id: String,
+    /// API requests get JSON errors; pages get an HTML page.
+    pub api: bool,
+    pub locale: Locale,
+    pub state: Option<super::AppState>,
+}
+
+#[derive(Debug)]
+pub enum AppError {
+    /// 400: the body could not be read as JSON/form at all.
+    BadRequest {
+        code: &'static str,
+        message: String,
+    },
+    /// 422: readable, but some fields are wrong.
+    Invalid {
+        message: String,
+        fields: BTreeMap<String, String>,
+    },
+    Unauthorized,
+    /// 401 for a failed login; says nothing about which part was wrong.
+    InvalidCredentials,
+    Forbidden {
+        code: &'static str,
+        message: String,
+    },
+    NotFound,
+    Conflict {
+        message: String,
+        fields: BTreeMap<String, String>,
+    },
+    PayloadTooLarge,
+    RateLimited {
+        retry_after_secs: i64,
+    },
+    /// Anything unexpected: logged in full, shown as a request id.
+    Internal(String),
+}
+
+impl AppError {
+    pub fn invalid(fields: Vec<FieldError>) -> Self {
+        AppError::Invalid {
+            message: "Some fields are not valid.".into(),
+            fields: fields
+                .into_iter()
+                .map(|f| (f.field.to_string(), f.message))
+                .collect(),
+        }
+    }
+
+    pub fn field(field: &'static str, message: &str) -> Self {
+        Self::invalid(vec![FieldError::new(field, message)])
+    }
+
+    pub fn internal(e: impl fmt::Display) -> Self {
+        AppError::Internal(e.to_string())
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest { code, .. } => code,
+            AppError::Invalid { .. } => "validation_failed",
+            AppError::Unauthorized => "not_logged_in",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::Forbidden { code, .. } => code,
+            AppError::NotFound => "not_found",
+            AppError::Conflict { .. } => "conflict",
+            AppError::PayloadTooLarge => "payload_too_large",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::Internal(_) => "internal_error",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            AppError::BadRequest { message, .. }
+            | AppError::Invalid { message, .. }
+            | AppError::Forbidden { message, .. }
+            | AppError::Conflict { message, .. } => message.clone(),
+            AppError::Unauthorized => "You need to log in.".into(),
+            AppError::InvalidCredentials => "Wrong username, email or password.".into(),
+            AppError::NotFound => "Not found.".into(),
+            AppError::PayloadTooLarge => "The request body is too large.".into(),
+            AppError::RateLimited { retry_after_secs } => {
+                format!("Too many attempts; try again in {retry_after_secs} seconds.")
+            }
+            AppError::Internal(_) => "Something went wrong on our side.".into(),
+        }
+    }
+
+    pub fn fields(&self) -> Option<&BTreeMap<String, String>> {
+        match self {
+            AppError::Invalid { fields, .. } | AppError::Conflict { fields, .. } => Some(fields),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppError::Internal(why) => write!(f, "internal: {why}"),
+            other => write!(f, "{}: {}", other.code(), other.message()),
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let info = REQUEST.try_with(|r| r.clone()).ok();
+        let request_id = info.as_ref().map(|i| i.id.clone()).unwrap_or_default();
+        if let AppError::Internal(why) = self {
+            tracing::error!(request_id = %request_id, error = %why, "request failed");
+        }
+        let mut resp = HttpResponse::build(self.status_code());
+        if let AppError::RateLimited { retry_after_secs } = self {
+            resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        resp.insert_header((header::CACHE_CONTROL, "no-store"));
+        let api = info.as_ref().is_none_or(|i| i.api);
+        if !api {
+            if let Some(html) = info.as_ref().and_then(|i| error_page(i, self, &request_id)) {
+                return resp.content_type("text/html; charset=utf-8").body(html);
+            }
+        }
+        let mut body = json!({ "code": self.code(), "message": self.message() });
+        if let Some(fields) = self.fields() {
+            body["fields"] = json!(fields);
+        }
+        if matches!(self, AppError::Internal(_)) {
+            body["request_id"] = json!(request_id);
+        }
+        resp.json(json!({ "error": body }))
+    }
+}
+
+fn error_page(info: &RequestInfo, err: &AppError, request_id: &str) -> Option<String> {
+    let state = info.state.as_ref()?;
+    let status = err.status_code().as_u16();
+    let ctx = minijinja::context! {
+        status => status,
+        code => err.code(),
+        request_id => request_id,
+        retry_after => match err { AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs), _ => None },
+    };
+    state.theme.render("error.html", info.locale, ctx).ok()
+}
+
+impl From<AccountError> for AppError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Invalid(fields) => AppError::invalid(fields),
+            AccountError::Taken(fields) => AppError::Conflict {
+                message: "Already in use.".into(),
+                fields: fields
+                    .into_iter()
+                    .map(|f| (f.field.to_string(), f.message))
+                    .collect(),
+            },
+            AccountError::BadCredentials => AppError::InvalidCredentials,
+            AccountError::InvalidToken => AppError::BadRequest {
+                code: "invalid_token",
+                message: "This link is not valid or was already used.".into(),
+            },
+            AccountError::ExpiredToken => AppError::BadRequest {
+                code: "expired_token",
+                message: "This link has expired; ask for a new one.".into(),
+            },
+            AccountError::RateLimited(r) => AppError::RateLimited {
+                retry_after_secs: r.retry_after_secs,
+            },
+            AccountError::NotFound => AppError::NotFound,
+            AccountError::AlreadyVerified => AppError::Conflict {
+                message: "Your email address is already verified.".into(),
+                fields: BTreeMap::new(),
+            },
+            AccountError::Db(e) => AppError::internal(e),
+            AccountError::Pool(e) => AppError::internal(e),
+            AccountError::Mail(e) => AppError::internal(e),
+            AccountError::Hash(e) => AppError::internal(e),
+        }
+    }
+}
+
+impl From<crate::db::DbError> for AppError {
+    fn from(e: crate::db::DbError) -> Self {
+        AppError::internal(e)
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        AppError::internal(e)
+    }
+}
+
+impl From<minijinja::Error> for AppError {
+    fn from(e: minijinja::Error) -> Self {
+        // Include the template chain: a broken theme should be easy to find in the log.
+        let mut why = format!("{e:#}");
+        let mut src = std::error::Error::source(&e);
+        while let Some(s) = src {
+            why.push_str(&format!(": {s}"));
+            src = s.source();
+        }
+        AppError::Internal(why)
+    }
+}
+
+/// Turns actix's JSON extractor errors into the API error shape.
+pub fn json_error(err: actix_web::error::JsonPayloadError) -> AppError {
+    use actix_web::error::JsonPayloadError as J;
+    match err {
+        J::OverflowKnownLength { .. } | J::Overflow { .. } => AppError::PayloadTooLarge,
+        J::ContentType => AppError::BadRequest {
+            code: "unsupported_content_type",
+            message: "Send the body as application/json.".into(),
+        },
+        J::Deserialize(e) if e.is_data() => serde_field_error(&e.to_string()),
+        J::Deserialize(e) => AppError::BadRequest {
+            code: "malformed_json",
+            message: format!("The body is not valid JSON ({}).", e),
+        },
+        _ => AppError::BadRequest {
+            code: "bad_body",
+            message: "The request body could not be read.".into(),
+        },
+    }
+}
+
+/// Form posts (pages) get the same treatment.
+pub fn form_error(err: actix_web::error::UrlencodedError) -> AppError {
+    use actix_web::error::UrlencodedError as U;
+    match err {
+        U::Overflow { .. } => AppError::PayloadTooLarge,
+        U::Parse(e) => serde_field_error(&e.to_string()),
+        _ => AppError::BadRequest {
+            code: "bad_body",
+            message: "The form could not be read.".into(),
+        },
+    }
+}
+
+pub fn query_error(err: actix_web::error::QueryPayloadError) -> AppError {
+    serde_field_error(&err.to_string())
+}
+
+/// serde says "missing field `email`" or "unknown field `x`, expected ...": keep the message and
+/// name the field so a client can show it in place.
+fn serde_field_error(msg: &str) -> AppError {
+    let clean = msg.split(" at line ").next().unwrap_or(msg).to_string();
+    let names_field = clean.starts_with("missing field") || clean.starts_with("unknown field");
+    let field = names_field
+        .then(|| clean.split('`').nth(1).map(str::to_string))
+        .flatten();
+    let mut fields = BTreeMap::new();
+    if let Some(f) = field.filter(|f| f.len() <= 64) {
+        fields.insert(f, clean.clone());
+    }
+    AppError::Invalid {
+        message: clean,
+        fields,
+    }
+}

@@ -1,0 +1,147 @@
+//! Request-wide middleware: request id + logging + metrics + error context, and CSRF.
+
+use super::errors::{AppError, RequestInfo, REQUEST};
+use super::extract::{self, CSRF_COOKIE, SESSION_COOKIE};
+use super::AppState;
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage};
+use std::time::Instant;
+use tracing::Instrument;
+
+/// The request id, readable by handlers through request extensions.
+#[derive(Clone)]
+pub struct RequestId(pub String);
+
+/// The CSRF token of this visitor (from the cookie, or freshly made), for forms to embed.
+#[derive(Clone)]
+pub struct CsrfToken(pub String);
+
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .map(|d| d.get_ref().clone());
+    let mut raw = [0u8; 8];
+    getrandom::fill(&mut raw).ok();
+    let id = hex::encode(raw);
+    let info = RequestInfo {
+        id: id.clone(),
+        api: req.path().starts_with("/api/"),
+        locale: extract::locale_without_user(req.request(), state.as_ref()),
+        state: state.clone(),
+    };
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let span = tracing::info_span!("http", id = %id, method = %req.method(), path = %req.path());
+    let started = Instant::now();
+    let mut res = REQUEST
+        .scope(info, next.call(req))
+        .instrument(span.clone())
+        .await?;
+    let status = res.status().as_u16();
+    let elapsed = started.elapsed();
+    if let Some(s) = &state {
+        s.metrics.observe(status, elapsed);
+    }
+    span.in_scope(|| tracing::info!(status, micros = elapsed.as_micros() as u64, "request"));
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), v);
+    }
+    Ok(res)
+}
+
+/// Every unsafe request that rides on a cookie, and every form post, must carry the visitor's
+/// CSRF token (header `X-CSRF-Token`, or form field `csrf_token`) matching the `chorus_csrf`
+/// cookie. Bearer-token calls without cookies need none: a browser never adds that header itself.
+pub async fn csrf(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let existing = req
+        .cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|t| is_token(t));
+    let token = existing
+        .clone()
+        .unwrap_or_else(|| crate::accounts::tokens::generate().0);
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let urlencoded = content_type.starts_with("application/x-www-form-urlencoded");
+        let is_form = urlencoded || content_type.starts_with("multipart/form-data");
+        let has_session_cookie = req.cookie(SESSION_COOKIE).is_some();
+        if has_session_cookie || is_form {
+            let mut presented = req
+                .headers()
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            if presented.is_none() && urlencoded {
+                match req.extract::<web::Bytes>().await {
+                    Ok(bytes) => {
+                        presented = form_field(&bytes, "csrf_token");
+                        req.set_payload(Payload::from(bytes));
+                    }
+                    Err(_) => {
+                        return Ok(req
+                            .error_response(AppError::PayloadTooLarge)
+                            .map_into_right_body())
+                    }
+                }
+            }
+            let ok = matches!((&existing, &presented), (Some(a), Some(b)) if constant_time_eq(a.as_bytes(), b.as_bytes()));
+            if !ok {
+                let err = AppError::Forbidden {
+                    code: "csrf_failed",
+                    message: "This form has expired or came from another site. Reload the page and try again.".into(),
+                };
+                // Answered here (not returned as Err) so the error renders inside the request context.
+                return Ok(req.error_response(err).map_into_right_body());
+            }
+        }
+    }
+    let https = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.settings.is_https())
+        .unwrap_or(false);
+    let mut res = next.call(req).await?.map_into_left_body();
+    if existing.is_none() {
+        let cookie = Cookie::build(CSRF_COOKIE, token)
+            .path("/")
+            .http_only(true)
+            .secure(https)
+            .same_site(SameSite::Lax)
+            .finish();
+        res.response_mut().add_cookie(&cookie).ok();
+    }
+    Ok(res)
+}
+
+fn is_token(t: &str) -> bool {
+    t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,111 @@
+//! HTTP: routes, extractors, middleware, pages and the JSON API. Handlers parse input into domain
+//! types, call one domain function, and render a template or JSON.
+
+pub mod api;
+pub mod assets;
+pub mod errors;
+pub mod extract;
+pub mod metrics;
+pub mod middleware;
+pub mod ops;
+pub mod pages;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::Pool;
+use crate::notify::mail::Mailer;
+use crate::theme::Theme;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, DefaultHeaders};
+use actix_web::{web, App};
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub pool: Pool,
+    pub clock: Clock,
+    pub theme: Arc<Theme>,
+    pub mailer: Mailer,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    pub fn new(settings: Arc<Settings>, pool: Pool, clock: Clock, theme: Arc<Theme>) -> Self {
+        let mailer = Mailer::new(theme.clone(), &settings.base_url);
+        AppState {
+            settings,
+            pool,
+            clock,
+            theme,
+            mailer,
+            metrics: Arc::default(),
+        }
+    }
+
+    /// The context account operations run in, at this instant.
+    pub fn accounts_ctx(&self) -> crate::accounts::Ctx<'_> {
+        crate::accounts::Ctx {
+            settings: &self.settings,
+            mailer: &self.mailer,
+            now: self.clock.now(),
+        }
+    }
+}
+
+const CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
+                   object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// The whole application; `serve` and the tests build it the same way.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let s = &state.settings;
+    let mut headers = DefaultHeaders::new()
+        .add(("Content-Security-Policy", CSP))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "same-origin"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=()",
+        ));
+    if s.is_https() {
+        headers = headers.add(("Strict-Transport-Security", "max-age=31536000"));
+    }
+    let json = web::JsonConfig::default()
+        .limit(s.max_json_bytes)
+        .error_handler(|e, _| errors::json_error(e).into());
+    let form = web::FormConfig::default()
+        .limit(s.max_form_bytes)
+        .error_handler(|e, _| errors::form_error(e).into());
+    let query = web::QueryConfig::default().error_handler(|e, _| errors::query_error(e).into());
+    let payload = web::PayloadConfig::new(s.max_form_bytes.max(s.max_json_bytes));
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(json)
+        .app_data(form)
+        .app_data(query)
+        .app_data(payload)
+        .wrap(from_fn(middleware::csrf))
+        .wrap(headers)
+        .wrap(from_fn(middleware::request_context))
+        .configure(ops::routes)
+        .configure(assets::routes)
+        .configure(api::routes)
+        .configure(pages::routes)
+        .default_service(web::to(|| async {
+            Err::<actix_web::HttpResponse, _>(errors::AppError::NotFound)
+        }))
+}

@@ -1,0 +1,111 @@
+//! Server-rendered pages. Every page works without JavaScript: forms post and redirect.
+
+mod accounts;
+mod home;
+
+use super::errors::AppError;
+use super::extract::{self, Viewer};
+use super::AppState;
+use crate::accounts::Locale;
+use actix_web::dev::Payload;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use minijinja::Value;
+use std::future::Future;
+use std::pin::Pin;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    home::routes(cfg);
+    accounts::routes(cfg);
+}
+
+/// What every page template needs: language, the viewer, the CSRF token, the current path.
+pub struct PageCtx {
+    pub lang: Locale,
+    pub viewer: Viewer,
+    pub csrf: String,
+    pub path: String,
+    pub state: web::Data<AppState>,
+}
+
+impl FromRequest for PageCtx {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let viewer = Viewer::from_request(&req, payload);
+        Box::pin(async move {
+            let viewer = viewer.await?;
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| AppError::internal("app state missing"))?;
+            Ok(PageCtx {
+                lang: extract::locale_for(&req, &viewer),
+                csrf: extract::csrf_token(&req),
+                path: req
+                    .uri()
+                    .path_and_query()
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+                viewer,
+                state,
+            })
+        })
+    }
+}
+
+impl PageCtx {
+    pub fn render(&self, template: &str, ctx: Value) -> Result<HttpResponse, AppError> {
+        self.render_status(StatusCode::OK, template, ctx)
+    }
+
+    pub fn render_status(
+        &self,
+        status: StatusCode,
+        template: &str,
+        ctx: Value,
+    ) -> Result<HttpResponse, AppError> {
+        let me = self.viewer.0.as_ref().map(|a| {
+            minijinja::context! {
+                username => &a.user.username,
+                role => &a.user.role,
+                email_verified => a.user.is_verified(),
+            }
+        });
+        let full = minijinja::context! {
+            csrf_token => &self.csrf,
+            me => me,
+            path => &self.path,
+            other_lang => match self.lang { Locale::ZhCn => "en", Locale::En => "zh-CN" },
+            ..ctx
+        };
+        let html = self.state.theme.render(template, self.lang, full)?;
+        Ok(HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(html))
+    }
+}
+
+/// 303 See Other: after a form post, the browser fetches the target with GET.
+pub fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_string()))
+        .finish()
+}
+
+/// Only same-site paths are followed after login; anything else goes home.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.contains(['\r', '\n']) =>
+        {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
