@@ -219,14 +219,21 @@ pub async fn login(
     ctx.limit(conn, &format!("login:ip:{ip}"), limits.login_per_ip)
         .await?;
     let login = login.trim();
-    let key: String = Username::key_of(login).chars().take(254).collect();
+    // PostgreSQL text cannot hold NUL, and no real login contains control characters.
+    let key: String = Username::key_of(login)
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(254)
+        .collect();
     ctx.limit(
         conn,
         &format!("login:account:{key}"),
         limits.login_per_account,
     )
     .await?;
-    let user = if login.is_empty() || login.chars().count() > 254 {
+    let plausible =
+        !login.is_empty() && login.chars().count() <= 254 && !login.chars().any(char::is_control);
+    let user = if !plausible {
         None
     } else {
         users::by_login(conn, login).await?

@@ -1,1 +1,9 @@
-fn main() {}
+//! The one integration-test binary: real PostgreSQL, real SMTP, the app over HTTP.
+
+mod accounts;
+mod bad_input;
+mod embedded;
+mod mail;
+mod schema;
+mod security;
+mod support;

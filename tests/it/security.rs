@@ -1,0 +1,360 @@
+use crate::support::TestApp;
+use actix_web::test::TestRequest;
+use serde_json::json;
+
+#[actix_web::test]
+async fn cookie_authenticated_writes_need_the_csrf_token() {
+    let app = TestApp::new().await;
+    app.member("kim").await;
+    let c = app.client();
+    let login = c
+        .post_json(
+            "/api/v1/auth/login",
+            json!({"login": "kim", "password": "long-enough-secret"}),
+        )
+        .await;
+    assert_eq!(login.status, 200);
+
+    // A forged cross-site request carries the cookies but cannot know the token.
+    let forged = c.send(TestRequest::post().uri("/api/v1/auth/logout")).await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(forged.code(), "csrf_failed");
+    let wrong = c
+        .send(
+            TestRequest::post()
+                .uri("/api/v1/auth/logout")
+                .insert_header(("X-CSRF-Token", "0".repeat(64))),
+        )
+        .await;
+    assert_eq!(wrong.status, 403);
+    assert_eq!(c.get("/api/v1/me").await.status, 200, "still logged in");
+
+    // Forms: the field is required too, even without a session.
+    let anon = app.client();
+    anon.csrf().await;
+    let form = anon
+        .post_raw(
+            "/login",
+            "application/x-www-form-urlencoded",
+            "login=kim&password=long-enough-secret",
+        )
+        .await;
+    assert_eq!(form.status, 403);
+    assert!(
+        form.header("content-type")
+            .unwrap()
+            .starts_with("text/html"),
+        "pages get an HTML error"
+    );
+
+    // With the token, it works.
+    assert_eq!(
+        c.post_json("/api/v1/auth/logout", json!({})).await.status,
+        204
+    );
+}
+
+#[actix_web::test]
+async fn bearer_calls_without_cookies_need_no_csrf_token() {
+    let app = TestApp::new().await;
+    let (_, token) = app.member("lee").await;
+    let c = app.client().with_bearer(&token);
+    let r = c.send(TestRequest::post().uri("/api/v1/auth/logout")).await;
+    assert_eq!(r.status, 204);
+    assert_eq!(c.get("/api/v1/me").await.status, 401);
+}
+
+#[actix_web::test]
+async fn every_response_carries_the_security_headers() {
+    let app = TestApp::new().await;
+    let c = app.client();
+    for path in ["/", "/login", "/api/v1/me", "/healthz", "/nope"] {
+        let r = c.get(path).await;
+        let csp = r.header("content-security-policy").unwrap_or_default();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert_eq!(
+            r.header("x-content-type-options").as_deref(),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert!(r.header("referrer-policy").is_some(), "{path}");
+        assert!(r.header("x-request-id").is_some(), "{path}");
+    }
+    let css = c.get("/static/style.css").await;
+    assert_eq!(css.status, 200);
+    assert!(css.header("cache-control").unwrap().contains("max-age"));
+    assert!(css.header("content-type").unwrap().starts_with("text/css"));
+    // Pages use no inline script.
+    let html = c.get("/register").await.text();
+    assert!(
+        !html.contains("<script>") && !html.contains("onclick"),
+        "no inline script"
+    );
+}
+
+#[actix_web::test]
+async fn failures_inside_answer_500_with_a_request_id_and_no_internal_text() {
+    let app = TestApp::new().await;
+    let (_, token) = app.member("max").await;
+    // Break the database under the app: the query fails unexpectedly.
+    {
+        use diesel_async::RunQueryDsl;
+        let mut conn = app.conn().await;
+        diesel::sql_query("ALTER TABLE users RENAME COLUMN locale TO locale_gone")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let r = app.client().with_bearer(&token).get("/api/v1/me").await;
+    assert_eq!(r.status, 500);
+    let body = r.text();
+    assert_eq!(r.code(), "internal_error");
+    let id = r.json()["error"]["request_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(Some(id), r.header("x-request-id"));
+    for leak in ["locale", "column", "users", "diesel", "SELECT", "postgres"] {
+        assert!(!body.contains(leak), "the body leaks {leak}: {body}");
+    }
+    let page = app.client().with_bearer(&token).get("/settings").await;
+    assert_eq!(page.status, 500);
+    assert!(!page.text().contains("locale_gone") && !page.text().contains("column"));
+}
+
+#[actix_web::test]
+async fn login_attempts_are_limited_per_account_and_per_address() {
+    let app = TestApp::with_settings(|s| {
+        s.rate_limits.login_per_account.max = 5;
+        s.rate_limits.login_per_ip.max = 8;
+    })
+    .await;
+    app.member("nina").await;
+    let c = app.client_from("10.1.1.1");
+    for _ in 0..5 {
+        let r = c
+            .post_json(
+                "/api/v1/auth/login",
+                json!({"login": "nina", "password": "wrong-password"}),
+            )
+            .await;
+        assert_eq!(r.status, 401);
+    }
+    let limited = c
+        .post_json(
+            "/api/v1/auth/login",
+            json!({"login": "NINA", "password": "long-enough-secret"}),
+        )
+        .await;
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.code(), "rate_limited");
+    let retry: i64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!(retry > 0 && retry <= 900);
+    // Another address is limited for the account too (the guessing target is the account).
+    let other = app.client_from("10.2.2.2");
+    assert_eq!(
+        other
+            .post_json(
+                "/api/v1/auth/login",
+                json!({"login": "nina", "password": "long-enough-secret"})
+            )
+            .await
+            .status,
+        429
+    );
+    // After the window, the right password works.
+    app.clock.advance(chrono::Duration::seconds(901));
+    assert_eq!(
+        other
+            .post_json(
+                "/api/v1/auth/login",
+                json!({"login": "nina", "password": "long-enough-secret"})
+            )
+            .await
+            .status,
+        200
+    );
+
+    // Per address: many accounts from one address.
+    let spray = app.client_from("10.3.3.3");
+    let mut statuses = vec![];
+    for i in 0..10 {
+        let r = spray
+            .post_json(
+                "/api/v1/auth/login",
+                json!({"login": format!("user{i}"), "password": "whatever-long"}),
+            )
+            .await;
+        statuses.push(r.status.as_u16());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        2,
+        "{statuses:?}"
+    );
+}
+
+#[actix_web::test]
+async fn registration_resend_and_reset_are_rate_limited() {
+    let app = TestApp::with_settings(|s| {
+        s.rate_limits.register_per_ip.max = 2;
+        s.rate_limits.reset_per_email.max = 2;
+    })
+    .await;
+    let c = app.client_from("10.9.9.9");
+    for (i, expect) in [(0, 201), (1, 201), (2, 429)] {
+        let r = c
+            .post_json(
+                "/api/v1/auth/register",
+                json!({"username": format!("reg{i}"), "email": format!("reg{i}@example.com"), "password": "a-long-passphrase", "accept_privacy": true}),
+            )
+            .await;
+        assert_eq!(r.status, expect, "{}", r.text());
+    }
+    let mut codes = vec![];
+    for _ in 0..3 {
+        codes.push(
+            c.post_json(
+                "/api/v1/auth/password-reset",
+                json!({"email": "reg0@example.com"}),
+            )
+            .await
+            .status
+            .as_u16(),
+        );
+    }
+    assert_eq!(codes, vec![202, 202, 429]);
+    assert_eq!(
+        app.outbox_for("reg0@example.com").await.len(),
+        3,
+        "one verify + two reset mails"
+    );
+
+    let login = c
+        .post_json(
+            "/api/v1/auth/login",
+            json!({"login": "reg1", "password": "a-long-passphrase"}),
+        )
+        .await;
+    assert_eq!(login.status, 200);
+    let mut resends = vec![];
+    for _ in 0..4 {
+        resends.push(
+            c.post_json("/api/v1/auth/resend-verification", json!({}))
+                .await
+                .status
+                .as_u16(),
+        );
+    }
+    assert_eq!(resends, vec![202, 202, 202, 429]);
+}
+
+#[actix_web::test]
+async fn a_spoofed_forwarded_for_header_does_not_escape_a_limit() {
+    let app = TestApp::with_settings(|s| s.rate_limits.login_per_ip.max = 3).await;
+    let c = app.client_from("10.4.4.4");
+    let mut last = 0;
+    for i in 0..5 {
+        let req = TestRequest::post()
+            .uri("/api/v1/auth/login")
+            .insert_header(("X-Forwarded-For", format!("192.0.2.{i}")))
+            .set_json(json!({"login": format!("who{i}"), "password": "whatever-long"}));
+        last = c.send(req).await.status.as_u16();
+    }
+    assert_eq!(last, 429, "the header must not change the key");
+
+    // Behind a configured proxy the header is believed.
+    let proxied = TestApp::with_settings(|s| {
+        s.rate_limits.login_per_ip.max = 3;
+        s.trusted_proxies = vec!["10.5.5.5".parse().unwrap()];
+    })
+    .await;
+    let via_proxy = proxied.client_from("10.5.5.5");
+    for i in 0..5 {
+        let req = TestRequest::post()
+            .uri("/api/v1/auth/login")
+            .insert_header(("X-Forwarded-For", format!("192.0.2.{i}")))
+            .set_json(json!({"login": format!("who{i}"), "password": "whatever-long"}));
+        assert_eq!(
+            via_proxy.send(req).await.status,
+            401,
+            "each real client has its own budget"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn language_follows_accept_language_then_the_switch_then_the_account() {
+    let app = TestApp::new().await;
+    let c = app.client();
+    let en = c
+        .send(
+            TestRequest::get()
+                .uri("/login")
+                .insert_header(("Accept-Language", "en-US,en;q=0.9")),
+        )
+        .await;
+    assert!(en.text().contains("<html lang=\"en\">"));
+    assert!(en.text().contains("Log in"));
+    let zh = c
+        .send(
+            TestRequest::get()
+                .uri("/login")
+                .insert_header(("Accept-Language", "zh-CN,zh;q=0.9")),
+        )
+        .await;
+    assert!(zh.text().contains("<html lang=\"zh-CN\">"));
+    assert!(zh.text().contains("登录"));
+    // The switch sets a cookie that wins over the header.
+    let switched = c
+        .post_form("/settings/language", &[("lang", "en"), ("back", "/login")])
+        .await;
+    assert_eq!(switched.status, 303);
+    let page = c
+        .send(
+            TestRequest::get()
+                .uri("/login")
+                .insert_header(("Accept-Language", "zh-CN")),
+        )
+        .await;
+    assert!(page.text().contains("<html lang=\"en\">"));
+    // A signed-in user's saved choice wins over both.
+    let (_, token) = app.member("olga").await;
+    let api = app.client().with_bearer(&token);
+    assert_eq!(
+        api.json(
+            actix_web::http::Method::PATCH,
+            "/api/v1/me",
+            json!({"locale": "zh-CN"})
+        )
+        .await
+        .status,
+        200
+    );
+    let mine = api
+        .send(
+            TestRequest::get()
+                .uri("/")
+                .insert_header(("Accept-Language", "en")),
+        )
+        .await;
+    assert!(mine.text().contains("<html lang=\"zh-CN\">"));
+}
+
+#[actix_web::test]
+async fn health_and_metrics_answer() {
+    let app = TestApp::new().await;
+    let c = app.client();
+    assert_eq!(c.get("/healthz").await.status, 200);
+    c.get("/nope").await;
+    let m = c.get("/metrics").await;
+    assert_eq!(m.status, 200);
+    let text = m.text();
+    assert!(text.contains("chorus_http_requests_total{class=\"4xx\"}"));
+    assert!(text.contains("chorus_db_pool_size"));
+    assert!(text.contains("chorus_http_request_duration_seconds_bucket"));
+}

@@ -1,0 +1,249 @@
+//! Test harness: one private PostgreSQL cluster per run (the same code as the embedded default),
+//! a fresh database per test cloned from a migrated template, and the app driven over HTTP.
+
+pub mod client;
+pub mod smtp;
+
+use chorus::clock::Clock;
+use chorus::config::Settings;
+use chorus::db::{self, pg::Cluster};
+use chorus::theme::Theme;
+use chorus::web::AppState;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+pub use client::{Client, Resp};
+
+pub const TEMPLATE_DB: &str = "chorus_template";
+
+pub struct TestCluster {
+    pub cluster: Cluster,
+    pub root: PathBuf,
+}
+
+static CLUSTER: OnceLock<TestCluster> = OnceLock::new();
+static NEXT_DB: AtomicUsize = AtomicUsize::new(0);
+
+/// The run's cluster, started on first use and stopped when the test process exits.
+pub fn cluster() -> &'static TestCluster {
+    CLUSTER.get_or_init(|| {
+        // Runs on its own thread: the migration harness needs a multi-threaded runtime.
+        std::thread::spawn(start_cluster)
+            .join()
+            .expect("starting the test cluster")
+    })
+}
+
+fn start_cluster() -> TestCluster {
+    clean_stale_runs();
+    let root = std::env::temp_dir().join(format!("chorus-it-{}", std::process::id()));
+    let cluster = Cluster::new(&root.join("pg")).expect("postgres binaries");
+    cluster.init_if_needed().expect("initdb");
+    cluster.start().expect("pg_ctl start");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        db::ensure_database(&cluster.url("postgres"), TEMPLATE_DB)
+            .await
+            .expect("create template");
+        db::migrate(&cluster.url(TEMPLATE_DB))
+            .await
+            .expect("migrate template");
+    });
+    // SAFETY: registering a plain extern "C" function with no captured state.
+    unsafe { libc::atexit(stop_cluster_at_exit) };
+    TestCluster { cluster, root }
+}
+
+extern "C" fn stop_cluster_at_exit() {
+    if let Some(c) = CLUSTER.get() {
+        let _ = c.cluster.stop();
+        let _ = std::fs::remove_dir_all(&c.root);
+    }
+}
+
+/// A run that was killed leaves its cluster behind: stop it and remove its folder.
+fn clean_stale_runs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let Some(pid) = name
+            .strip_prefix("chorus-it-")
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        if let Ok(c) = Cluster::new(&e.path().join("pg")) {
+            let _ = c.stop();
+        }
+        let _ = std::fs::remove_dir_all(e.path());
+    }
+}
+
+/// A fresh database cloned from the migrated template.
+pub async fn fresh_database() -> String {
+    let c = cluster();
+    let name = format!(
+        "t{}_{}",
+        std::process::id(),
+        NEXT_DB.fetch_add(1, Ordering::SeqCst)
+    );
+    use diesel_async::{AsyncConnection, RunQueryDsl};
+    let mut conn = diesel_async::AsyncPgConnection::establish(&c.cluster.url("postgres"))
+        .await
+        .unwrap();
+    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    c.cluster.url(&name)
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Settings for tests: real theme from the repo, fast retries, a temp data folder.
+pub fn test_settings(data_dir: &Path) -> Settings {
+    Settings {
+        themes_dir: repo_root().join("themes"),
+        data_dir: data_dir.to_path_buf(),
+        base_url: "http://chorus.test".into(),
+        database_pool_size: 4,
+        mail: chorus::config::MailSettings {
+            retry_base_secs: 60,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+pub struct TestApp {
+    pub state: AppState,
+    pub clock: Clock,
+    pub data_dir: tempdir::TempDir,
+    service: client::BoxedApp,
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        Self::with_settings(|_| {}).await
+    }
+
+    pub async fn with_settings(change: impl FnOnce(&mut Settings)) -> TestApp {
+        let data_dir = tempdir::TempDir::new();
+        let mut settings = test_settings(data_dir.path());
+        change(&mut settings);
+        let db_url = fresh_database().await;
+        let pool = db::pool(&db_url, settings.database_pool_size).unwrap();
+        let theme = Arc::new(Theme::load(&settings.themes_dir, &settings.theme).expect("theme"));
+        let clock = Clock::default();
+        let state = AppState::new(Arc::new(settings), pool, clock.clone(), theme);
+        let service = client::boxed_app(state.clone()).await;
+        TestApp {
+            state,
+            clock,
+            data_dir,
+            service,
+        }
+    }
+
+    pub fn client(&self) -> Client<'_> {
+        Client::new(self, "127.0.0.1")
+    }
+
+    pub fn client_from(&self, ip: &str) -> Client<'_> {
+        Client::new(self, ip)
+    }
+
+    pub async fn conn(&self) -> db::PooledConn {
+        db::get(&self.state.pool).await.unwrap()
+    }
+
+    /// A verified member with a bearer token.
+    pub async fn member(&self, name: &str) -> (chorus::accounts::User, String) {
+        let mut conn = self.conn().await;
+        let now = self.clock.now();
+        let user = chorus::accounts::create_verified(
+            &mut conn,
+            &self.state.settings,
+            name,
+            &format!("{name}@example.com"),
+            "long-enough-secret",
+            chorus::accounts::Role::Member,
+            now,
+        )
+        .await
+        .unwrap();
+        let token = chorus::accounts::sessions::create(
+            &mut conn,
+            user.id,
+            "test",
+            chrono::Duration::days(1),
+            now,
+        )
+        .await
+        .unwrap();
+        (user, token)
+    }
+
+    /// The text bodies of every outbox row for `to`, oldest first.
+    pub async fn outbox_for(&self, to: &str) -> Vec<String> {
+        use chorus::db::schema::mail_outbox;
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        let mut conn = self.conn().await;
+        mail_outbox::table
+            .filter(mail_outbox::recipient.eq(to))
+            .order(mail_outbox::id)
+            .select(mail_outbox::body_text)
+            .load(&mut conn)
+            .await
+            .unwrap()
+    }
+}
+
+/// Pulls `token=<64 hex>` out of a mail body.
+pub fn token_in(body: &str) -> String {
+    let at = body.find("token=").expect("a token link in the mail") + "token=".len();
+    body[at..at + 64].to_string()
+}
+
+pub mod tempdir {
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A folder removed when dropped.
+    pub struct TempDir(PathBuf);
+    static N: AtomicUsize = AtomicUsize::new(0);
+
+    impl TempDir {
+        pub fn new() -> Self {
+            let p = std::env::temp_dir().join(format!(
+                "chorus-it-data-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::SeqCst)
+            ));
+            std::fs::create_dir_all(&p).unwrap();
+            TempDir(p)
+        }
+        pub fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
