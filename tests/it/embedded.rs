@@ -71,16 +71,84 @@ fn sigterm_and_wait(child: &mut Child) -> std::process::ExitStatus {
     }
 }
 
+fn http_post_json(port: u16, path: &str, body: &str) -> Option<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(
+        s,
+        "POST {path} HTTP/1.0\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+fn chorus(data: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_chorus"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("CHORUS_DATA_DIR", data)
+        .env("CHORUS_CONFIG", data.join("none.toml"))
+        .env_remove("CHORUS_DATABASE_URL")
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn serve_owns_an_embedded_cluster_and_stops_it_on_sigterm() {
     let dir = crate::support::tempdir::TempDir::new();
     // The config file path points nowhere: defaults + env only.
     std::fs::write(dir.path().join("none.toml"), "").unwrap();
+    // The admin commands use the same embedded cluster, and stop it again.
+    let made = chorus(
+        dir.path(),
+        &[
+            "admin",
+            "create-user",
+            "--username",
+            "boss",
+            "--email",
+            "boss@example.com",
+            "--password",
+            "long-enough-secret",
+            "--role",
+            "admin",
+        ],
+    );
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let bad = chorus(
+        dir.path(),
+        &[
+            "admin",
+            "set-role",
+            "--username",
+            "boss",
+            "--role",
+            "emperor",
+        ],
+    );
+    assert!(!bad.status.success(), "an unknown role is refused");
     let port = free_port();
     let mut child = start_serve(dir.path(), port);
     wait_healthy(port, &mut child);
     let home = http_get(port, "/").unwrap();
     assert!(home.contains("200 OK") && home.contains("<html"));
+    let login = http_post_json(
+        port,
+        "/api/v1/auth/login",
+        r#"{"login":"boss","password":"long-enough-secret"}"#,
+    )
+    .unwrap();
+    assert!(
+        login.contains("200 OK") && login.contains("\"role\":\"admin\""),
+        "{login}"
+    );
     // No TCP listener for Postgres: the socket lives in the data folder.
     assert!(dir.path().join("pg/.s.PGSQL.5432").exists());
     let status = sigterm_and_wait(&mut child);
