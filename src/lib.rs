@@ -3,7 +3,9 @@
 pub mod accounts;
 pub mod clock;
 pub mod config;
+pub mod content;
 pub mod db;
+pub mod forum;
 pub mod jobs;
 pub mod moderation;
 pub mod notify;

@@ -170,6 +170,7 @@ async fn run_server(
         pool: pool.clone(),
         db_url: db_url.to_string(),
         transport,
+        mailer: state.mailer.clone(),
         clock,
     };
     let worker = tokio::spawn(runner.run(stop_rx));

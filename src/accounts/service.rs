@@ -159,6 +159,7 @@ async fn send_verification(
                 template: "verify",
                 subject_args: &[],
                 ctx: minijinja::context! { username => &user.username, link => link },
+                post_id: None,
             },
             ctx.now,
         )
@@ -296,6 +297,7 @@ pub async fn request_password_reset(
                     template: "reset",
                     subject_args: &[],
                     ctx: minijinja::context! { username => &user.username, link => link },
+                    post_id: None,
                 },
                 ctx.now,
             )

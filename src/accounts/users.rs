@@ -19,6 +19,10 @@ pub struct User {
     pub locale: Option<String>,
     pub privacy_version: String,
     pub created_at: DateTime<Utc>,
+    pub notify_reply: String,
+    pub notify_mention: String,
+    pub notify_subscribed: String,
+    pub digest_weekly: bool,
 }
 
 impl User {
@@ -174,6 +178,34 @@ pub async fn set_locale(
     diesel::update(users::table.find(id))
         .set((
             users::locale.eq(locale.map(Locale::as_str)),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Notification preferences; `None` leaves a setting as it is.
+#[derive(Debug, Default)]
+pub struct Preferences {
+    pub notify_reply: Option<&'static str>,
+    pub notify_mention: Option<&'static str>,
+    pub notify_subscribed: Option<&'static str>,
+    pub digest_weekly: Option<bool>,
+}
+
+pub async fn set_preferences(
+    conn: &mut Conn,
+    id: i64,
+    p: &Preferences,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            p.notify_reply.map(|v| users::notify_reply.eq(v)),
+            p.notify_mention.map(|v| users::notify_mention.eq(v)),
+            p.notify_subscribed.map(|v| users::notify_subscribed.eq(v)),
+            p.digest_weekly.map(|v| users::digest_weekly.eq(v)),
             users::updated_at.eq(now),
         ))
         .execute(conn)

@@ -54,6 +54,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         sent_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        post_id -> Nullable<Int8>,
     }
 }
 
@@ -91,6 +92,114 @@ diesel::table! {
         privacy_accepted_at -> Timestamptz,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        notify_reply -> Text,
+        notify_mention -> Text,
+        notify_subscribed -> Text,
+        digest_weekly -> Bool,
+    }
+}
+
+diesel::table! {
+    board_follows (board_id, user_id) {
+        board_id -> Int8,
+        user_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    boards (id) {
+        id -> Int8,
+        slug -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        description_zh -> Text,
+        description_en -> Text,
+        kinds -> Array<Text>,
+        position -> Int4,
+        product_line -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Int8,
+        user_id -> Int8,
+        kind -> Text,
+        topic_id -> Int8,
+        post_id -> Int8,
+        actor_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    post_likes (post_id, user_id) {
+        post_id -> Int8,
+        user_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    post_revisions (id) {
+        id -> Int8,
+        post_id -> Int8,
+        editor_id -> Int8,
+        body_md -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> Int8,
+        topic_id -> Int8,
+        author_id -> Int8,
+        parent_id -> Nullable<Int8>,
+        path -> Array<Int8>,
+        depth -> Int4,
+        body_md -> Text,
+        body_html -> Text,
+        like_count -> Int4,
+        hidden_at -> Nullable<Timestamptz>,
+        deleted_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        edited_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    subscriptions (topic_id, user_id) {
+        topic_id -> Int8,
+        user_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    topics (id) {
+        id -> Int8,
+        board_id -> Int8,
+        author_id -> Int8,
+        kind -> Text,
+        title -> Text,
+        tags -> Array<Text>,
+        excerpt -> Text,
+        status -> Text,
+        featured -> Bool,
+        pinned -> Bool,
+        locked -> Bool,
+        hidden_at -> Nullable<Timestamptz>,
+        deleted_at -> Nullable<Timestamptz>,
+        reply_count -> Int4,
+        like_count -> Int4,
+        hot_rank -> Float8,
+        last_posted_at -> Timestamptz,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -98,13 +207,34 @@ diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(consents -> users (user_id));
 diesel::joinable!(mail_outbox -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(board_follows -> boards (board_id));
+diesel::joinable!(board_follows -> users (user_id));
+diesel::joinable!(notifications -> topics (topic_id));
+diesel::joinable!(post_likes -> posts (post_id));
+diesel::joinable!(post_likes -> users (user_id));
+diesel::joinable!(post_revisions -> posts (post_id));
+diesel::joinable!(post_revisions -> users (editor_id));
+diesel::joinable!(posts -> topics (topic_id));
+diesel::joinable!(posts -> users (author_id));
+diesel::joinable!(subscriptions -> topics (topic_id));
+diesel::joinable!(subscriptions -> users (user_id));
+diesel::joinable!(topics -> boards (board_id));
+diesel::joinable!(topics -> users (author_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_tokens,
+    board_follows,
+    boards,
     consents,
     jobs,
     mail_outbox,
+    notifications,
+    post_likes,
+    post_revisions,
+    posts,
     rate_limits,
     sessions,
+    subscriptions,
+    topics,
     users,
 );

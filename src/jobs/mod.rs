@@ -22,6 +22,10 @@ const LEASE: Duration = Duration::minutes(5);
 pub enum Job {
     /// Deletes expired sessions, used tokens and old rate-limit windows.
     Cleanup,
+    /// Tells the people concerned about a new post (replies, mentions, subscriptions).
+    PostCreated { post_id: i64 },
+    /// Recomputes hot ranks so quiet topics sink.
+    RefreshHotRanks,
 }
 
 impl Job {
@@ -79,6 +83,7 @@ struct Claimed {
 /// What a handler needs from the outside world.
 pub struct JobContext {
     pub pool: Pool,
+    pub mailer: crate::notify::mail::Mailer,
     pub retry_base_secs: i64,
 }
 
@@ -151,6 +156,17 @@ pub async fn run_due(
 async fn handle(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> Result<(), String> {
     let mut conn = db::get(&ctx.pool).await.map_err(|e| e.to_string())?;
     match job {
+        Job::PostCreated { post_id } => {
+            crate::notify::fanout::post_created(&ctx.pool, &ctx.mailer, post_id, now)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        Job::RefreshHotRanks => {
+            crate::forum::ranks::refresh_recent(&mut conn, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(())
+        }
         Job::Cleanup => {
             use crate::db::schema::account_tokens;
             let c = &mut *conn;

@@ -17,6 +17,7 @@ pub struct Runner {
     pub pool: Pool,
     pub db_url: String,
     pub transport: Transport,
+    pub mailer: mail::Mailer,
     pub clock: Clock,
 }
 
@@ -25,6 +26,7 @@ impl Runner {
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let ctx = JobContext {
             pool: self.pool.clone(),
+            mailer: self.mailer.clone(),
             retry_base_secs: self.settings.jobs.retry_base_secs,
         };
         let poll = Duration::from_millis(self.settings.jobs.poll_millis.max(50));

@@ -1,3 +1,5 @@
-//! Telling people things: mail now; in-app notifications arrive with discussions.
+//! Telling people things: in-app notifications and mail.
 
+pub mod fanout;
 pub mod mail;
+pub mod notifications;

@@ -214,6 +214,29 @@ impl From<AccountError> for AppError {
     }
 }
 
+impl From<crate::forum::ForumError> for AppError {
+    fn from(e: crate::forum::ForumError) -> Self {
+        use crate::forum::ForumError as F;
+        match e {
+            F::Invalid(fields) => AppError::invalid(fields),
+            F::NotFound => AppError::NotFound,
+            F::Locked => AppError::Forbidden {
+                code: "topic_locked",
+                message: "This topic is locked.".into(),
+            },
+            F::OwnPost => AppError::Forbidden {
+                code: "own_post",
+                message: "You cannot like your own post.".into(),
+            },
+            F::Forbidden => AppError::Forbidden {
+                code: "forbidden",
+                message: "You may not do that.".into(),
+            },
+            F::Db(e) => AppError::internal(e),
+        }
+    }
+}
+
 impl From<crate::db::DbError> for AppError {
     fn from(e: crate::db::DbError) -> Self {
         AppError::internal(e)

@@ -143,6 +143,27 @@ impl FromRequest for StaffUser {
     }
 }
 
+/// A signed-in admin.
+pub struct AdminUser(pub Authed);
+
+impl FromRequest for AdminUser {
+    type Error = AppError;
+    type Future = Fut<Self>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let a = resolve(req).await?.0.ok_or(AppError::Unauthorized)?;
+            match a.user.role() {
+                Role::Admin => Ok(AdminUser(a)),
+                _ => Err(AppError::Forbidden {
+                    code: "forbidden",
+                    message: "Admins only.".into(),
+                }),
+            }
+        })
+    }
+}
+
 /// The client's address: the socket peer, or the `X-Forwarded-For` hop a trusted proxy reports.
 /// A client cannot choose its own rate-limit key by sending the header itself.
 #[derive(Debug, Clone)]

@@ -3,6 +3,7 @@
 mod accounts;
 mod bad_input;
 mod embedded;
+mod forum;
 mod jobs;
 mod mail;
 mod schema;

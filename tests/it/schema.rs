@@ -85,7 +85,15 @@ async fn schema_rs_matches_the_migrated_database() {
     let db: BTreeSet<(String, String, String, bool)> = columns(&mut conn)
         .await
         .into_iter()
-        .map(|c| (c.table_name, c.column_name, c.udt_name, c.nullable))
+        // Arrays: information_schema says `_text`/`_int8`; schema.rs says `Array<..>`.
+        .map(|c| {
+            let udt = if c.udt_name.starts_with('_') {
+                "_array".to_string()
+            } else {
+                c.udt_name
+            };
+            (c.table_name, c.column_name, udt, c.nullable)
+        })
         .collect();
     let text = std::fs::read_to_string(repo_root().join("src/db/schema.rs")).unwrap();
     let declared = parse_schema_rs(&text);
@@ -120,6 +128,11 @@ fn parse_schema_rs(text: &str) -> BTreeSet<(String, String, String, bool)> {
             continue;
         };
         let ty = ty.trim();
+        let ty = if ty.starts_with("Array<") {
+            "Array"
+        } else {
+            ty
+        };
         let (nullable, inner) = match ty
             .strip_prefix("Nullable<")
             .and_then(|s| s.strip_suffix('>'))
@@ -135,6 +148,8 @@ fn parse_schema_rs(text: &str) -> BTreeSet<(String, String, String, bool)> {
             "Timestamptz" => "timestamptz",
             "Jsonb" => "jsonb",
             "Bytea" => "bytea",
+            "Float8" => "float8",
+            "Array" => "_array",
             other => panic!("add a mapping for {other}"),
         };
         out.insert((t.clone(), col.trim().to_string(), udt.to_string(), nullable));

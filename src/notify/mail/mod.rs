@@ -37,6 +37,8 @@ pub struct Letter<'a> {
     pub template: &'a str,
     pub subject_args: &'a [(&'a str, &'a str)],
     pub ctx: minijinja::Value,
+    /// The post this mail is about: delivery is cancelled if it is no longer visible.
+    pub post_id: Option<i64>,
 }
 
 #[derive(Clone)]
@@ -90,6 +92,7 @@ impl Mailer {
                 mail_outbox::body_text.eq(text),
                 mail_outbox::body_html.eq(html),
                 mail_outbox::next_attempt_at.eq(now),
+                mail_outbox::post_id.eq(letter.post_id),
             ))
             .on_conflict_do_nothing()
             .execute(conn)

@@ -32,6 +32,8 @@ struct Claimed {
     body_html: String,
     #[diesel(sql_type = Integer)]
     attempts: i32,
+    #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+    post_id: Option<i64>,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -39,6 +41,26 @@ pub struct Delivered {
     pub sent: usize,
     pub retrying: usize,
     pub failed: usize,
+    pub cancelled: usize,
+}
+
+/// Of the posts the claimed mail is about, those still visible (one query for the batch).
+async fn visible_posts(conn: &mut db::Conn, claimed: &[Claimed]) -> QueryResult<Vec<i64>> {
+    use crate::db::schema::{posts, topics};
+    let ids: Vec<i64> = claimed.iter().filter_map(|c| c.post_id).collect();
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    posts::table
+        .inner_join(topics::table)
+        .filter(posts::id.eq_any(ids))
+        .filter(posts::hidden_at.is_null())
+        .filter(posts::deleted_at.is_null())
+        .filter(topics::hidden_at.is_null())
+        .filter(topics::deleted_at.is_null())
+        .select(posts::id)
+        .load(conn)
+        .await
 }
 
 /// Claims and delivers one batch of due mail.
@@ -54,14 +76,24 @@ pub async fn deliver_due(
         "UPDATE mail_outbox SET status = 'sending', claimed_at = $1, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM mail_outbox WHERE status = 'queued' AND next_attempt_at <= $1 \
                       ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
-         RETURNING id, recipient, subject, body_text, body_html, attempts",
+         RETURNING id, recipient, subject, body_text, body_html, attempts, post_id",
     )
     .bind::<Timestamptz, _>(now)
     .bind::<BigInt, _>(BATCH)
     .load(&mut conn)
     .await?;
     let mut out = Delivered::default();
+    let visible = visible_posts(&mut conn, &claimed).await?;
     for m in claimed {
+        if m.post_id.is_some_and(|p| !visible.contains(&p)) {
+            // The post was hidden or deleted after the mail was queued: nobody hears about it.
+            out.cancelled += 1;
+            diesel::update(mail_outbox::table.find(m.id))
+                .set(mail_outbox::status.eq("cancelled"))
+                .execute(&mut conn)
+                .await?;
+            continue;
+        }
         let outgoing = Outgoing {
             id: m.id,
             to: &m.recipient,

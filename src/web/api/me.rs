@@ -26,8 +26,18 @@ async fn me(req: HttpRequest, me: CurrentUser) -> HttpResponse {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateBody {
-    /// `zh-CN`, `en`, or null for "follow the browser".
-    locale: Option<String>,
+    /// `zh-CN`, `en`, or null for "follow the browser"; absent: unchanged.
+    #[serde(default, deserialize_with = "present")]
+    locale: Option<Option<String>>,
+    notify_reply: Option<String>,
+    notify_mention: Option<String>,
+    notify_subscribed: Option<String>,
+    digest_weekly: Option<bool>,
+}
+
+/// Tells "null" (Some(None)) apart from "absent" (None).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Ok(Some(Option::deserialize(d)?))
 }
 
 async fn update(
@@ -35,14 +45,39 @@ async fn update(
     me: CurrentUser,
     body: web::Json<UpdateBody>,
 ) -> Result<HttpResponse, AppError> {
-    let locale = match body.locale.as_deref() {
+    use crate::notify::notifications::Delivery;
+    let b = body.into_inner();
+    let mut errors = Vec::new();
+    let locale = match b.locale {
         None => None,
-        Some(raw) => Some(
-            Locale::parse(raw).ok_or_else(|| AppError::field("locale", "must be zh-CN or en"))?,
-        ),
+        Some(None) => Some(None),
+        Some(Some(raw)) => match Locale::parse(&raw) {
+            Some(l) => Some(Some(l)),
+            None => {
+                errors.push(accounts::FieldError::new("locale", "must be zh-CN or en"));
+                None
+            }
+        },
     };
+    let mut delivery = |raw: Option<String>, field: &'static str| {
+        raw.and_then(|r| Delivery::parse(&r, field).map_err(|e| errors.push(e)).ok())
+            .map(Delivery::as_str)
+    };
+    let prefs = accounts::users::Preferences {
+        notify_reply: delivery(b.notify_reply, "notify_reply"),
+        notify_mention: delivery(b.notify_mention, "notify_mention"),
+        notify_subscribed: delivery(b.notify_subscribed, "notify_subscribed"),
+        digest_weekly: b.digest_weekly,
+    };
+    if !errors.is_empty() {
+        return Err(AppError::invalid(errors));
+    }
+    let now = state.clock.now();
     let mut conn = crate::db::get(&state.pool).await?;
-    accounts::users::set_locale(&mut conn, me.0.user.id, locale, state.clock.now()).await?;
+    if let Some(l) = locale {
+        accounts::users::set_locale(&mut conn, me.0.user.id, l, now).await?;
+    }
+    accounts::users::set_preferences(&mut conn, me.0.user.id, &prefs, now).await?;
     let user = accounts::users::by_id(&mut conn, me.0.user.id)
         .await?
         .ok_or(AppError::NotFound)?;

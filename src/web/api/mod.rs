@@ -1,7 +1,9 @@
 //! JSON API v1 (see shared/API.md for the contract).
 
 pub mod auth;
+pub mod forum;
 pub mod me;
+pub mod notifications;
 
 use crate::accounts::User;
 use actix_web::web;
@@ -13,6 +15,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/api/v1")
             .configure(auth::routes)
             .configure(me::routes)
+            .configure(forum::routes)
+            .configure(notifications::routes)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(crate::web::errors::AppError::NotFound)
             })),
@@ -32,6 +36,10 @@ pub struct MeView {
     pub level: i32,
     pub honor: i64,
     pub joined_at: DateTime<Utc>,
+    pub notify_reply: String,
+    pub notify_mention: String,
+    pub notify_subscribed: String,
+    pub digest_weekly: bool,
 }
 
 impl From<&User> for MeView {
@@ -46,6 +54,10 @@ impl From<&User> for MeView {
             level: 1,
             honor: 0,
             joined_at: u.created_at,
+            notify_reply: u.notify_reply.clone(),
+            notify_mention: u.notify_mention.clone(),
+            notify_subscribed: u.notify_subscribed.clone(),
+            digest_weekly: u.digest_weekly,
         }
     }
 }

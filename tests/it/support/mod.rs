@@ -212,6 +212,64 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Boards most tests use: `phones` (discussion, bug), `tips` (discussion), `ideas` (idea).
+    pub async fn seed_boards(&self) {
+        use chorus::forum::boards::{upsert, NewBoard};
+        let mut conn = self.conn().await;
+        for (slug, zh, en, kinds) in [
+            ("phones", "手机", "Phones", vec!["discussion", "bug"]),
+            ("tips", "玩机技巧", "Tips", vec!["discussion"]),
+            ("ideas", "建议", "Ideas", vec!["idea"]),
+        ] {
+            let kinds: Vec<String> = kinds.into_iter().map(String::from).collect();
+            let b = NewBoard::parse(slug, zh, en, "", "", &kinds, 0, None).unwrap();
+            upsert(&mut conn, &b, self.clock.now()).await.unwrap();
+        }
+    }
+
+    /// Runs every due job now (notification fan-out and the like).
+    pub async fn run_jobs(&self) -> usize {
+        let ctx = chorus::jobs::JobContext {
+            pool: self.state.pool.clone(),
+            mailer: self.state.mailer.clone(),
+            retry_base_secs: 10,
+        };
+        chorus::jobs::run_due(&ctx, self.clock.now(), 1000)
+            .await
+            .unwrap()
+    }
+
+    /// Creates a topic through the API as the bearer-token user; returns (topic id, opening post id).
+    pub async fn topic(&self, token: &str, board: &str, title: &str, body: &str) -> (i64, i64) {
+        let r = self
+            .client()
+            .with_bearer(token)
+            .post_json(
+                "/api/v1/topics",
+                serde_json::json!({"board": board, "kind": "discussion", "title": title, "body": body}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        let v = r.json();
+        (v["id"].as_i64().unwrap(), v["post_id"].as_i64().unwrap())
+    }
+
+    /// Replies through the API; returns the new post id.
+    pub async fn reply(&self, token: &str, topic: i64, parent: Option<i64>, body: &str) -> i64 {
+        let r = self
+            .client()
+            .with_bearer(token)
+            .post_json(
+                &format!("/api/v1/topics/{topic}/posts"),
+                serde_json::json!({"body": body, "parent_id": parent}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        r.json()["id"].as_i64().unwrap()
+    }
+}
+
 /// Pulls `token=<64 hex>` out of a mail body.
 pub fn token_in(body: &str) -> String {
     let at = body.find("token=").expect("a token link in the mail") + "token=".len();

@@ -1,0 +1,89 @@
+//! Likes: one per person per post, never on one's own post; counts kept exact under concurrency.
+
+use super::posts::{self, Post};
+use super::{ranks, ForumError, Reader};
+use crate::accounts::User;
+use crate::db::schema::{post_likes, posts as posts_t, topics};
+use crate::db::Conn;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+
+async fn likeable(conn: &mut Conn, user: &User, post_id: i64) -> Result<Post, ForumError> {
+    let reader = Reader::of(Some(user));
+    let post = posts::by_id(conn, post_id)
+        .await?
+        .filter(|p| p.visible_to(&reader) && p.hidden_at.is_none())
+        .ok_or(ForumError::NotFound)?;
+    if post.author_id == user.id {
+        return Err(ForumError::OwnPost);
+    }
+    Ok(post)
+}
+
+/// Likes the post (again: no change); returns the like count.
+pub async fn like(
+    conn: &mut Conn,
+    user: &User,
+    post_id: i64,
+    now: DateTime<Utc>,
+) -> Result<i32, ForumError> {
+    conn.transaction::<_, ForumError, _>(async |conn| {
+        let post = likeable(conn, user, post_id).await?;
+        let inserted = diesel::insert_into(post_likes::table)
+            .values((
+                post_likes::post_id.eq(post_id),
+                post_likes::user_id.eq(user.id),
+                post_likes::created_at.eq(now),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+        change(conn, &post, inserted as i32, now).await
+    })
+    .await
+}
+
+/// Takes a like back (none: no change); returns the like count.
+pub async fn unlike(
+    conn: &mut Conn,
+    user: &User,
+    post_id: i64,
+    now: DateTime<Utc>,
+) -> Result<i32, ForumError> {
+    conn.transaction::<_, ForumError, _>(async |conn| {
+        let post = likeable(conn, user, post_id).await?;
+        let deleted = diesel::delete(post_likes::table.find((post_id, user.id)))
+            .execute(conn)
+            .await?;
+        change(conn, &post, -(deleted as i32), now).await
+    })
+    .await
+}
+
+/// Applies the delta with `count = count + delta`, so concurrent likes add up exactly.
+async fn change(
+    conn: &mut Conn,
+    post: &Post,
+    delta: i32,
+    now: DateTime<Utc>,
+) -> Result<i32, ForumError> {
+    if delta == 0 {
+        return Ok(posts_t::table
+            .find(post.id)
+            .select(posts_t::like_count)
+            .first(conn)
+            .await?);
+    }
+    let count: i32 = diesel::update(posts_t::table.find(post.id))
+        .set(posts_t::like_count.eq(posts_t::like_count + delta))
+        .returning(posts_t::like_count)
+        .get_result(conn)
+        .await?;
+    diesel::update(topics::table.find(post.topic_id))
+        .set(topics::like_count.eq(topics::like_count + delta))
+        .execute(conn)
+        .await?;
+    ranks::refresh_topic(conn, post.topic_id, now).await?;
+    Ok(count)
+}

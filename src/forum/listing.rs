@@ -1,0 +1,161 @@
+//! Topic listings for boards and the home page: one query per page, keyset cursors, no OFFSET.
+
+use super::fields::{Cursor, Sort};
+use crate::db::schema::{boards, topics, users};
+use crate::db::Conn;
+use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Float8, Integer, Timestamptz};
+use diesel_async::RunQueryDsl;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Queryable, Serialize)]
+pub struct TopicSummary {
+    pub id: i64,
+    pub board: String,
+    #[serde(skip)]
+    pub board_name_zh: String,
+    #[serde(skip)]
+    pub board_name_en: String,
+    pub kind: String,
+    pub title: String,
+    pub tags: Vec<String>,
+    pub excerpt: String,
+    pub status: String,
+    pub featured: bool,
+    pub pinned: bool,
+    pub locked: bool,
+    pub reply_count: i32,
+    pub like_count: i32,
+    #[serde(skip)]
+    pub hot_rank: f64,
+    pub author: String,
+    pub created_at: DateTime<Utc>,
+    pub last_posted_at: DateTime<Utc>,
+}
+
+impl TopicSummary {
+    fn cursor(&self, sort: Sort) -> Cursor {
+        match sort {
+            Sort::Hot => Cursor::Hot(self.hot_rank, self.id),
+            Sort::New => Cursor::New(self.created_at.timestamp_micros(), self.id),
+            Sort::Top => Cursor::Top(self.like_count, self.id),
+        }
+    }
+}
+
+pub struct Listing {
+    pub items: Vec<TopicSummary>,
+    pub next: Option<String>,
+}
+
+pub struct Filter {
+    pub board_id: Option<i64>,
+    pub kind: Option<String>,
+    pub pinned_only: bool,
+}
+
+/// A page of visible topics, `limit` long, after `cursor`.
+pub async fn page(
+    conn: &mut Conn,
+    filter: &Filter,
+    sort: Sort,
+    cursor: Option<Cursor>,
+    limit: i64,
+) -> QueryResult<Listing> {
+    let mut q = topics::table
+        .inner_join(boards::table)
+        .inner_join(users::table)
+        .filter(topics::hidden_at.is_null())
+        .filter(topics::deleted_at.is_null())
+        .select((
+            topics::id,
+            boards::slug,
+            boards::name_zh,
+            boards::name_en,
+            topics::kind,
+            topics::title,
+            topics::tags,
+            topics::excerpt,
+            topics::status,
+            topics::featured,
+            topics::pinned,
+            topics::locked,
+            topics::reply_count,
+            topics::like_count,
+            topics::hot_rank,
+            users::username,
+            topics::created_at,
+            topics::last_posted_at,
+        ))
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(b) = filter.board_id {
+        q = q.filter(topics::board_id.eq(b));
+    }
+    if let Some(k) = &filter.kind {
+        q = q.filter(topics::kind.eq(k.clone()));
+    }
+    if filter.pinned_only {
+        q = q.filter(topics::pinned.eq(true));
+    }
+    // Row comparisons walk the (key DESC, id DESC) indexes directly.
+    q = match (sort, cursor) {
+        (Sort::Hot, Some(Cursor::Hot(r, id))) => q.filter(
+            sql::<Bool>("(topics.hot_rank, topics.id) < (")
+                .bind::<Float8, _>(r)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")"),
+        ),
+        (Sort::New, Some(Cursor::New(t, id))) => {
+            let at = DateTime::<Utc>::from_timestamp_micros(t).unwrap_or_default();
+            q.filter(
+                sql::<Bool>("(topics.created_at, topics.id) < (")
+                    .bind::<Timestamptz, _>(at)
+                    .sql(", ")
+                    .bind::<BigInt, _>(id)
+                    .sql(")"),
+            )
+        }
+        (Sort::Top, Some(Cursor::Top(l, id))) => q.filter(
+            sql::<Bool>("(topics.like_count, topics.id) < (")
+                .bind::<Integer, _>(l)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")"),
+        ),
+        _ => q,
+    };
+    q = match sort {
+        Sort::Hot => q.order((topics::hot_rank.desc(), topics::id.desc())),
+        Sort::New => q.order((topics::created_at.desc(), topics::id.desc())),
+        Sort::Top => q.order((topics::like_count.desc(), topics::id.desc())),
+    };
+    let mut items: Vec<TopicSummary> = q.load(conn).await?;
+    let next = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|t| t.cursor(sort).encode())
+    } else {
+        None
+    };
+    Ok(Listing { items, next })
+}
+
+/// Recent topics by one author, for profiles.
+pub async fn by_author(
+    conn: &mut Conn,
+    author_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<(i64, String, DateTime<Utc>)>> {
+    topics::table
+        .filter(topics::author_id.eq(author_id))
+        .filter(topics::hidden_at.is_null())
+        .filter(topics::deleted_at.is_null())
+        .order(topics::created_at.desc())
+        .limit(limit)
+        .select((topics::id, topics::title, topics::created_at))
+        .load(conn)
+        .await
+}

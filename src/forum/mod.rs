@@ -1,0 +1,67 @@
+//! Discussions: boards, topics, threaded posts, likes, subscriptions, listings.
+
+pub mod boards;
+pub mod fields;
+pub mod likes;
+pub mod listing;
+pub mod posts;
+pub mod ranks;
+pub mod subscriptions;
+pub mod thread;
+pub mod topics;
+
+use crate::accounts::{FieldError, User};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ForumError {
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("not found")]
+    NotFound,
+    #[error("the topic is locked")]
+    Locked,
+    #[error("you cannot like your own post")]
+    OwnPost,
+    #[error("not allowed")]
+    Forbidden,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+impl From<FieldError> for ForumError {
+    fn from(e: FieldError) -> Self {
+        ForumError::Invalid(vec![e])
+    }
+}
+
+/// Who is reading: decides what hidden things are visible.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reader {
+    pub user_id: Option<i64>,
+    pub staff: bool,
+}
+
+impl Reader {
+    pub const ANONYMOUS: Reader = Reader {
+        user_id: None,
+        staff: false,
+    };
+
+    pub fn of(user: Option<&User>) -> Reader {
+        match user {
+            Some(u) => Reader {
+                user_id: Some(u.id),
+                staff: u.role().is_staff(),
+            },
+            None => Reader::ANONYMOUS,
+        }
+    }
+
+    /// Hidden content stays visible to staff and to its author; deleted content to staff only.
+    pub fn sees(&self, author_id: i64, hidden: bool, deleted: bool) -> bool {
+        if deleted {
+            return self.staff;
+        }
+        !hidden || self.staff || self.user_id == Some(author_id)
+    }
+}

@@ -1,0 +1,290 @@
+//! Posts: the opening post and replies, stored as a tree by materialized path; edits with history.
+
+use super::fields::Body;
+use super::topics::Topic;
+use super::{ranks, subscriptions, ForumError, Reader};
+use crate::accounts::{FieldError, User};
+use crate::db::schema::{post_revisions, posts, topics, users};
+use crate::db::Conn;
+use crate::jobs::{self, Job};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use serde::Serialize;
+use std::collections::HashSet;
+
+/// Replies deeper than this attach to their parent's parent: threads stay readable.
+pub const MAX_DEPTH: i32 = 40;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = posts)]
+pub struct Post {
+    pub id: i64,
+    pub topic_id: i64,
+    pub author_id: i64,
+    pub parent_id: Option<i64>,
+    pub path: Vec<i64>,
+    pub depth: i32,
+    pub body_md: String,
+    pub body_html: String,
+    pub like_count: i32,
+    pub hidden_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+}
+
+impl Post {
+    pub fn visible_to(&self, reader: &Reader) -> bool {
+        reader.sees(
+            self.author_id,
+            self.hidden_at.is_some(),
+            self.deleted_at.is_some(),
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Placed {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub depth: i32,
+}
+
+/// Lowercase keys of mentioned names that belong to real accounts.
+pub async fn known_mentions(conn: &mut Conn, body: &str) -> QueryResult<HashSet<String>> {
+    let candidates = crate::content::mention_candidates(body);
+    if candidates.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let found: Vec<String> = users::table
+        .filter(users::username_key.eq_any(&candidates))
+        .select(users::username_key)
+        .load(conn)
+        .await?;
+    Ok(found.into_iter().collect())
+}
+
+/// Inserts a post under `parent` (None: the opening post), rendering its markdown once.
+pub async fn insert(
+    conn: &mut Conn,
+    topic_id: i64,
+    author_id: i64,
+    parent: Option<&Post>,
+    body: &Body,
+    now: DateTime<Utc>,
+) -> QueryResult<Placed> {
+    let id: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "nextval('posts_id_seq')",
+    ))
+    .get_result(conn)
+    .await?;
+    let (path, depth) = match parent {
+        Some(p) => {
+            let mut path = p.path.clone();
+            path.push(id);
+            (path, p.depth + 1)
+        }
+        None => (vec![id], 0),
+    };
+    let known = known_mentions(conn, body.as_str()).await?;
+    let html = crate::content::render(body.as_str(), &known);
+    diesel::insert_into(posts::table)
+        .values((
+            posts::id.eq(id),
+            posts::topic_id.eq(topic_id),
+            posts::author_id.eq(author_id),
+            posts::parent_id.eq(parent.map(|p| p.id)),
+            posts::path.eq(&path),
+            posts::depth.eq(depth),
+            posts::body_md.eq(body.as_str()),
+            posts::body_html.eq(html.as_str()),
+            posts::created_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(Placed {
+        id,
+        parent_id: parent.map(|p| p.id),
+        depth,
+    })
+}
+
+pub async fn by_id(conn: &mut Conn, id: i64) -> QueryResult<Option<Post>> {
+    posts::table
+        .find(id)
+        .select(Post::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Replies to the topic (or to one of its posts). Locked topics take replies from staff only.
+pub async fn reply(
+    conn: &mut Conn,
+    author: &User,
+    topic_id: i64,
+    parent_id: Option<i64>,
+    body: &Body,
+    now: DateTime<Utc>,
+) -> Result<Placed, ForumError> {
+    let reader = Reader::of(Some(author));
+    conn.transaction::<_, ForumError, _>(async |conn| {
+        // The row lock orders concurrent replies to one topic.
+        let topic: Topic = topics::table
+            .find(topic_id)
+            .select(Topic::as_select())
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?
+            .filter(|t| t.visible_to(&reader))
+            .ok_or(ForumError::NotFound)?;
+        if topic.locked && !reader.staff {
+            return Err(ForumError::Locked);
+        }
+        let not_here =
+            || ForumError::from(FieldError::new("parent_id", "is not a post in this topic"));
+        let mut parent: Post = match parent_id {
+            Some(pid) => by_id(conn, pid)
+                .await?
+                .filter(|p| p.topic_id == topic_id && p.visible_to(&reader))
+                .ok_or_else(not_here)?,
+            None => {
+                posts::table
+                    .filter(posts::topic_id.eq(topic_id))
+                    .filter(posts::depth.eq(0))
+                    .select(Post::as_select())
+                    .first(conn)
+                    .await?
+            }
+        };
+        if parent.depth >= MAX_DEPTH {
+            if let Some(grand) = parent.parent_id {
+                parent = by_id(conn, grand).await?.ok_or_else(not_here)?;
+            }
+        }
+        let placed = insert(conn, topic_id, author.id, Some(&parent), body, now).await?;
+        diesel::update(topics::table.find(topic_id))
+            .set((
+                topics::reply_count.eq(topics::reply_count + 1),
+                topics::last_posted_at.eq(now),
+                topics::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        subscriptions::subscribe(conn, topic_id, author.id, now).await?;
+        ranks::refresh_topic(conn, topic_id, now).await?;
+        jobs::enqueue(
+            conn,
+            &Job::PostCreated { post_id: placed.id },
+            Some(&format!("post-created:{}", placed.id)),
+            now,
+        )
+        .await?;
+        Ok(placed)
+    })
+    .await
+}
+
+/// Replaces a post's text, keeping the old text as a revision. Authors and staff only.
+pub async fn edit(
+    conn: &mut Conn,
+    editor: &User,
+    post_id: i64,
+    body: &Body,
+    now: DateTime<Utc>,
+) -> Result<Post, ForumError> {
+    let reader = Reader::of(Some(editor));
+    conn.transaction::<_, ForumError, _>(async |conn| {
+        let post = posts::table
+            .find(post_id)
+            .select(Post::as_select())
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?
+            .filter(|p| p.visible_to(&reader))
+            .ok_or(ForumError::NotFound)?;
+        if post.author_id != editor.id && !reader.staff {
+            return Err(ForumError::Forbidden);
+        }
+        let locked: bool = topics::table
+            .find(post.topic_id)
+            .select(topics::locked)
+            .first(conn)
+            .await?;
+        if locked && !reader.staff {
+            return Err(ForumError::Locked);
+        }
+        if post.body_md == body.as_str() {
+            return Ok(post);
+        }
+        diesel::insert_into(post_revisions::table)
+            .values((
+                post_revisions::post_id.eq(post.id),
+                post_revisions::editor_id.eq(editor.id),
+                post_revisions::body_md.eq(&post.body_md),
+                post_revisions::created_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        let known = known_mentions(conn, body.as_str()).await?;
+        let html = crate::content::render(body.as_str(), &known);
+        let updated = diesel::update(posts::table.find(post.id))
+            .set((
+                posts::body_md.eq(body.as_str()),
+                posts::body_html.eq(html.as_str()),
+                posts::edited_at.eq(now),
+            ))
+            .returning(Post::as_returning())
+            .get_result(conn)
+            .await?;
+        if post.depth == 0 {
+            diesel::update(topics::table.find(post.topic_id))
+                .set((
+                    topics::excerpt.eq(crate::content::excerpt(body.as_str(), 200)),
+                    topics::updated_at.eq(now),
+                ))
+                .execute(conn)
+                .await?;
+        }
+        Ok(updated)
+    })
+    .await
+}
+
+#[derive(Debug, Clone, Serialize, Queryable)]
+pub struct Revision {
+    pub id: i64,
+    pub editor: String,
+    pub body_md: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Earlier versions of a post, newest first: for its author and for staff.
+pub async fn revisions(
+    conn: &mut Conn,
+    reader: &Reader,
+    post_id: i64,
+) -> Result<Vec<Revision>, ForumError> {
+    let post = by_id(conn, post_id)
+        .await?
+        .filter(|p| p.visible_to(reader))
+        .ok_or(ForumError::NotFound)?;
+    if !(reader.staff || reader.user_id == Some(post.author_id)) {
+        return Err(ForumError::NotFound);
+    }
+    Ok(post_revisions::table
+        .inner_join(users::table)
+        .filter(post_revisions::post_id.eq(post_id))
+        .order(post_revisions::id.desc())
+        .select((
+            post_revisions::id,
+            users::username,
+            post_revisions::body_md,
+            post_revisions::created_at,
+        ))
+        .load(conn)
+        .await?)
+}

@@ -1,0 +1,123 @@
+//! In-app notifications: listing, unread count, marking read, per-kind preferences.
+
+use crate::accounts::FieldError;
+use crate::db::schema::{notifications, topics, users};
+use crate::db::Conn;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::Serialize;
+
+/// How a person wants to hear about one kind of event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    Off,
+    InApp,
+    /// In-app and mail.
+    Mail,
+}
+
+impl Delivery {
+    pub fn parse(raw: &str, field: &'static str) -> Result<Self, FieldError> {
+        match raw {
+            "off" => Ok(Delivery::Off),
+            "in_app" => Ok(Delivery::InApp),
+            "mail" => Ok(Delivery::Mail),
+            _ => Err(FieldError::new(field, "must be off, in_app or mail")),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Off => "off",
+            Delivery::InApp => "in_app",
+            Delivery::Mail => "mail",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Queryable)]
+pub struct Item {
+    pub id: i64,
+    pub kind: String,
+    pub topic_id: i64,
+    pub topic_title: String,
+    pub post_id: i64,
+    pub actor: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+/// Newest first, keyed by id.
+pub async fn list(
+    conn: &mut Conn,
+    user_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<(Vec<Item>, Option<i64>)> {
+    let actors = diesel::alias!(users as actors);
+    let mut q = notifications::table
+        .inner_join(topics::table)
+        .left_join(actors.on(notifications::actor_id.eq(actors.field(users::id).nullable())))
+        .filter(notifications::user_id.eq(user_id))
+        .select((
+            notifications::id,
+            notifications::kind,
+            notifications::topic_id,
+            topics::title,
+            notifications::post_id,
+            actors.field(users::username).nullable(),
+            notifications::created_at,
+            notifications::read_at,
+        ))
+        .order(notifications::id.desc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(b) = before {
+        q = q.filter(notifications::id.lt(b));
+    }
+    let mut items: Vec<Item> = q.load(conn).await?;
+    let next = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|i| i.id)
+    } else {
+        None
+    };
+    Ok((items, next))
+}
+
+pub async fn unread_count(conn: &mut Conn, user_id: i64) -> QueryResult<i64> {
+    notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .filter(notifications::read_at.is_null())
+        .count()
+        .get_result(conn)
+        .await
+}
+
+/// Marks the given notifications (or all, with `None`) read; returns the unread count left.
+pub async fn mark_read(
+    conn: &mut Conn,
+    user_id: i64,
+    ids: Option<&[i64]>,
+    now: DateTime<Utc>,
+) -> QueryResult<i64> {
+    let mine = notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .filter(notifications::read_at.is_null());
+    match ids {
+        Some(ids) => {
+            diesel::update(mine.filter(notifications::id.eq_any(ids)))
+                .set(notifications::read_at.eq(now))
+                .execute(conn)
+                .await?
+        }
+        None => {
+            diesel::update(mine)
+                .set(notifications::read_at.eq(now))
+                .execute(conn)
+                .await?
+        }
+    };
+    unread_count(conn, user_id).await
+}

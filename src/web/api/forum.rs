@@ -1,0 +1,391 @@
+//! `/api/v1` boards, topics, posts, likes, subscriptions.
+
+use crate::accounts::{FieldError, Locale};
+use crate::forum::fields::{self, Body, Cursor, Kind, Sort, Tags, Title};
+use crate::forum::{boards, likes, listing, posts, subscriptions, thread, topics, Reader};
+use crate::web::errors::AppError;
+use crate::web::extract::{self, AdminUser, CurrentUser, VerifiedUser, Viewer};
+use crate::web::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/boards", web::get().to(list_boards))
+        .route("/boards/{slug}/topics", web::get().to(board_topics))
+        .route("/boards/{slug}/follow", web::put().to(follow))
+        .route("/boards/{slug}/follow", web::delete().to(unfollow))
+        .route("/topics", web::get().to(all_topics))
+        .route("/topics", web::post().to(create_topic))
+        .route("/topics/{id}", web::get().to(get_topic))
+        .route("/topics/{id}/posts", web::post().to(reply))
+        .route("/topics/{id}/subscription", web::put().to(subscribe))
+        .route("/topics/{id}/subscription", web::delete().to(unsubscribe))
+        .route("/posts/{id}", web::patch().to(edit_post))
+        .route("/posts/{id}/revisions", web::get().to(revisions))
+        .route("/posts/{id}/like", web::put().to(like))
+        .route("/posts/{id}/like", web::delete().to(unlike))
+        .route("/admin/boards", web::post().to(upsert_board));
+}
+
+pub fn board_json(b: &boards::Board, locale: Locale) -> serde_json::Value {
+    json!({
+        "slug": b.slug, "name": b.name(locale), "description": b.description(locale),
+        "name_zh": b.name_zh, "name_en": b.name_en, "kinds": b.kinds, "position": b.position,
+        "product_line": b.product_line,
+    })
+}
+
+async fn list_boards(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    viewer: Viewer,
+) -> Result<HttpResponse, AppError> {
+    let locale = extract::locale_for(&req, &viewer);
+    let mut conn = crate::db::get(&state.pool).await?;
+    let all = boards::all(&mut conn).await?;
+    Ok(HttpResponse::Ok().json(
+        all.iter()
+            .map(|b| board_json(b, locale))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    sort: Option<String>,
+    cursor: Option<String>,
+    kind: Option<String>,
+    status: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn list(
+    state: &AppState,
+    board_id: Option<i64>,
+    q: &ListQuery,
+) -> Result<HttpResponse, AppError> {
+    let sort = Sort::parse(q.sort.as_deref()).map_err(|e| AppError::invalid(vec![e]))?;
+    let cursor = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(Cursor::parse(c, sort).map_err(|e| AppError::invalid(vec![e]))?),
+        None => None,
+    };
+    let kind = match q.kind.as_deref().filter(|k| !k.is_empty()) {
+        Some(k) => Some(
+            Kind::parse(k)
+                .map_err(|e| AppError::invalid(vec![e]))?
+                .as_str()
+                .to_string(),
+        ),
+        None => None,
+    };
+    if q.status.as_deref().is_some_and(|s| !s.is_empty()) {
+        // Statuses arrive with feedback; an unknown filter must not silently return everything.
+        return Err(AppError::field(
+            "status",
+            "status filters are not available yet",
+        ));
+    }
+    let limit = q.limit.unwrap_or(30).clamp(1, 100);
+    let mut conn = crate::db::get(&state.pool).await?;
+    let filter = listing::Filter {
+        board_id,
+        kind,
+        pinned_only: false,
+    };
+    let page = listing::page(&mut conn, &filter, sort, cursor, limit).await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": page.items, "next_cursor": page.next })))
+}
+
+async fn board_topics(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let mut conn = crate::db::get(&state.pool).await?;
+    let board = boards::by_slug(&mut conn, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(conn);
+    list(&state, Some(board.id), &q).await
+}
+
+async fn all_topics(
+    state: web::Data<AppState>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    list(&state, None, &q).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTopicBody {
+    board: String,
+    kind: String,
+    title: String,
+    body: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    bug: Option<serde_json::Value>,
+}
+
+/// Parses every field of a new topic, reporting all problems at once.
+pub fn parse_new_topic(
+    board: &str,
+    kind: &str,
+    title: &str,
+    body: &str,
+    tags: Result<Tags, FieldError>,
+) -> Result<topics::NewTopic, AppError> {
+    let mut errors = Vec::new();
+    let kind = Kind::parse(kind).map_err(|e| errors.push(e)).ok();
+    let title = Title::parse(title).map_err(|e| errors.push(e)).ok();
+    let body = Body::parse(body).map_err(|e| errors.push(e)).ok();
+    let tags = tags.map_err(|e| errors.push(e)).ok();
+    if kind == Some(Kind::Bug) {
+        errors.push(FieldError::new(
+            "kind",
+            "bug reports need the bug report form",
+        ));
+    }
+    match (kind, title, body, tags) {
+        (Some(kind), Some(title), Some(body), Some(tags)) if errors.is_empty() => {
+            Ok(topics::NewTopic {
+                board: board.to_string(),
+                kind,
+                title,
+                body,
+                tags,
+            })
+        }
+        _ => Err(AppError::invalid(errors)),
+    }
+}
+
+async fn create_topic(
+    state: web::Data<AppState>,
+    me: VerifiedUser,
+    body: web::Json<NewTopicBody>,
+) -> Result<HttpResponse, AppError> {
+    let b = body.into_inner();
+    let _ = b.bug;
+    let new = parse_new_topic(&b.board, &b.kind, &b.title, &b.body, Tags::parse(&b.tags))?;
+    let mut conn = crate::db::get(&state.pool).await?;
+    let created = topics::create(&mut conn, &me.0.user, new, state.clock.now()).await?;
+    Ok(HttpResponse::Created().json(json!({ "id": created.topic_id, "post_id": created.post_id })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CursorQuery {
+    cursor: Option<String>,
+}
+
+async fn get_topic(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    viewer: Viewer,
+    id: web::Path<i64>,
+    q: web::Query<CursorQuery>,
+) -> Result<HttpResponse, AppError> {
+    let reader = Reader::of(viewer.0.as_ref().map(|a| &a.user));
+    let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(fields::parse_path_cursor(c).map_err(|e| AppError::invalid(vec![e]))?),
+        None => None,
+    };
+    let mut conn = crate::db::get(&state.pool).await?;
+    let (topic, board, author) = topics::get(&mut conn, *id, &reader).await?;
+    let page = thread::page(
+        &mut conn,
+        topic.id,
+        None,
+        after.as_deref(),
+        thread::PAGE_SIZE,
+        &reader,
+    )
+    .await?;
+    let subscribed = match reader.user_id {
+        Some(uid) => subscriptions::is_subscribed(&mut conn, topic.id, uid).await?,
+        None => false,
+    };
+    let locale = extract::locale_for(&req, &viewer);
+    Ok(HttpResponse::Ok().json(json!({
+        "id": topic.id, "board": board_json(&board, locale), "kind": topic.kind, "title": topic.title,
+        "tags": topic.tags, "status": topic.status, "featured": topic.featured, "pinned": topic.pinned,
+        "locked": topic.locked, "author": author, "created_at": topic.created_at,
+        "reply_count": topic.reply_count, "like_count": topic.like_count, "subscribed": subscribed,
+        "posts": page.posts, "next_cursor": page.next.map(|p| fields::encode_path_cursor(&p)),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyBody {
+    body: String,
+    parent_id: Option<i64>,
+}
+
+async fn reply(
+    state: web::Data<AppState>,
+    me: VerifiedUser,
+    id: web::Path<i64>,
+    body: web::Json<ReplyBody>,
+) -> Result<HttpResponse, AppError> {
+    let text = Body::parse(&body.body).map_err(|e| AppError::invalid(vec![e]))?;
+    let mut conn = crate::db::get(&state.pool).await?;
+    let placed = posts::reply(
+        &mut conn,
+        &me.0.user,
+        *id,
+        body.parent_id,
+        &text,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(placed))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditBody {
+    body: String,
+}
+
+async fn edit_post(
+    state: web::Data<AppState>,
+    me: VerifiedUser,
+    id: web::Path<i64>,
+    body: web::Json<EditBody>,
+) -> Result<HttpResponse, AppError> {
+    let text = Body::parse(&body.body).map_err(|e| AppError::invalid(vec![e]))?;
+    let mut conn = crate::db::get(&state.pool).await?;
+    let post = posts::edit(&mut conn, &me.0.user, *id, &text, state.clock.now()).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "id": post.id, "parent_id": post.parent_id, "depth": post.depth, "body_html": post.body_html,
+        "edited_at": post.edited_at,
+    })))
+}
+
+async fn revisions(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let reader = Reader::of(viewer.0.as_ref().map(|a| &a.user));
+    let mut conn = crate::db::get(&state.pool).await?;
+    let list = posts::revisions(&mut conn, &reader, *id).await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": list, "next_cursor": null })))
+}
+
+async fn like(
+    state: web::Data<AppState>,
+    me: VerifiedUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let mut conn = crate::db::get(&state.pool).await?;
+    let n = likes::like(&mut conn, &me.0.user, *id, state.clock.now()).await?;
+    Ok(HttpResponse::Ok().json(json!({ "like_count": n })))
+}
+
+async fn unlike(
+    state: web::Data<AppState>,
+    me: VerifiedUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let mut conn = crate::db::get(&state.pool).await?;
+    let n = likes::unlike(&mut conn, &me.0.user, *id, state.clock.now()).await?;
+    Ok(HttpResponse::Ok().json(json!({ "like_count": n })))
+}
+
+async fn subscribe(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let reader = Reader::of(Some(&me.0.user));
+    let mut conn = crate::db::get(&state.pool).await?;
+    topics::get(&mut conn, *id, &reader).await?;
+    subscriptions::subscribe(&mut conn, *id, me.0.user.id, state.clock.now()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn unsubscribe(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let reader = Reader::of(Some(&me.0.user));
+    let mut conn = crate::db::get(&state.pool).await?;
+    topics::get(&mut conn, *id, &reader).await?;
+    subscriptions::unsubscribe(&mut conn, *id, me.0.user.id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn set_follow(
+    state: &AppState,
+    me: &CurrentUser,
+    slug: &str,
+    on: bool,
+) -> Result<HttpResponse, AppError> {
+    let mut conn = crate::db::get(&state.pool).await?;
+    let board = boards::by_slug(&mut conn, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    subscriptions::follow_board(&mut conn, board.id, me.0.user.id, on, state.clock.now()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn follow(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    set_follow(&state, &me, &slug, true).await
+}
+
+async fn unfollow(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    set_follow(&state, &me, &slug, false).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoardBody {
+    slug: String,
+    name_zh: String,
+    name_en: String,
+    #[serde(default)]
+    description_zh: String,
+    #[serde(default)]
+    description_en: String,
+    kinds: Vec<String>,
+    #[serde(default)]
+    position: i32,
+    product_line: Option<String>,
+}
+
+async fn upsert_board(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    body: web::Json<BoardBody>,
+) -> Result<HttpResponse, AppError> {
+    let b = body.into_inner();
+    let new = boards::NewBoard::parse(
+        &b.slug,
+        &b.name_zh,
+        &b.name_en,
+        &b.description_zh,
+        &b.description_en,
+        &b.kinds,
+        b.position,
+        b.product_line.as_deref(),
+    )
+    .map_err(AppError::invalid)?;
+    let mut conn = crate::db::get(&state.pool).await?;
+    let board = boards::upsert(&mut conn, &new, state.clock.now()).await?;
+    Ok(HttpResponse::Created().json(board_json(&board, Locale::En)))
+}

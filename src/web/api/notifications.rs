@@ -1,0 +1,62 @@
+//! `/api/v1/notifications`: the bell.
+
+use crate::notify::notifications;
+use crate::web::errors::AppError;
+use crate::web::extract::CurrentUser;
+use crate::web::AppState;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/notifications", web::get().to(list))
+        .route("/notifications/read", web::post().to(mark_read));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    cursor: Option<String>,
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let before = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(
+            c.parse::<i64>()
+                .map_err(|_| AppError::field("cursor", "is not a cursor from this listing"))?,
+        ),
+        None => None,
+    };
+    let mut conn = crate::db::get(&state.pool).await?;
+    let (items, next) = notifications::list(&mut conn, me.0.user.id, before, 50).await?;
+    let unread = notifications::unread_count(&mut conn, me.0.user.id).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "items": items, "next_cursor": next.map(|n| n.to_string()), "unread_count": unread,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadBody {
+    ids: Option<Vec<i64>>,
+}
+
+async fn mark_read(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    body: Option<web::Json<ReadBody>>,
+) -> Result<HttpResponse, AppError> {
+    let ids = body.and_then(|b| b.into_inner().ids);
+    if ids.as_ref().is_some_and(|i| i.len() > 500) {
+        return Err(AppError::field("ids", "at most 500 at a time"));
+    }
+    let mut conn = crate::db::get(&state.pool).await?;
+    let unread =
+        notifications::mark_read(&mut conn, me.0.user.id, ids.as_deref(), state.clock.now())
+            .await?;
+    Ok(HttpResponse::Ok().json(json!({ "unread_count": unread })))
+}
