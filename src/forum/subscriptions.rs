@@ -39,9 +39,15 @@ pub async fn is_subscribed(conn: &mut Conn, topic_id: i64, user_id: i64) -> Quer
     .await
 }
 
-pub async fn subscribers(conn: &mut Conn, topic_id: i64) -> QueryResult<Vec<i64>> {
+/// Who was subscribed to the topic at `as_of`.
+pub async fn subscribers(
+    conn: &mut Conn,
+    topic_id: i64,
+    as_of: DateTime<Utc>,
+) -> QueryResult<Vec<i64>> {
     subscriptions::table
         .filter(subscriptions::topic_id.eq(topic_id))
+        .filter(subscriptions::created_at.le(as_of))
         .select(subscriptions::user_id)
         .load(conn)
         .await

@@ -67,7 +67,7 @@ pub async fn post_created(
             Option<i64>,
             String,
             bool,
-            i64,
+            DateTime<Utc>,
             String,
             bool,
             String,
@@ -83,7 +83,7 @@ pub async fn post_created(
                 posts::hidden_at
                     .is_not_null()
                     .or(posts::deleted_at.is_not_null()),
-                topics::author_id,
+                posts::created_at,
                 topics::title,
                 topics::hidden_at
                     .is_not_null()
@@ -100,7 +100,7 @@ pub async fn post_created(
             parent_id,
             body,
             post_gone,
-            _topic_author,
+            posted_at,
             title,
             topic_gone,
             actor,
@@ -112,7 +112,8 @@ pub async fn post_created(
             return Ok(());
         }
         let mut reasons: BTreeMap<i64, Reason> = BTreeMap::new();
-        for s in subscriptions::subscribers(conn, topic_id).await? {
+        // Only those subscribed when the post was written hear about it.
+        for s in subscriptions::subscribers(conn, topic_id, posted_at).await? {
             reasons.insert(s, Reason::Subscribed);
         }
         if let Some(pid) = parent_id {

@@ -6,6 +6,7 @@ mod embedded;
 mod forum;
 mod jobs;
 mod mail;
+mod notifications;
 mod schema;
 mod security;
 mod support;

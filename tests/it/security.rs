@@ -133,6 +133,7 @@ async fn login_attempts_are_limited_per_account_and_per_address() {
         s.rate_limits.login_per_ip.max = 8;
     })
     .await;
+    app.align_clock(900);
     app.member("nina").await;
     let c = app.client_from("10.1.1.1");
     for _ in 0..5 {
@@ -205,6 +206,7 @@ async fn registration_resend_and_reset_are_rate_limited() {
         s.rate_limits.reset_per_email.max = 2;
     })
     .await;
+    app.align_clock(3600);
     let c = app.client_from("10.9.9.9");
     for (i, expect) in [(0, 201), (1, 201), (2, 429)] {
         let r = c
@@ -256,6 +258,7 @@ async fn registration_resend_and_reset_are_rate_limited() {
 #[actix_web::test]
 async fn a_spoofed_forwarded_for_header_does_not_escape_a_limit() {
     let app = TestApp::with_settings(|s| s.rate_limits.login_per_ip.max = 3).await;
+    app.align_clock(900);
     let c = app.client_from("10.4.4.4");
     let mut last = 0;
     for i in 0..5 {
@@ -273,6 +276,7 @@ async fn a_spoofed_forwarded_for_header_does_not_escape_a_limit() {
         s.trusted_proxies = vec!["10.5.5.5".parse().unwrap()];
     })
     .await;
+    proxied.align_clock(900);
     let via_proxy = proxied.client_from("10.5.5.5");
     for i in 0..5 {
         let req = TestRequest::post()

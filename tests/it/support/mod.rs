@@ -213,6 +213,14 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Moves the clock just past the start of a rate-limit window of `secs`, so a test's hits
+    /// cannot straddle two fixed windows.
+    pub fn align_clock(&self, secs: i64) {
+        let now = self.clock.now().timestamp();
+        self.clock
+            .advance(chrono::Duration::seconds(secs - now.rem_euclid(secs) + 1));
+    }
+
     /// Boards most tests use: `phones` (discussion, bug), `tips` (discussion), `ideas` (idea).
     pub async fn seed_boards(&self) {
         use chorus::forum::boards::{upsert, NewBoard};

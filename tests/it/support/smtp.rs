@@ -135,3 +135,78 @@ pub fn decode_qp(s: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// The decoded bodies of every part of a received message (base64 and quoted-printable),
+/// concatenated: enough for tests to read links and text whatever encoding lettre chose.
+pub fn decode_parts(data: &str) -> String {
+    let mut out = String::new();
+    let mut encoding = "";
+    let mut in_body = false;
+    let mut body = String::new();
+    let flush = |encoding: &str, body: &mut String, out: &mut String| {
+        match encoding {
+            "base64" => out.push_str(&String::from_utf8_lossy(&base64_decode(body))),
+            "quoted-printable" => out.push_str(&decode_qp(body)),
+            _ => out.push_str(body),
+        }
+        out.push('\n');
+        body.clear();
+    };
+    for line in data.lines() {
+        if line.starts_with("--") {
+            if in_body {
+                flush(encoding, &mut body, &mut out);
+            }
+            in_body = false;
+            encoding = "";
+            continue;
+        }
+        let lower = line.to_ascii_lowercase();
+        if !in_body {
+            if let Some(e) = lower.strip_prefix("content-transfer-encoding:") {
+                encoding = if e.trim() == "base64" {
+                    "base64"
+                } else if e.trim() == "quoted-printable" {
+                    "quoted-printable"
+                } else {
+                    ""
+                };
+            }
+            if line.is_empty() {
+                in_body = true;
+            }
+            continue;
+        }
+        body.push_str(line);
+        body.push('\n');
+    }
+    if in_body {
+        flush(encoding, &mut body, &mut out);
+    }
+    out
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| -> Option<u32> {
+        match c {
+            b'A'..=b'Z' => Some((c - b'A') as u32),
+            b'a'..=b'z' => Some((c - b'a' + 26) as u32),
+            b'0'..=b'9' => Some((c - b'0' + 52) as u32),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        }
+    };
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0);
+    for v in s.bytes().filter_map(val) {
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
+}
