@@ -161,7 +161,7 @@ pub async fn upsert(
         boards::product_line.eq(&b.product_line),
     );
     Ok(diesel::insert_into(boards::table)
-        .values((values.clone(), boards::created_at.eq(now)))
+        .values((values, boards::created_at.eq(now)))
         .on_conflict(boards::slug)
         .do_update()
         .set(values)

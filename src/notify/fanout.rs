@@ -42,6 +42,20 @@ impl Reason {
     }
 }
 
+/// What the fan-out needs to know about the new post, in one query.
+#[derive(Queryable)]
+struct PostFacts {
+    topic_id: i64,
+    author_id: i64,
+    parent_id: Option<i64>,
+    body: String,
+    post_gone: bool,
+    posted_at: DateTime<Utc>,
+    title: String,
+    topic_gone: bool,
+    actor: String,
+}
+
 #[derive(Queryable)]
 struct Recipient {
     id: i64,
@@ -61,17 +75,7 @@ pub async fn post_created(
 ) -> Result<(), FanoutError> {
     let mut conn = db::get(pool).await?;
     conn.transaction::<_, FanoutError, _>(async |conn| {
-        let row: Option<(
-            i64,
-            i64,
-            Option<i64>,
-            String,
-            bool,
-            DateTime<Utc>,
-            String,
-            bool,
-            String,
-        )> = posts::table
+        let row: Option<PostFacts> = posts::table
             .inner_join(topics::table)
             .inner_join(users::table)
             .filter(posts::id.eq(post_id))
@@ -94,7 +98,7 @@ pub async fn post_created(
             .await
             .optional()?;
         // Gone or hidden by now: nobody is told.
-        let Some((
+        let Some(PostFacts {
             topic_id,
             author_id,
             parent_id,
@@ -104,7 +108,7 @@ pub async fn post_created(
             title,
             topic_gone,
             actor,
-        )) = row
+        }) = row
         else {
             return Ok(());
         };
