@@ -5,6 +5,7 @@ pub mod clock;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod demo;
 pub mod forum;
 pub mod jobs;
 pub mod moderation;

@@ -33,6 +33,13 @@ enum Command {
     },
     /// Apply pending migrations and exit.
     Migrate,
+    /// Seed realistic sample content (zh + en), deterministic for a seed.
+    Demo {
+        #[arg(long, default_value_t = 1000)]
+        topics: usize,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
     /// Administrative tasks.
     Admin {
         #[command(subcommand)]
@@ -81,6 +88,29 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin { command } => admin(settings, command).await,
+        Command::Demo { topics, seed } => {
+            let db = Database::open(&settings).await?;
+            let result = async {
+                let pool = db::pool(&db.url, 2)?;
+                let mut conn = db::get(&pool).await?;
+                let started = std::time::Instant::now();
+                let out =
+                    chorus::demo::seed(&mut conn, &settings, topics, seed, Clock::default().now())
+                        .await?;
+                println!(
+                    "seeded {} topics, {} posts, {} likes, {} users in {:.1} s",
+                    out.topics,
+                    out.posts,
+                    out.likes,
+                    out.users,
+                    started.elapsed().as_secs_f64()
+                );
+                Ok::<_, anyhow::Error>(())
+            }
+            .await;
+            db.close().await;
+            result
+        }
     }
 }
 
@@ -190,33 +220,43 @@ async fn run_server(
     served.context("HTTP server")
 }
 
-/// Sample accounts so a first visitor can log in at once; only into an empty database.
+/// Sample accounts and content so a first visitor sees a living forum; only into an empty database.
 async fn seed_demo(pool: &db::Pool, settings: &Settings, clock: &Clock) -> anyhow::Result<()> {
+    use chorus::db::schema::topics;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
     let mut conn = db::get(pool).await?;
+    let now = clock.now();
     if accounts::users::by_username(&mut conn, "demo_admin")
         .await?
-        .is_some()
+        .is_none()
     {
-        return Ok(());
+        for (name, role) in [
+            ("demo_admin", Role::Admin),
+            ("demo_mod", Role::Moderator),
+            ("mifan", Role::Member),
+        ] {
+            accounts::create_verified(
+                &mut conn,
+                settings,
+                name,
+                &format!("{name}@example.com"),
+                chorus::demo::DEMO_PASSWORD,
+                role,
+                now,
+            )
+            .await
+            .map_err(describe)?;
+        }
     }
-    let now = clock.now();
-    for (name, role) in [
-        ("demo_admin", Role::Admin),
-        ("demo_mod", Role::Moderator),
-        ("mifan", Role::Member),
-    ] {
-        accounts::create_verified(
-            &mut conn,
-            settings,
-            name,
-            &format!("{name}@example.com"),
-            "chorus-demo-2026",
-            role,
-            now,
-        )
-        .await
-        .map_err(describe)?;
+    let existing: i64 = topics::table.count().get_result(&mut conn).await?;
+    if existing == 0 {
+        let out = chorus::demo::seed(&mut conn, settings, 300, 2026, now).await?;
+        println!("demo content: {} topics, {} posts", out.topics, out.posts);
     }
-    println!("demo accounts: demo_admin, demo_mod, mifan (password: chorus-demo-2026)");
+    println!(
+        "demo accounts: demo_admin, demo_mod, mifan (password: {})",
+        chorus::demo::DEMO_PASSWORD
+    );
     Ok(())
 }

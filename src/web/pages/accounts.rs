@@ -27,7 +27,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings/password", web::post().to(change_password))
         .route("/settings/logout-all", web::post().to(logout_all))
         .route("/settings/resend", web::post().to(resend))
-        .route("/settings/language", web::post().to(language));
+        .route("/settings/language", web::post().to(language))
+        .route(
+            "/settings/notifications",
+            web::post().to(notification_settings),
+        );
 }
 
 /// Turns a domain failure into messages on the form, or passes it on as an error page.
@@ -339,6 +343,10 @@ async fn settings_page(
                 email => &me.user.email,
                 verified => me.user.is_verified(),
                 locale => me.user.locale.as_deref().unwrap_or(""),
+                notify_reply => &me.user.notify_reply,
+                notify_mention => &me.user.notify_mention,
+                notify_subscribed => &me.user.notify_subscribed,
+                digest_weekly => me.user.digest_weekly,
             },
             sessions => sessions,
             welcome => welcome,
@@ -431,4 +439,39 @@ async fn language(page: PageCtx, form: web::Form<LanguageForm>) -> Result<HttpRe
         .cookie(cookie)
         .insert_header(("Location", safe_next(form.back.as_deref())))
         .finish())
+}
+
+#[derive(Deserialize)]
+pub struct NotificationForm {
+    #[serde(default)]
+    notify_reply: String,
+    #[serde(default)]
+    notify_mention: String,
+    #[serde(default)]
+    notify_subscribed: String,
+    digest_weekly: Option<String>,
+}
+
+async fn notification_settings(
+    page: PageCtx,
+    form: web::Form<NotificationForm>,
+) -> Result<HttpResponse, AppError> {
+    use crate::notify::notifications::Delivery;
+    let Some(me) = &page.viewer.0 else {
+        return Ok(redirect("/login?next=/settings"));
+    };
+    let parse = |raw: &str, field: &'static str| {
+        Delivery::parse(raw, field)
+            .map(Delivery::as_str)
+            .map_err(|e| AppError::invalid(vec![e]))
+    };
+    let prefs = accounts::users::Preferences {
+        notify_reply: Some(parse(&form.notify_reply, "notify_reply")?),
+        notify_mention: Some(parse(&form.notify_mention, "notify_mention")?),
+        notify_subscribed: Some(parse(&form.notify_subscribed, "notify_subscribed")?),
+        digest_weekly: Some(form.digest_weekly.is_some()),
+    };
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    accounts::users::set_preferences(&mut conn, me.user.id, &prefs, page.state.clock.now()).await?;
+    Ok(redirect("/settings?done=notifications"))
 }

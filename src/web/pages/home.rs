@@ -1,16 +1,11 @@
-//! The home page and the privacy policy.
+//! The privacy policy.
 
 use super::PageCtx;
 use crate::web::errors::AppError;
 use actix_web::{web, HttpResponse};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home))
-        .route("/privacy", web::get().to(privacy));
-}
-
-async fn home(page: PageCtx) -> Result<HttpResponse, AppError> {
-    page.render("home.html", minijinja::context! {})
+    cfg.route("/privacy", web::get().to(privacy));
 }
 
 async fn privacy(page: PageCtx) -> Result<HttpResponse, AppError> {

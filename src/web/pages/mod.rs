@@ -1,7 +1,10 @@
 //! Server-rendered pages. Every page works without JavaScript: forms post and redirect.
 
 mod accounts;
+mod admin;
+mod forum;
 mod home;
+mod people;
 
 use super::errors::AppError;
 use super::extract::{self, Viewer};
@@ -16,6 +19,9 @@ use std::pin::Pin;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     home::routes(cfg);
+    forum::routes(cfg);
+    people::routes(cfg);
+    admin::routes(cfg);
     accounts::routes(cfg);
 }
 
@@ -26,6 +32,8 @@ pub struct PageCtx {
     pub csrf: String,
     pub path: String,
     pub state: web::Data<AppState>,
+    /// Unread notifications, for the bell.
+    pub unread: i64,
 }
 
 impl FromRequest for PageCtx {
@@ -40,7 +48,15 @@ impl FromRequest for PageCtx {
                 .app_data::<web::Data<AppState>>()
                 .cloned()
                 .ok_or_else(|| AppError::internal("app state missing"))?;
+            let unread = match &viewer.0 {
+                Some(a) => {
+                    let mut conn = crate::db::get(&state.pool).await?;
+                    crate::notify::notifications::unread_count(&mut conn, a.user.id).await?
+                }
+                None => 0,
+            };
             Ok(PageCtx {
+                unread,
                 lang: extract::locale_for(&req, &viewer),
                 csrf: extract::csrf_token(&req),
                 path: req

@@ -1,0 +1,578 @@
+//! `chorus demo`: realistic zh + en sample content, deterministic for a seed, bulk-inserted so
+//! that 100,000 topics take a minute rather than an hour.
+
+mod corpus;
+
+use crate::accounts::{self, Role};
+use crate::config::Settings;
+use crate::content;
+use crate::db::Conn;
+use crate::forum::boards::{self, NewBoard};
+use chrono::{DateTime, Duration, Utc};
+use diesel::sql_types::{Array, BigInt, Bool, Int4, Text, Timestamptz};
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use std::collections::HashSet;
+
+pub const DEMO_PASSWORD: &str = "chorus-demo-2026";
+
+/// SplitMix64: tiny, fast and the same on every platform.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+/// slug, zh name, en name, zh description, en description, kinds.
+type BoardSpec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+);
+
+/// The default boards of a phone maker's fan community.
+pub const BOARDS: &[BoardSpec] = &[
+    (
+        "phones",
+        "手机",
+        "Phones",
+        "手机使用交流",
+        "Talk about phones",
+        &["discussion", "bug", "idea"],
+    ),
+    (
+        "smart-home",
+        "智能家居",
+        "Smart home",
+        "音箱、扫地机、路由器",
+        "Speakers, vacuums, routers",
+        &["discussion", "bug", "idea"],
+    ),
+    (
+        "wearables",
+        "可穿戴",
+        "Wearables",
+        "手环与手表",
+        "Bands and watches",
+        &["discussion", "bug", "idea"],
+    ),
+    (
+        "os-apps",
+        "系统与应用",
+        "OS & apps",
+        "系统与自带应用",
+        "The OS and built-in apps",
+        &["discussion", "bug", "idea"],
+    ),
+    (
+        "tips",
+        "玩机技巧",
+        "Tips",
+        "玩机技巧与教程",
+        "Tips and how-tos",
+        &["discussion"],
+    ),
+    (
+        "beta",
+        "内测反馈",
+        "Beta feedback",
+        "内测版本问题反馈",
+        "Reports from beta testers",
+        &["discussion", "bug"],
+    ),
+    (
+        "ideas",
+        "建议",
+        "Ideas",
+        "功能建议与投票",
+        "Propose and vote on ideas",
+        &["idea"],
+    ),
+];
+
+#[derive(Debug, Default)]
+pub struct Seeded {
+    pub users: usize,
+    pub topics: usize,
+    pub posts: usize,
+    pub likes: usize,
+}
+
+/// Creates the default boards if missing.
+pub async fn ensure_boards(
+    conn: &mut Conn,
+    now: DateTime<Utc>,
+) -> Result<(), crate::forum::ForumError> {
+    for (i, (slug, zh, en, dzh, den, kinds)) in BOARDS.iter().enumerate() {
+        let kinds: Vec<String> = kinds.iter().map(|k| k.to_string()).collect();
+        let b = NewBoard::parse(slug, zh, en, dzh, den, &kinds, i as i32, None)
+            .map_err(crate::forum::ForumError::Invalid)?;
+        boards::upsert(conn, &b, now).await?;
+    }
+    Ok(())
+}
+
+/// Seeds `topics` topics with replies and likes, from `seed`. Adds to what is there.
+pub async fn seed(
+    conn: &mut Conn,
+    settings: &Settings,
+    topics: usize,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Seeded> {
+    let mut rng = Rng(seed);
+    ensure_boards(conn, now).await?;
+    let all_boards = boards::all(conn).await?;
+    let user_ids = seed_users(conn, settings, (topics / 20).clamp(30, 5000), &mut rng, now).await?;
+    let mut out = Seeded {
+        users: user_ids.len(),
+        ..Default::default()
+    };
+    let batch = 1000;
+    let mut done = 0;
+    while done < topics {
+        let n = batch.min(topics - done);
+        let (t, p, l) = seed_batch(conn, &all_boards, &user_ids, n, &mut rng, now).await?;
+        out.topics += t;
+        out.posts += p;
+        out.likes += l;
+        done += n;
+    }
+    crate::forum::ranks::refresh_recent(conn, now).await?;
+    diesel::sql_query("ANALYZE").execute(conn).await?;
+    Ok(out)
+}
+
+async fn seed_users(
+    conn: &mut Conn,
+    settings: &Settings,
+    n: usize,
+    rng: &mut Rng,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<i64>> {
+    // One hash for every demo account: hashing 5,000 passwords would take minutes.
+    let hash = accounts::passwords::hash(DEMO_PASSWORD.to_string())
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let mut names = Vec::with_capacity(n);
+    let mut keys = Vec::with_capacity(n);
+    let mut emails = Vec::with_capacity(n);
+    let mut joined = Vec::with_capacity(n);
+    let mut seen = HashSet::new();
+    let mut i = 0usize;
+    while names.len() < n {
+        i += 1;
+        let base = if rng.chance(50) {
+            rng.pick(corpus::ZH_NAMES)
+        } else {
+            rng.pick(corpus::EN_NAMES)
+        };
+        let name = format!("{base}{}", 100 + rng.below(900_000) + i);
+        let key = accounts::Username::key_of(&name);
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        emails.push(format!("demo{}_{}@example.com", seed_tag(rng), names.len()));
+        names.push(name);
+        keys.push(key);
+        joined.push(now - Duration::days(120) + Duration::minutes(rng.below(60 * 24 * 30) as i64));
+    }
+    let ids: Vec<i64> = diesel::sql_query(
+        "INSERT INTO users (username, username_key, email, email_verified_at, password_hash, role, \
+                            privacy_version, privacy_accepted_at, created_at, updated_at) \
+         SELECT u, k, e, j, $4, 'member', $5, j, j, j FROM unnest($1::text[], $2::text[], $3::text[], $6::timestamptz[]) AS x(u, k, e, j) \
+         ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind::<Array<Text>, _>(&names)
+    .bind::<Array<Text>, _>(&keys)
+    .bind::<Array<Text>, _>(&emails)
+    .bind::<Text, _>(&hash)
+    .bind::<Text, _>(&settings.privacy_policy_version)
+    .bind::<Array<Timestamptz>, _>(&joined)
+    .load::<IdRow>(conn)
+    .await?
+    .into_iter()
+    .map(|r| r.id)
+    .collect();
+    let _ = Role::Member;
+    Ok(ids)
+}
+
+fn seed_tag(rng: &mut Rng) -> String {
+    format!("{:x}", rng.next() & 0xffff_ffff)
+}
+
+#[derive(diesel::QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// `base` sentences plus up to `spread - 1` more.
+fn paragraph(rng: &mut Rng, zh: bool, base: usize, spread: usize) -> String {
+    let sentences = base + rng.below(spread);
+    let pool = if zh {
+        corpus::ZH_SENTENCES
+    } else {
+        corpus::EN_SENTENCES
+    };
+    let sep = if zh { "" } else { " " };
+    (0..sentences)
+        .map(|_| rng.pick(pool))
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+fn topic_body(rng: &mut Rng, zh: bool, mention: Option<&str>) -> String {
+    let mut body = paragraph(rng, zh, 2, 4);
+    if rng.chance(30) {
+        body.push_str("\n\n");
+        for i in 1..=3 {
+            body.push_str(&format!("{i}. {}\n", paragraph(rng, zh, 1, 1)));
+        }
+    }
+    if rng.chance(15) {
+        body.push_str(&format!(
+            "\n\n**{}** {}",
+            if zh { "更新：" } else { "Update:" },
+            paragraph(rng, zh, 1, 1)
+        ));
+    }
+    if let Some(m) = mention {
+        body.push_str(&format!(
+            "\n\n@{m} {}",
+            if zh {
+                "你怎么看？"
+            } else {
+                "what do you think?"
+            }
+        ));
+    }
+    body.push('\n');
+    body.push_str(&paragraph(rng, zh, 1, 3));
+    body
+}
+
+/// One batch: topics, their opening posts and replies (as trees), likes. One transaction.
+async fn seed_batch(
+    conn: &mut Conn,
+    all_boards: &[boards::Board],
+    users: &[i64],
+    n: usize,
+    rng: &mut Rng,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(usize, usize, usize)> {
+    let mut t = TopicCols::default();
+    let mut p = PostCols::default();
+    let mut likes: Vec<(i64, i64)> = Vec::new();
+    let topic_ids: Vec<i64> =
+        diesel::sql_query("SELECT nextval('topics_id_seq') AS id FROM generate_series(1, $1)")
+            .bind::<BigInt, _>(n as i64)
+            .load::<IdRow>(conn)
+            .await?
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+    let reply_counts: Vec<usize> = (0..n)
+        .map(|_| if rng.chance(20) { 0 } else { rng.below(20) })
+        .collect();
+    let total_posts = n + reply_counts.iter().sum::<usize>();
+    let post_ids: Vec<i64> =
+        diesel::sql_query("SELECT nextval('posts_id_seq') AS id FROM generate_series(1, $1)")
+            .bind::<BigInt, _>(total_posts as i64)
+            .load::<IdRow>(conn)
+            .await?
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+    let mut next_post = post_ids.into_iter();
+    let no_mentions = HashSet::new();
+    for (i, topic_id) in topic_ids.iter().copied().enumerate() {
+        let board = &all_boards[rng.below(all_boards.len())];
+        let zh = rng.chance(70);
+        let product = rng.pick(corpus::PRODUCTS);
+        let title = rng
+            .pick(if zh {
+                corpus::ZH_TITLES
+            } else {
+                corpus::EN_TITLES
+            })
+            .replace("{p}", product);
+        let kind = if board.kinds.iter().any(|k| k == "idea")
+            && (board.slug == "ideas" || rng.chance(15))
+        {
+            "idea"
+        } else {
+            "discussion"
+        };
+        let author = users[rng.below(users.len())];
+        let created = now - Duration::minutes(rng.below(60 * 24 * 90) as i64);
+        let body = topic_body(rng, zh, None);
+        let mut tags: Vec<String> = Vec::new();
+        for _ in 0..rng.below(3) {
+            let tag = rng.pick(corpus::TAGS).to_string();
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
+        let root = next_post.next().expect("enough post ids");
+        p.push(
+            root,
+            topic_id,
+            author,
+            None,
+            vec![root],
+            0,
+            &body,
+            content::render(&body, &no_mentions).into_string(),
+            created,
+        );
+        let mut tree: Vec<(i64, Vec<i64>, i32)> = vec![(root, vec![root], 0)];
+        let mut last = created;
+        let mut topic_likes = 0;
+        for _ in 0..reply_counts[i] {
+            let id = next_post.next().expect("enough post ids");
+            let parent = if rng.chance(45) {
+                0
+            } else {
+                rng.below(tree.len())
+            };
+            let (parent_id, parent_path, parent_depth) = tree[parent].clone();
+            let mut path = parent_path.clone();
+            path.push(id);
+            let text = if rng.chance(60) {
+                rng.pick(if zh {
+                    corpus::ZH_REPLIES
+                } else {
+                    corpus::EN_REPLIES
+                })
+                .to_string()
+            } else {
+                paragraph(rng, zh, 1, 3)
+            };
+            last += Duration::minutes(1 + rng.below(600) as i64);
+            let replier = users[rng.below(users.len())];
+            p.push(
+                id,
+                topic_id,
+                replier,
+                Some(parent_id),
+                path.clone(),
+                parent_depth + 1,
+                &text,
+                content::render(&text, &no_mentions).into_string(),
+                last,
+            );
+            tree.push((id, path, parent_depth + 1));
+        }
+        // Likes on some posts, by distinct people other than the author.
+        for (pi, (post_id, _, _)) in tree.iter().enumerate() {
+            if !rng.chance(35) {
+                continue;
+            }
+            let author_of = p.author_id[p.id.len() - tree.len() + pi];
+            let mut likers = HashSet::new();
+            for _ in 0..1 + rng.below(8) {
+                let u = users[rng.below(users.len())];
+                if u != author_of && likers.insert(u) {
+                    likes.push((*post_id, u));
+                    topic_likes += 1;
+                }
+            }
+            p.like_count[p.id.len() - tree.len() + pi] = likers.len() as i32;
+        }
+        t.push(
+            topic_id,
+            board.id,
+            author,
+            kind,
+            &title,
+            tags,
+            content::excerpt(&body, 200),
+            reply_counts[i] as i32,
+            topic_likes,
+            last.min(now),
+            created,
+        );
+    }
+    let (nt, np, nl) = (t.id.len(), p.id.len(), likes.len());
+    conn.transaction::<_, anyhow::Error, _>(async |conn| {
+        t.insert(conn).await?;
+        p.insert(conn, now).await?;
+        let (lp, lu): (Vec<i64>, Vec<i64>) = likes.iter().copied().unzip();
+        diesel::sql_query(
+            "INSERT INTO post_likes (post_id, user_id, created_at) SELECT p, u, $3 FROM unnest($1::int8[], $2::int8[]) AS x(p, u)",
+        )
+        .bind::<Array<BigInt>, _>(&lp)
+        .bind::<Array<BigInt>, _>(&lu)
+        .bind::<Timestamptz, _>(now)
+        .execute(conn)
+        .await?;
+        diesel::sql_query(
+            "INSERT INTO subscriptions (topic_id, user_id, created_at) SELECT id, author_id, created_at FROM topics \
+             WHERE id = ANY($1) ON CONFLICT DO NOTHING",
+        )
+        .bind::<Array<BigInt>, _>(&t.id)
+        .execute(conn)
+        .await?;
+        Ok(())
+    })
+    .await?;
+    Ok((nt, np, nl))
+}
+
+#[derive(Default)]
+struct TopicCols {
+    id: Vec<i64>,
+    board_id: Vec<i64>,
+    author_id: Vec<i64>,
+    kind: Vec<String>,
+    title: Vec<String>,
+    tags: Vec<String>,
+    excerpt: Vec<String>,
+    reply_count: Vec<i32>,
+    like_count: Vec<i32>,
+    last_posted_at: Vec<DateTime<Utc>>,
+    created_at: Vec<DateTime<Utc>>,
+}
+
+impl TopicCols {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        id: i64,
+        board: i64,
+        author: i64,
+        kind: &str,
+        title: &str,
+        tags: Vec<String>,
+        excerpt: String,
+        replies: i32,
+        likes: i32,
+        last: DateTime<Utc>,
+        created: DateTime<Utc>,
+    ) {
+        self.id.push(id);
+        self.board_id.push(board);
+        self.author_id.push(author);
+        self.kind.push(kind.to_string());
+        self.title.push(title.to_string());
+        // Arrays of arrays do not unnest; tags travel as one comma-joined string each.
+        self.tags.push(tags.join(","));
+        self.excerpt.push(excerpt);
+        self.reply_count.push(replies);
+        self.like_count.push(likes);
+        self.last_posted_at.push(last);
+        self.created_at.push(created);
+    }
+
+    async fn insert(&self, conn: &mut Conn) -> diesel::QueryResult<usize> {
+        diesel::sql_query(
+            "INSERT INTO topics (id, board_id, author_id, kind, title, tags, excerpt, reply_count, like_count, \
+                                 last_posted_at, created_at, updated_at) \
+             SELECT id, b, a, k, t, CASE WHEN g = '' THEN '{}'::text[] ELSE string_to_array(g, ',') END, e, r, l, lp, c, lp \
+             FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[], \
+                         $8::int4[], $9::int4[], $10::timestamptz[], $11::timestamptz[]) AS x(id, b, a, k, t, g, e, r, l, lp, c)",
+        )
+        .bind::<Array<BigInt>, _>(&self.id)
+        .bind::<Array<BigInt>, _>(&self.board_id)
+        .bind::<Array<BigInt>, _>(&self.author_id)
+        .bind::<Array<Text>, _>(&self.kind)
+        .bind::<Array<Text>, _>(&self.title)
+        .bind::<Array<Text>, _>(&self.tags)
+        .bind::<Array<Text>, _>(&self.excerpt)
+        .bind::<Array<Int4>, _>(&self.reply_count)
+        .bind::<Array<Int4>, _>(&self.like_count)
+        .bind::<Array<Timestamptz>, _>(&self.last_posted_at)
+        .bind::<Array<Timestamptz>, _>(&self.created_at)
+        .execute(conn)
+        .await
+    }
+}
+
+#[derive(Default)]
+struct PostCols {
+    id: Vec<i64>,
+    topic_id: Vec<i64>,
+    author_id: Vec<i64>,
+    parent_id: Vec<i64>,
+    has_parent: Vec<bool>,
+    path: Vec<String>,
+    depth: Vec<i32>,
+    body_md: Vec<String>,
+    body_html: Vec<String>,
+    like_count: Vec<i32>,
+    created_at: Vec<DateTime<Utc>>,
+}
+
+impl PostCols {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        id: i64,
+        topic: i64,
+        author: i64,
+        parent: Option<i64>,
+        path: Vec<i64>,
+        depth: i32,
+        md: &str,
+        html: String,
+        at: DateTime<Utc>,
+    ) {
+        self.id.push(id);
+        self.topic_id.push(topic);
+        self.author_id.push(author);
+        self.parent_id.push(parent.unwrap_or(0));
+        self.has_parent.push(parent.is_some());
+        self.path.push(
+            path.iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        self.depth.push(depth);
+        self.body_md.push(md.to_string());
+        self.body_html.push(html);
+        self.like_count.push(0);
+        self.created_at.push(at);
+    }
+
+    async fn insert(&self, conn: &mut Conn, _now: DateTime<Utc>) -> diesel::QueryResult<usize> {
+        diesel::sql_query(
+            "INSERT INTO posts (id, topic_id, author_id, parent_id, path, depth, body_md, body_html, like_count, created_at) \
+             SELECT id, t, a, CASE WHEN hp THEN p END, string_to_array(pa, ',')::int8[], d, md, h, l, c \
+             FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::int8[], $5::bool[], $6::text[], $7::int4[], \
+                         $8::text[], $9::text[], $10::int4[], $11::timestamptz[]) AS x(id, t, a, p, hp, pa, d, md, h, l, c)",
+        )
+        .bind::<Array<BigInt>, _>(&self.id)
+        .bind::<Array<BigInt>, _>(&self.topic_id)
+        .bind::<Array<BigInt>, _>(&self.author_id)
+        .bind::<Array<BigInt>, _>(&self.parent_id)
+        .bind::<Array<Bool>, _>(&self.has_parent)
+        .bind::<Array<Text>, _>(&self.path)
+        .bind::<Array<Int4>, _>(&self.depth)
+        .bind::<Array<Text>, _>(&self.body_md)
+        .bind::<Array<Text>, _>(&self.body_html)
+        .bind::<Array<Int4>, _>(&self.like_count)
+        .bind::<Array<Timestamptz>, _>(&self.created_at)
+        .execute(conn)
+        .await
+    }
+}

@@ -1,0 +1,543 @@
+//! Discussion pages: home, board, topic (the reply tree), new topic, edit, history, profile.
+
+use super::{redirect, PageCtx};
+use crate::accounts::{FieldError, Locale};
+use crate::forum::fields::{self, Body, Cursor, Sort, Tags};
+use crate::forum::thread::PostView;
+use crate::forum::{
+    boards, likes, listing, posts, subscriptions, thread, topics, ForumError, Reader,
+};
+use crate::web::api::forum::parse_new_topic;
+use crate::web::errors::AppError;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use minijinja::Value;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// Deeper replies than this (below the shown root) fold behind "continue this thread".
+const SHOWN_DEPTH: i32 = 6;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home))
+        .route("/b/{slug}", web::get().to(board))
+        .route("/b/{slug}/follow", web::post().to(follow_board))
+        .route("/t/{id}", web::get().to(topic))
+        .route("/t/{id}/reply", web::post().to(reply))
+        .route("/t/{id}/subscription", web::post().to(subscription))
+        .route("/posts/{id}/like", web::post().to(like))
+        .route("/posts/{id}/edit", web::get().to(edit_form))
+        .route("/posts/{id}/edit", web::post().to(edit))
+        .route("/posts/{id}/history", web::get().to(history))
+        .route("/new", web::get().to(new_form))
+        .route("/new", web::post().to(create));
+}
+
+fn reader(page: &PageCtx) -> Reader {
+    Reader::of(page.viewer.0.as_ref().map(|a| &a.user))
+}
+
+fn board_view(b: &boards::Board, lang: Locale) -> Value {
+    minijinja::context! {
+        slug => &b.slug, name => b.name(lang), description => b.description(lang), kinds => &b.kinds,
+    }
+}
+
+fn summaries(items: &[listing::TopicSummary], lang: Locale) -> Vec<Value> {
+    items
+        .iter()
+        .map(|t| {
+            minijinja::context! {
+                id => t.id, title => &t.title, excerpt => &t.excerpt, tags => &t.tags, kind => &t.kind,
+                board => &t.board, board_name => match lang { Locale::ZhCn => &t.board_name_zh, Locale::En => &t.board_name_en },
+                featured => t.featured, pinned => t.pinned, locked => t.locked, status => &t.status,
+                reply_count => t.reply_count, like_count => t.like_count, author => &t.author,
+                created_at => t.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                last_posted_at => t.last_posted_at.format("%Y-%m-%d %H:%M").to_string(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    sort: Option<String>,
+    cursor: Option<String>,
+}
+
+fn parse_listing(q: &ListQuery) -> Result<(Sort, Option<Cursor>), AppError> {
+    let sort = Sort::parse(q.sort.as_deref()).map_err(|e| AppError::invalid(vec![e]))?;
+    let cursor = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(Cursor::parse(c, sort).map_err(|e| AppError::invalid(vec![e]))?),
+        None => None,
+    };
+    Ok((sort, cursor))
+}
+
+async fn home(page: PageCtx, q: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+    let (sort, cursor) = parse_listing(&q)?;
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    let all = boards::all(&mut conn).await?;
+    let filter = listing::Filter {
+        board_id: None,
+        kind: None,
+        pinned_only: false,
+    };
+    let list = listing::page(&mut conn, &filter, sort, cursor, 30).await?;
+    page.render(
+        "home.html",
+        minijinja::context! {
+            boards => all.iter().map(|b| board_view(b, page.lang)).collect::<Vec<_>>(),
+            topics => summaries(&list.items, page.lang), sort => sort.as_str(), next => list.next,
+            first_page => cursor.is_none(),
+        },
+    )
+}
+
+async fn board(
+    page: PageCtx,
+    slug: web::Path<String>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (sort, cursor) = parse_listing(&q)?;
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    let b = boards::by_slug(&mut conn, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let filter = listing::Filter {
+        board_id: Some(b.id),
+        kind: None,
+        pinned_only: false,
+    };
+    let list = listing::page(&mut conn, &filter, sort, cursor, 30).await?;
+    let pinned = if cursor.is_none() {
+        let f = listing::Filter {
+            board_id: Some(b.id),
+            kind: None,
+            pinned_only: true,
+        };
+        listing::page(&mut conn, &f, Sort::New, None, 10)
+            .await?
+            .items
+    } else {
+        Vec::new()
+    };
+    page.render(
+        "board.html",
+        minijinja::context! {
+            board => board_view(&b, page.lang), topics => summaries(&list.items, page.lang),
+            pinned => summaries(&pinned, page.lang), sort => sort.as_str(), next => list.next,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct FollowForm {
+    on: Option<String>,
+}
+
+async fn follow_board(
+    page: PageCtx,
+    slug: web::Path<String>,
+    form: web::Form<FollowForm>,
+) -> Result<HttpResponse, AppError> {
+    let Some(me) = &page.viewer.0 else {
+        return Ok(redirect(&format!("/login?next=/b/{slug}")));
+    };
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    let b = boards::by_slug(&mut conn, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    subscriptions::follow_board(
+        &mut conn,
+        b.id,
+        me.user.id,
+        form.on.is_some(),
+        page.state.clock.now(),
+    )
+    .await?;
+    Ok(redirect(&format!("/b/{}", b.slug)))
+}
+
+#[derive(Deserialize)]
+pub struct TopicQuery {
+    cursor: Option<String>,
+    thread: Option<i64>,
+    reply_to: Option<i64>,
+}
+
+/// Post views ready for the template: indentation relative to the shown root, deep branches
+/// folded behind a "continue this thread" link on their ancestor.
+fn tree(posts: Vec<PostView>, base_depth: i32) -> Vec<Value> {
+    let mut out: Vec<(PostView, bool)> = Vec::new();
+    for p in posts {
+        let rel = p.depth - base_depth;
+        if rel > SHOWN_DEPTH {
+            if let Some(anchor) = out
+                .iter_mut()
+                .rev()
+                .find(|(q, _)| q.depth - base_depth == SHOWN_DEPTH)
+            {
+                anchor.1 = true;
+            }
+            continue;
+        }
+        out.push((p, false));
+    }
+    out.into_iter()
+        .map(|(p, more)| {
+            minijinja::context! {
+                id => p.id, parent_id => p.parent_id, depth => p.depth - base_depth, author => &p.author,
+                body_html => p.body_html.map(Value::from_safe_string), liked => p.liked, like_count => p.like_count,
+                hidden => p.hidden, deleted => p.deleted, more => more, author_id => p.author_id,
+                created_at => p.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                edited => p.edited_at.is_some(),
+            }
+        })
+        .collect()
+}
+
+async fn topic(
+    page: PageCtx,
+    id: web::Path<i64>,
+    q: web::Query<TopicQuery>,
+) -> Result<HttpResponse, AppError> {
+    topic_page(&page, *id, &q, StatusCode::OK, BTreeMap::new(), "").await
+}
+
+async fn topic_page(
+    page: &PageCtx,
+    id: i64,
+    q: &TopicQuery,
+    status: StatusCode,
+    errors: BTreeMap<String, String>,
+    draft: &str,
+) -> Result<HttpResponse, AppError> {
+    let reader = reader(page);
+    let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(fields::parse_path_cursor(c).map_err(|e| AppError::invalid(vec![e]))?),
+        None => None,
+    };
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    let (t, b, author) = topics::get(&mut conn, id, &reader).await?;
+    let root = match q.thread {
+        Some(pid) => {
+            let p = posts::by_id(&mut conn, pid)
+                .await?
+                .filter(|p| p.topic_id == t.id)
+                .ok_or(AppError::NotFound)?;
+            Some(p)
+        }
+        None => None,
+    };
+    let shown = thread::page(
+        &mut conn,
+        t.id,
+        root.as_ref().map(|r| r.path.as_slice()),
+        after.as_deref(),
+        thread::PAGE_SIZE,
+        &reader,
+    )
+    .await?;
+    let subscribed = match reader.user_id {
+        Some(uid) => subscriptions::is_subscribed(&mut conn, t.id, uid).await?,
+        None => false,
+    };
+    let replying_to = match q.reply_to {
+        Some(pid) => posts::by_id(&mut conn, pid)
+            .await?
+            .filter(|p| p.topic_id == t.id && p.visible_to(&reader))
+            .map(|p| p.id),
+        None => None,
+    };
+    let base = root.as_ref().map(|r| r.depth).unwrap_or(0);
+    let next = shown.next.as_ref().map(|p| fields::encode_path_cursor(p));
+    page.render_status(
+        status,
+        "topic.html",
+        minijinja::context! {
+            topic => minijinja::context! {
+                id => t.id, title => &t.title, tags => &t.tags, kind => &t.kind, featured => t.featured,
+                pinned => t.pinned, locked => t.locked, author => &author, reply_count => t.reply_count,
+                created_at => t.created_at.format("%Y-%m-%d %H:%M").to_string(), status => &t.status,
+            },
+            board => board_view(&b, page.lang),
+            posts => tree(shown.posts, base),
+            thread_root => root.as_ref().map(|r| r.id),
+            next => next, subscribed => subscribed, replying_to => replying_to,
+            errors => errors, draft => draft, staff => reader.staff, my_id => reader.user_id,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ReplyForm {
+    #[serde(default)]
+    body: String,
+    parent_id: Option<i64>,
+}
+
+async fn reply(
+    page: PageCtx,
+    id: web::Path<i64>,
+    form: web::Form<ReplyForm>,
+) -> Result<HttpResponse, AppError> {
+    let Some(me) = &page.viewer.0 else {
+        return Ok(redirect(&format!("/login?next=/t/{id}")));
+    };
+    let q = TopicQuery {
+        cursor: None,
+        thread: None,
+        reply_to: form.parent_id,
+    };
+    let failed = |e: AppError| async {
+        let errors = match &e {
+            AppError::Invalid { fields, .. } => fields.clone(),
+            AppError::Forbidden { code, .. } => {
+                BTreeMap::from([("form".to_string(), code.to_string())])
+            }
+            _ => return Err(e),
+        };
+        let status = actix_web::ResponseError::status_code(&e);
+        topic_page(&page, *id, &q, status, errors, &form.body).await
+    };
+    if !me.user.is_verified() {
+        return failed(AppError::Forbidden {
+            code: "email_unverified",
+            message: String::new(),
+        })
+        .await;
+    }
+    let body = match Body::parse(&form.body) {
+        Ok(b) => b,
+        Err(e) => return failed(AppError::invalid(vec![e])).await,
+    };
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    match posts::reply(
+        &mut conn,
+        &me.user,
+        *id,
+        form.parent_id,
+        &body,
+        page.state.clock.now(),
+    )
+    .await
+    {
+        Ok(p) => Ok(redirect(&format!("/t/{id}#p{}", p.id))),
+        Err(e) => failed(e.into()).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SubscriptionForm {
+    on: Option<String>,
+}
+
+async fn subscription(
+    page: PageCtx,
+    id: web::Path<i64>,
+    form: web::Form<SubscriptionForm>,
+) -> Result<HttpResponse, AppError> {
+    let Some(me) = &page.viewer.0 else {
+        return Ok(redirect(&format!("/login?next=/t/{id}")));
+    };
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    topics::get(&mut conn, *id, &reader(&page)).await?;
+    let now = page.state.clock.now();
+    if form.on.is_some() {
+        subscriptions::subscribe(&mut conn, *id, me.user.id, now).await?;
+    } else {
+        subscriptions::unsubscribe(&mut conn, *id, me.user.id).await?;
+    }
+    Ok(redirect(&format!("/t/{id}")))
+}
+
+#[derive(Deserialize)]
+pub struct LikeForm {
+    on: Option<String>,
+}
+
+async fn like(
+    page: PageCtx,
+    id: web::Path<i64>,
+    form: web::Form<LikeForm>,
+) -> Result<HttpResponse, AppError> {
+    let Some(me) = &page.viewer.0 else {
+        return Ok(redirect("/login"));
+    };
+    if !me.user.is_verified() {
+        return Err(AppError::Forbidden {
+            code: "email_unverified",
+            message: String::new(),
+        });
+    }
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    let now = page.state.clock.now();
+    let r = if form.on.is_some() {
+        likes::like(&mut conn, &me.user, *id, now).await
+    } else {
+        likes::unlike(&mut conn, &me.user, *id, now).await
+    };
+    r?;
+    let topic_id = posts::by_id(&mut conn, *id)
+        .await?
+        .map(|p| p.topic_id)
+        .ok_or(AppError::NotFound)?;
+    Ok(redirect(&format!("/t/{topic_id}#p{id}")))
+}
+
+async fn edit_form(page: PageCtx, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let Some(me) = &page.viewer.0 else {
+        return Ok(redirect("/login"));
+    };
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    let r = reader(&page);
+    let post = posts::by_id(&mut conn, *id)
+        .await?
+        .filter(|p| p.visible_to(&r))
+        .ok_or(AppError::NotFound)?;
+    if post.author_id != me.user.id && !r.staff {
+        return Err(AppError::NotFound);
+    }
+    page.render("post_edit.html", minijinja::context! { post_id => post.id, topic_id => post.topic_id, body => &post.body_md, errors => Value::from(()) })
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    #[serde(default)]
+    body: String,
+}
+
+async fn edit(
+    page: PageCtx,
+    id: web::Path<i64>,
+    form: web::Form<EditForm>,
+) -> Result<HttpResponse, AppError> {
+    let Some(me) = &page.viewer.0 else {
+        return Ok(redirect("/login"));
+    };
+    let invalid = |e: FieldError| {
+        page.render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "post_edit.html",
+            minijinja::context! { post_id => *id, body => &form.body, errors => BTreeMap::from([(e.field, e.message)]) },
+        )
+    };
+    let body = match Body::parse(&form.body) {
+        Ok(b) => b,
+        Err(e) => return invalid(e),
+    };
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    match posts::edit(&mut conn, &me.user, *id, &body, page.state.clock.now()).await {
+        Ok(p) => Ok(redirect(&format!("/t/{}#p{}", p.topic_id, p.id))),
+        Err(ForumError::Invalid(mut errs)) if !errs.is_empty() => invalid(errs.remove(0)),
+        Err(ForumError::Forbidden) => Err(AppError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn history(page: PageCtx, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    let r = reader(&page);
+    let list = posts::revisions(&mut conn, &r, *id).await?;
+    let post = posts::by_id(&mut conn, *id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let items: Vec<Value> = list
+        .iter()
+        .map(|v| minijinja::context! { editor => &v.editor, body => &v.body_md, at => v.created_at.format("%Y-%m-%d %H:%M").to_string() })
+        .collect();
+    page.render("post_history.html", minijinja::context! { post_id => post.id, topic_id => post.topic_id, current => &post.body_md, items => items })
+}
+
+#[derive(Deserialize)]
+pub struct NewQuery {
+    board: Option<String>,
+    kind: Option<String>,
+}
+
+async fn new_form(page: PageCtx, q: web::Query<NewQuery>) -> Result<HttpResponse, AppError> {
+    if page.viewer.0.is_none() {
+        return Ok(redirect("/login?next=/new"));
+    }
+    let values = minijinja::context! { board => q.board.as_deref().unwrap_or(""), kind => q.kind.as_deref().unwrap_or("discussion") };
+    new_page(&page, StatusCode::OK, values, BTreeMap::new()).await
+}
+
+async fn new_page(
+    page: &PageCtx,
+    status: StatusCode,
+    values: Value,
+    errors: BTreeMap<String, String>,
+) -> Result<HttpResponse, AppError> {
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    let all = boards::all(&mut conn).await?;
+    page.render_status(
+        status,
+        "new_topic.html",
+        minijinja::context! { boards => all.iter().map(|b| board_view(b, page.lang)).collect::<Vec<_>>(), values => values, errors => errors },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct NewForm {
+    #[serde(default)]
+    board: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    tags: String,
+}
+
+async fn create(page: PageCtx, form: web::Form<NewForm>) -> Result<HttpResponse, AppError> {
+    let Some(me) = &page.viewer.0 else {
+        return Ok(redirect("/login?next=/new"));
+    };
+    let f = form.into_inner();
+    let values = minijinja::context! { board => &f.board, kind => &f.kind, title => &f.title, body => &f.body, tags => &f.tags };
+    let result = if !me.user.is_verified() {
+        Err(AppError::Forbidden {
+            code: "email_unverified",
+            message: String::new(),
+        })
+    } else {
+        match parse_new_topic(
+            &f.board,
+            &f.kind,
+            &f.title,
+            &f.body,
+            Tags::parse_line(&f.tags),
+        ) {
+            Ok(new) => {
+                let mut conn = crate::db::get(&page.state.pool).await?;
+                topics::create(&mut conn, &me.user, new, page.state.clock.now())
+                    .await
+                    .map_err(AppError::from)
+            }
+            Err(e) => Err(e),
+        }
+    };
+    match result {
+        Ok(created) => Ok(redirect(&format!("/t/{}", created.topic_id))),
+        Err(e) => {
+            let errors = match &e {
+                AppError::Invalid { fields, .. } => fields.clone(),
+                AppError::Forbidden { code, .. } => {
+                    BTreeMap::from([("form".to_string(), code.to_string())])
+                }
+                _ => return Err(e),
+            };
+            new_page(
+                &page,
+                actix_web::ResponseError::status_code(&e),
+                values,
+                errors,
+            )
+            .await
+        }
+    }
+}

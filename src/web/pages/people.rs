@@ -1,0 +1,73 @@
+//! Profiles and the notification list.
+
+use super::{redirect, PageCtx};
+use crate::accounts::users;
+use crate::forum::listing;
+use crate::notify::notifications;
+use crate::web::errors::AppError;
+use actix_web::{web, HttpResponse};
+use minijinja::Value;
+use serde::Deserialize;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/u/{username}", web::get().to(profile))
+        .route("/notifications", web::get().to(list))
+        .route("/notifications/read", web::post().to(read_all));
+}
+
+async fn profile(page: PageCtx, name: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    let user = users::by_username(&mut conn, &name)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let recent = listing::by_author(&mut conn, user.id, 20).await?;
+    let topics: Vec<Value> = recent
+        .iter()
+        .map(|(id, title, at)| minijinja::context! { id => id, title => title, at => at.format("%Y-%m-%d").to_string() })
+        .collect();
+    page.render(
+        "user.html",
+        minijinja::context! {
+            user => minijinja::context! {
+                username => &user.username, role => &user.role, level => 1,
+                joined_at => user.created_at.format("%Y-%m-%d").to_string(),
+            },
+            topics => topics,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    cursor: Option<i64>,
+}
+
+async fn list(page: PageCtx, q: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+    let Some(me) = &page.viewer.0 else {
+        return Ok(redirect("/login?next=/notifications"));
+    };
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    let (items, next) = notifications::list(&mut conn, me.user.id, q.cursor, 50).await?;
+    let items: Vec<Value> = items
+        .iter()
+        .map(|n| {
+            minijinja::context! {
+                kind => &n.kind, topic_id => n.topic_id, topic_title => &n.topic_title, post_id => n.post_id,
+                actor => &n.actor, unread => n.read_at.is_none(), at => n.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            }
+        })
+        .collect();
+    page.render(
+        "notifications.html",
+        minijinja::context! { items => items, next => next },
+    )
+}
+
+async fn read_all(page: PageCtx) -> Result<HttpResponse, AppError> {
+    let Some(me) = &page.viewer.0 else {
+        return Ok(redirect("/login?next=/notifications"));
+    };
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    notifications::mark_read(&mut conn, me.user.id, None, page.state.clock.now()).await?;
+    Ok(redirect("/notifications"))
+}
