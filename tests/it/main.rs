@@ -7,6 +7,7 @@ mod forum;
 mod jobs;
 mod mail;
 mod notifications;
+mod pages;
 mod sanitize;
 mod schema;
 mod security;

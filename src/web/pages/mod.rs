@@ -87,6 +87,7 @@ impl PageCtx {
                 username => &a.user.username,
                 role => &a.user.role,
                 email_verified => a.user.is_verified(),
+                unread => self.unread,
             }
         });
         let full = minijinja::context! {

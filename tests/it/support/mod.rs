@@ -2,6 +2,7 @@
 //! a fresh database per test cloned from a migrated template, and the app driven over HTTP.
 
 pub mod client;
+pub mod queries;
 pub mod smtp;
 
 use chorus::clock::Clock;

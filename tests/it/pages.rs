@@ -1,0 +1,323 @@
+//! The HTML pages, driven the way a browser without JavaScript drives them.
+
+use crate::support::{queries, TestApp};
+use serde_json::json;
+
+async fn logged_in<'a>(app: &'a TestApp, name: &str) -> crate::support::Client<'a> {
+    app.member(name).await;
+    let c = app.client();
+    let r = c
+        .post_form(
+            "/login",
+            &[("login", name), ("password", "long-enough-secret")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    c
+}
+
+#[actix_web::test]
+async fn a_topic_is_posted_replied_liked_edited_and_followed_through_forms() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let ann = logged_in(&app, "form_ann").await;
+    let ben = logged_in(&app, "form_ben").await;
+    let new = ann.get("/new?board=tips").await;
+    assert_eq!(new.status, 200);
+    assert!(new.text().contains("<option value=\"tips\" selected>"));
+    let bad = ann
+        .post_form(
+            "/new",
+            &[
+                ("board", "tips"),
+                ("kind", "discussion"),
+                ("title", ""),
+                ("body", "text kept"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.text().contains("text kept"),
+        "what was typed comes back"
+    );
+    let r = ann
+        .post_form(
+            "/new",
+            &[
+                ("board", "tips"),
+                ("kind", "discussion"),
+                ("title", "Night shots"),
+                ("body", "Use **pro** mode"),
+                ("tags", "camera, 夜景"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let topic_url = r.header("location").unwrap();
+    let topic: i64 = topic_url.trim_start_matches("/t/").parse().unwrap();
+    let page = ben.get(&topic_url).await.text();
+    assert!(
+        page.contains("Night shots")
+            && page.contains("<strong>pro</strong>")
+            && page.contains("#夜景")
+    );
+
+    let r = ben
+        .post_form(
+            &format!("/t/{topic}/reply"),
+            &[("body", "thanks @form_ann")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let reply: i64 = r
+        .header("location")
+        .unwrap()
+        .rsplit("#p")
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let r = ann
+        .post_form(
+            &format!("/t/{topic}/reply"),
+            &[
+                ("body", "you are welcome"),
+                ("parent_id", &reply.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let page = ann.get(&topic_url).await.text();
+    assert!(
+        page.contains("class=\"post d2"),
+        "the reply to a reply is indented twice"
+    );
+    assert!(page.contains("class=\"mention\""));
+
+    let empty = ben
+        .post_form(&format!("/t/{topic}/reply"), &[("body", "   ")])
+        .await;
+    assert_eq!(empty.status, 422);
+    assert!(empty.text().contains("<textarea"));
+
+    let root = topic_root(&app, topic).await;
+    assert_eq!(
+        ben.post_form(&format!("/posts/{root}/like"), &[("on", "1")])
+            .await
+            .status,
+        303
+    );
+    assert!(ben
+        .get(&topic_url)
+        .await
+        .text()
+        .contains("aria-pressed=\"true\""));
+    assert_eq!(
+        ben.post_form(&format!("/posts/{root}/like"), &[])
+            .await
+            .status,
+        303
+    );
+    assert!(!ben
+        .get(&topic_url)
+        .await
+        .text()
+        .contains("aria-pressed=\"true\""));
+
+    assert_eq!(ann.get(&format!("/posts/{root}/edit")).await.status, 200);
+    assert_eq!(
+        ben.get(&format!("/posts/{root}/edit")).await.status,
+        404,
+        "not your post"
+    );
+    let r = ann
+        .post_form(
+            &format!("/posts/{root}/edit"),
+            &[("body", "Use **manual** mode")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let history = ann.get(&format!("/posts/{root}/history")).await;
+    assert_eq!(history.status, 200);
+    assert!(history.text().contains("Use **pro** mode"));
+    assert_eq!(ben.get(&format!("/posts/{root}/history")).await.status, 404);
+
+    assert!(ben.get(&topic_url).await.text().contains("action=\"/t/"));
+    assert_eq!(
+        ben.post_form(&format!("/t/{topic}/subscription"), &[])
+            .await
+            .status,
+        303
+    );
+    let subs = ben.get(&topic_url).await.text();
+    assert!(
+        subs.contains(&format!("value=\"1\"><button class=\"secondary\">")),
+        "offers to follow again"
+    );
+
+    // The bell counts the reply notification for ann once jobs ran.
+    app.run_jobs().await;
+    let home = ann.get("/").await.text();
+    assert!(home.contains("class=\"count\""), "unread count in the bell");
+    let list = ann.get("/notifications").await.text();
+    assert!(list.contains("form_ben"));
+}
+
+async fn topic_root(app: &TestApp, topic: i64) -> i64 {
+    app.client()
+        .get(&format!("/api/v1/topics/{topic}"))
+        .await
+        .json()["posts"][0]["id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn unverified_members_see_why_they_cannot_post() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let c = app.client();
+    c.post_form(
+        "/register",
+        &[
+            ("username", "fresh"),
+            ("email", "fresh@example.com"),
+            ("password", "a-long-passphrase"),
+            ("accept_privacy", "yes"),
+        ],
+    )
+    .await;
+    let r = c
+        .post_form(
+            "/new",
+            &[
+                ("board", "tips"),
+                ("kind", "discussion"),
+                ("title", "Hi"),
+                ("body", "hello"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert!(r.text().contains("form-error"), "the form says why");
+}
+
+#[actix_web::test]
+async fn deep_branches_fold_behind_continue_this_thread() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (_, tok) = app.member("deep").await;
+    let (topic, root) = app.topic(&tok, "tips", "Deep", "start").await;
+    let mut parent = root;
+    let mut chain = vec![];
+    for i in 0..9 {
+        parent = app
+            .reply(&tok, topic, Some(parent), &format!("level {}", i + 1))
+            .await;
+        chain.push(parent);
+    }
+    let page = app.client().get(&format!("/t/{topic}")).await.text();
+    assert!(
+        page.contains("level 6") && !page.contains("level 7"),
+        "levels beyond 6 are folded"
+    );
+    assert!(
+        page.contains(&format!("/t/{topic}?thread={}", chain[5])),
+        "continue link on the level-6 post"
+    );
+    let sub = app
+        .client()
+        .get(&format!("/t/{topic}?thread={}", chain[5]))
+        .await
+        .text();
+    assert!(
+        sub.contains("level 9") && !sub.contains("level 5"),
+        "the branch opens below its root"
+    );
+}
+
+#[actix_web::test]
+async fn topic_and_board_pages_cost_the_same_queries_whatever_their_size() {
+    queries::install();
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (user, tok) = app.member("counter").await;
+    let (_, viewer) = app.member("watcher").await;
+    let (small, _) = app.topic(&tok, "tips", "Small", "x").await;
+    let (big, big_root) = app.topic(&tok, "tips", "Big", "x").await;
+    let mut conn = app.conn().await;
+    let body = chorus::forum::fields::Body::parse("reply @watcher").unwrap();
+    let mut parent = big_root;
+    for i in 0..150 {
+        let p = chorus::forum::posts::reply(
+            &mut conn,
+            &user,
+            big,
+            Some(if i % 3 == 0 { big_root } else { parent }),
+            &body,
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+        parent = p.id;
+    }
+    for i in 0..40 {
+        app.topic(&tok, "tips", &format!("filler {i}"), "x").await;
+    }
+    drop(conn);
+    let c = app.client().with_bearer(&viewer);
+    let cost = |path: String| {
+        let c = &c;
+        async move {
+            c.get(&path).await; // warm the session cache, templates, pool
+            let before = queries::so_far();
+            let r = c.get(&path).await;
+            assert_eq!(r.status, 200, "{path}");
+            queries::so_far() - before
+        }
+    };
+    let small_q = cost(format!("/t/{small}")).await;
+    let big_q = cost(format!("/t/{big}")).await;
+    assert!(small_q > 0);
+    assert_eq!(
+        small_q, big_q,
+        "topic page: {small_q} queries with 1 post, {big_q} with 151"
+    );
+    let first = cost("/b/tips".to_string()).await;
+    let next = c.get("/api/v1/boards/tips/topics?limit=30").await.json()["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second = cost(format!("/b/tips?sort=hot&cursor={next}")).await;
+    assert!(
+        second <= first,
+        "board page 2 ({second}) costs no more than page 1 ({first})"
+    );
+    let api_small = cost(format!("/api/v1/topics/{small}")).await;
+    let api_big = cost(format!("/api/v1/topics/{big}")).await;
+    assert_eq!(api_small, api_big);
+}
+
+#[actix_web::test]
+async fn the_dark_theme_overrides_only_what_it_changes() {
+    let app = TestApp::with_settings(|s| s.theme = "dark".into()).await;
+    let c = app.client();
+    let dark = c.get("/static/theme.css").await;
+    assert_eq!(dark.status, 200);
+    assert!(dark.text().contains("--bg: #15171a"));
+    let base = c.get("/static/style.css").await;
+    assert_eq!(base.status, 200, "the rest comes from the default theme");
+    assert!(base.text().contains(".thread"));
+    let page = c.get("/login").await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("/static/theme.css"));
+    let default_theme = TestApp::new().await;
+    assert!(!default_theme
+        .client()
+        .get("/static/theme.css")
+        .await
+        .text()
+        .contains("#15171a"));
+    let _ = json!({});
+}
