@@ -152,7 +152,7 @@ async fn a_topic_is_posted_replied_liked_edited_and_followed_through_forms() {
     );
     let subs = ben.get(&topic_url).await.text();
     assert!(
-        subs.contains(&format!("value=\"1\"><button class=\"secondary\">")),
+        subs.contains("value=\"1\"><button class=\"secondary\">"),
         "offers to follow again"
     );
 
