@@ -26,6 +26,33 @@ pub enum Job {
     PostCreated { post_id: i64 },
     /// Recomputes hot ranks so quiet topics sink.
     RefreshHotRanks,
+    /// Mails the weekly digest for the given ISO week (e.g. `2026-W48`).
+    WeeklyDigest { week: String },
+}
+
+/// Scheduled work due at `now`, each with the dedupe key that makes every node agree on one run.
+pub fn schedule(now: DateTime<Utc>) -> Vec<(String, Job)> {
+    use chrono::{Datelike, Timelike};
+    let mut due = vec![
+        (
+            format!("cleanup:{}", now.format("%Y-%m-%dT%H")),
+            Job::Cleanup,
+        ),
+        (
+            format!(
+                "hot-ranks:{}:{}",
+                now.format("%Y-%m-%dT%H"),
+                now.minute() / 10
+            ),
+            Job::RefreshHotRanks,
+        ),
+    ];
+    if now.weekday() == chrono::Weekday::Mon && now.hour() >= 8 {
+        let w = now.iso_week();
+        let week = format!("{}-W{:02}", w.year(), w.week());
+        due.push((format!("digest:{week}"), Job::WeeklyDigest { week }));
+    }
+    due
 }
 
 impl Job {
@@ -160,6 +187,12 @@ async fn handle(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> Result<(), St
             crate::notify::fanout::post_created(&ctx.pool, &ctx.mailer, post_id, now)
                 .await
                 .map_err(|e| e.to_string())
+        }
+        Job::WeeklyDigest { week } => {
+            crate::notify::digest::send_weekly(&ctx.pool, &ctx.mailer, &week, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(())
         }
         Job::RefreshHotRanks => {
             crate::forum::ranks::refresh_recent(&mut conn, now)

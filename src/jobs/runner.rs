@@ -1,7 +1,7 @@
 //! The background loop inside `chorus serve`: runs due jobs and delivers mail, waking on
 //! NOTIFY and polling anyway (a notification can be missed across a reconnect).
 
-use super::{enqueue, run_due, Job, JobContext, WAKE_CHANNEL};
+use super::{enqueue, run_due, schedule, Job, JobContext, WAKE_CHANNEL};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, Pool};
@@ -31,13 +31,18 @@ impl Runner {
         };
         let poll = Duration::from_millis(self.settings.jobs.poll_millis.max(50));
         let mut listener = self.listen().await;
-        let mut scheduled = String::new();
+        // Keys already enqueued by this node, so the loop asks the database only when one is new.
+        let mut scheduled: std::collections::HashSet<String> = Default::default();
         loop {
             let now = self.clock.now();
-            let hour = format!("cleanup:{}", now.format("%Y-%m-%dT%H"));
-            if hour != scheduled {
-                self.schedule(&hour, now).await;
-                scheduled = hour;
+            for (key, job) in schedule(now) {
+                if !scheduled.contains(&key) {
+                    self.enqueue_scheduled(&key, &job, now).await;
+                    if scheduled.len() > 1000 {
+                        scheduled.clear();
+                    }
+                    scheduled.insert(key);
+                }
             }
             if let Err(e) = run_due(&ctx, now, 100).await {
                 tracing::error!(error = %e, "job runner");
@@ -78,11 +83,11 @@ impl Runner {
         Some(conn)
     }
 
-    /// Periodic jobs; the hourly dedupe key makes every node agree on one run.
-    async fn schedule(&self, key: &str, now: chrono::DateTime<chrono::Utc>) {
+    /// Periodic jobs; the dedupe key makes every node agree on one run.
+    async fn enqueue_scheduled(&self, key: &str, job: &Job, now: chrono::DateTime<chrono::Utc>) {
         if let Ok(mut conn) = db::get(&self.pool).await {
-            if let Err(e) = enqueue(&mut conn, &Job::Cleanup, Some(key), now).await {
-                tracing::warn!(error = %e, "scheduling cleanup");
+            if let Err(e) = enqueue(&mut conn, job, Some(key), now).await {
+                tracing::warn!(error = %e, key, "scheduling a job");
             }
         }
     }

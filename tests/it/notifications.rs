@@ -202,3 +202,83 @@ async fn mentions_link_only_real_users_and_never_inside_code() {
     assert!(!html.contains("/u/ghostuser"));
     assert_eq!(html.matches("class=\"mention\"").count(), 1);
 }
+
+#[actix_web::test]
+async fn the_weekly_digest_goes_to_those_who_asked_once_a_week() {
+    use chorus::db::schema::mail_outbox;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (_, author) = app.member("writer").await;
+    let (_, fan) = app.member("digestfan").await;
+    let (_, follower) = app.member("boardfollower").await;
+    app.member("notinterested").await;
+    app.topic(&author, "tips", "Tip of the week", "x").await;
+    app.topic(&author, "phones", "An idea", "y").await;
+    for tok in [&fan, &follower] {
+        let r = app
+            .client()
+            .with_bearer(tok)
+            .json(
+                actix_web::http::Method::PATCH,
+                "/api/v1/me",
+                json!({"digest_weekly": true}),
+            )
+            .await;
+        assert_eq!(r.json()["digest_weekly"], true);
+    }
+    let r = app
+        .client()
+        .with_bearer(&follower)
+        .json(
+            actix_web::http::Method::PUT,
+            "/api/v1/boards/phones/follow",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let send = || {
+        chorus::notify::digest::send_weekly(
+            &app.state.pool,
+            &app.state.mailer,
+            "2026-W48",
+            app.clock.now(),
+        )
+    };
+    assert_eq!(send().await.unwrap(), 2);
+    assert_eq!(send().await.unwrap(), 0, "once per week");
+    let rows: Vec<(String, String)> = mail_outbox::table
+        .filter(mail_outbox::event_key.eq("digest:2026-W48"))
+        .select((mail_outbox::recipient, mail_outbox::body_text))
+        .order(mail_outbox::recipient)
+        .load(&mut app.conn().await)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].0, "boardfollower@example.com");
+    assert!(
+        rows[0].1.contains("An idea") && !rows[0].1.contains("Tip of the week"),
+        "only followed boards"
+    );
+    assert!(
+        rows[1].1.contains("An idea") && rows[1].1.contains("Tip of the week"),
+        "no follows: every board"
+    );
+}
+
+#[test]
+fn scheduled_jobs_have_one_key_per_period() {
+    use chrono::TimeZone;
+    let monday = chrono::Utc.with_ymd_and_hms(2026, 11, 23, 9, 5, 0).unwrap();
+    let keys: Vec<String> = chorus::jobs::schedule(monday)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert!(keys.contains(&"digest:2026-W48".to_string()), "{keys:?}");
+    assert!(keys.contains(&"cleanup:2026-11-23T09".to_string()));
+    let tuesday = monday + chrono::Duration::days(1);
+    assert!(!chorus::jobs::schedule(tuesday)
+        .iter()
+        .any(|(k, _)| k.starts_with("digest:")));
+}
