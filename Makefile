@@ -1,15 +1,18 @@
 # The two commands in the README: `make run` and `make test`.
-.PHONY: deps run test fmt lint build
+.PHONY: deps test-deps run test fmt build
 
 deps:
 	@bash scripts/install-deps.sh
+
+test-deps:
+	@bash scripts/install-deps.sh --with-browser
 
 # Build, start the embedded PostgreSQL cluster under data/, seed demo accounts, print the URL.
 run: deps
 	cargo run --release -- serve --demo
 
 # Everything CI checks: formatting, lints, and every test (real PostgreSQL and SMTP).
-test: deps
+test: test-deps
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo test

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what Chorus needs beyond Rust: the PostgreSQL server binaries (initdb, pg_ctl).
-# Safe to run again: it installs only what is missing.
+# Installs what Chorus and its tests need beyond Rust: PostgreSQL server binaries (initdb,
+# pg_ctl) and, for the browser test, Chromium plus playwright-core. Installs only what is missing.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 have_pg() {
   command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1 && return 0
@@ -11,16 +12,26 @@ have_pg() {
   return 1
 }
 
-if have_pg; then
-  exit 0
+missing=()
+have_pg || missing+=(postgresql)
+if [ "${1:-}" = "--with-browser" ]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium fonts-noto-cjk)
 fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "PostgreSQL server binaries are missing. Install them, e.g.: sudo apt-get install -y postgresql" >&2
-  exit 1
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Missing system packages: ${missing[*]}. Install them, e.g.: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "Installing ${missing[*]} with apt-get..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # The postgresql package's own cluster is not used; Chorus runs a private one.
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "Installing PostgreSQL server binaries with apt-get..."
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-# The package's own cluster is not used; Chorus runs a private one.
-apt-get install -y -qq --no-install-recommends postgresql >/dev/null
 have_pg
+
+if [ "${1:-}" = "--with-browser" ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
+  command -v npm >/dev/null 2>&1 || { echo "npm is needed for the browser test (Node.js)" >&2; exit 1; }
+  npm ci --prefix tests/browser --no-audit --no-fund --silent
+fi

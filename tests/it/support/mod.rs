@@ -130,6 +130,7 @@ pub fn test_settings(data_dir: &Path) -> Settings {
 
 pub struct TestApp {
     pub state: AppState,
+    pub db_url: String,
     pub clock: Clock,
     pub data_dir: tempdir::TempDir,
     service: client::BoxedApp,
@@ -152,6 +153,7 @@ impl TestApp {
         let service = client::boxed_app(state.clone()).await;
         TestApp {
             state,
+            db_url,
             clock,
             data_dir,
             service,

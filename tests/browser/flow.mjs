@@ -1,0 +1,76 @@
+// Drives headless Chromium through the main member flow. Run by tests/it/browser.rs, which
+// answers "MAIL_FOR <address>" lines on stdout with the verification link on stdin.
+import { chromium } from "playwright-core";
+import readline from "node:readline";
+
+const [base, artifacts] = process.argv.slice(2);
+const lines = readline.createInterface({ input: process.stdin });
+const nextLine = () => new Promise((resolve) => lines.once("line", resolve));
+const check = (cond, what) => {
+  if (!cond) throw new Error(`check failed: ${what}`);
+};
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+try {
+  const context = await browser.newContext({ locale: "zh-CN", viewport: { width: 360, height: 780 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+
+  // Register.
+  await page.goto(`${base}/register`);
+  await page.fill("#f-username", "浏览器米粉");
+  await page.fill("#f-email", "browser@example.com");
+  await page.fill("#f-password", "a-long-passphrase");
+  await page.check("#f-accept");
+  await Promise.all([page.waitForURL(/\/settings/), page.click("form[action='/register'] button[type=submit]")]);
+  check((await page.textContent("main")).includes("browser@example.com"), "settings show the new account");
+
+  // Verify through the link in the mail the server sent.
+  console.log("MAIL_FOR browser@example.com");
+  const link = await nextLine();
+  await page.goto(link);
+  await Promise.all([page.waitForLoadState("load"), page.click("form[action='/verify'] button")]);
+  check(await page.isVisible(".notice"), "verification confirmed");
+
+  // Post a topic with markdown.
+  await page.goto(`${base}/new?board=tips`);
+  await page.fill("#f-title", "夜景拍摄技巧 Night shots");
+  await page.fill("#f-body", "Use **pro mode** and a `2s` timer.\n\n- steady hands\n- low ISO");
+  await Promise.all([page.waitForURL(/\/t\/\d+$/), page.click("form[action='/new'] button[type=submit]")]);
+  check((await page.textContent(".post.d0 .body strong")) === "pro mode", "markdown rendered");
+  check((await page.locator(".post.d0 .body li").count()) === 2, "list rendered");
+  const topicUrl = page.url();
+
+  // Reply to the topic, then reply to that reply.
+  await page.fill("#f-body", "第一条回复 first reply");
+  await Promise.all([page.waitForURL(/#p\d+$/), page.click("form[action$='/reply'] button[type=submit]")]);
+  const firstReply = page.locator(".post.d1", { hasText: "first reply" });
+  await Promise.all([page.waitForURL(/reply_to=/), firstReply.getByRole("link", { name: "回复" }).click()]);
+  await page.fill("#f-body", "reply to the reply");
+  await Promise.all([page.waitForURL(/#p\d+$/), page.click("form[action$='/reply'] button[type=submit]")]);
+  await page.goto(topicUrl);
+  check((await page.locator(".post.d2", { hasText: "reply to the reply" }).count()) === 1, "nested reply at depth 2");
+  const order = await page.locator(".thread > li").evaluateAll((els) => els.map((e) => e.className));
+  check(order[0].includes("d0") && order[1].includes("d1") && order[2].includes("d2"), `tree order ${order}`);
+
+  // A 360 px wide screenshot of the topic page, kept as a test artifact.
+  await page.screenshot({ path: `${artifacts}/topic-360.png`, fullPage: true });
+
+  // Switch language.
+  check((await page.getAttribute("html", "lang")) === "zh-CN", "starts in Chinese");
+  await Promise.all([page.waitForLoadState("load"), page.click("form.lang-switch button")]);
+  check((await page.getAttribute("html", "lang")) === "en", "switched to English");
+  check((await page.textContent("#reply h2")).includes("Reply"), "English strings");
+
+  check(errors.length === 0, `no script errors: ${errors.join("; ")}`);
+  console.log("OK");
+} finally {
+  await browser.close();
+  lines.close();
+}
