@@ -212,6 +212,9 @@ impl Settings {
     }
 }
 
+/// `CHORUS_*` variables that steer the process rather than set a setting.
+const NOT_SETTINGS: &[&str] = &["CONFIG", "LOG", "SKIP_BROWSER"];
+
 /// `CHORUS_BIND`, `CHORUS_MAIL__SMTP_URL`, ...: a double underscore steps into a section.
 fn env_table(vars: impl Iterator<Item = (String, String)>) -> Result<toml::Table, ConfigError> {
     let mut table = toml::Table::new();
@@ -219,7 +222,7 @@ fn env_table(vars: impl Iterator<Item = (String, String)>) -> Result<toml::Table
         let Some(rest) = name.strip_prefix("CHORUS_") else {
             continue;
         };
-        if rest == "CONFIG" || rest.is_empty() {
+        if NOT_SETTINGS.contains(&rest) || rest.is_empty() {
             continue;
         }
         let path: Vec<String> = rest.split("__").map(|p| p.to_ascii_lowercase()).collect();

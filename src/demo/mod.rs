@@ -215,6 +215,25 @@ async fn seed_users(
     Ok(ids)
 }
 
+/// Phones is the busiest board (30%), as in a phone maker's community; the rest share the remainder.
+fn pick_board<'a>(all: &'a [boards::Board], rng: &mut Rng) -> &'a boards::Board {
+    let weight = |slug: &str| match slug {
+        "phones" => 30,
+        "os-apps" | "tips" => 15,
+        _ => 10,
+    };
+    let total: usize = all.iter().map(|b| weight(&b.slug)).sum();
+    let mut roll = rng.below(total);
+    for b in all {
+        let w = weight(&b.slug);
+        if roll < w {
+            return b;
+        }
+        roll -= w;
+    }
+    &all[0]
+}
+
 fn seed_tag(rng: &mut Rng) -> String {
     format!("{:x}", rng.next() & 0xffff_ffff)
 }
@@ -305,7 +324,7 @@ async fn seed_batch(
     let mut next_post = post_ids.into_iter();
     let no_mentions = HashSet::new();
     for (i, topic_id) in topic_ids.iter().copied().enumerate() {
-        let board = &all_boards[rng.below(all_boards.len())];
+        let board = pick_board(all_boards, rng);
         let zh = rng.chance(70);
         let product = rng.pick(corpus::PRODUCTS);
         let title = rng

@@ -222,6 +222,8 @@ fn settings_layer_defaults_file_then_environment() {
             "[\"10.0.0.1\"]".to_string(),
         ),
         ("OTHER".to_string(), "ignored".to_string()),
+        ("CHORUS_LOG".to_string(), "debug".to_string()),
+        ("CHORUS_CONFIG".to_string(), "elsewhere.toml".to_string()),
     ];
     let s = Settings::from_sources(Path::new("chorus.toml"), file, env.into_iter()).unwrap();
     assert_eq!(s.bind, "127.0.0.1:9100", "env wins over the file");
