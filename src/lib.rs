@@ -6,6 +6,7 @@ pub mod config;
 pub mod content;
 pub mod db;
 pub mod demo;
+pub mod feedback;
 pub mod forum;
 pub mod jobs;
 pub mod moderation;

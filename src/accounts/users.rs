@@ -23,6 +23,7 @@ pub struct User {
     pub notify_mention: String,
     pub notify_subscribed: String,
     pub digest_weekly: bool,
+    pub notify_status: String,
 }
 
 impl User {
@@ -191,6 +192,7 @@ pub struct Preferences {
     pub notify_reply: Option<&'static str>,
     pub notify_mention: Option<&'static str>,
     pub notify_subscribed: Option<&'static str>,
+    pub notify_status: Option<&'static str>,
     pub digest_weekly: Option<bool>,
 }
 
@@ -205,6 +207,7 @@ pub async fn set_preferences(
             p.notify_reply.map(|v| users::notify_reply.eq(v)),
             p.notify_mention.map(|v| users::notify_mention.eq(v)),
             p.notify_subscribed.map(|v| users::notify_subscribed.eq(v)),
+            p.notify_status.map(|v| users::notify_status.eq(v)),
             p.digest_weekly.map(|v| users::digest_weekly.eq(v)),
             users::updated_at.eq(now),
         ))

@@ -96,6 +96,68 @@ diesel::table! {
         notify_mention -> Text,
         notify_subscribed -> Text,
         digest_weekly -> Bool,
+        notify_status -> Text,
+    }
+}
+
+diesel::table! {
+    bug_reports (topic_id) {
+        topic_id -> Int8,
+        product_id -> Int8,
+        os_version -> Text,
+        app_version -> Nullable<Text>,
+        reproducibility -> Text,
+        severity -> Text,
+        steps -> Text,
+        expected -> Text,
+        actual -> Text,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> Int8,
+        slug -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        line -> Text,
+        team_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    satisfaction (topic_id, user_id) {
+        topic_id -> Int8,
+        user_id -> Int8,
+        satisfied -> Bool,
+        comment -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    status_changes (id) {
+        id -> Int8,
+        topic_id -> Int8,
+        actor_id -> Int8,
+        from_status -> Text,
+        to_status -> Text,
+        note -> Text,
+        note_html -> Text,
+        fixed_in -> Nullable<Text>,
+        duplicate_of -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    topic_votes (topic_id, user_id, kind) {
+        topic_id -> Int8,
+        user_id -> Int8,
+        kind -> Text,
+        created_at -> Timestamptz,
     }
 }
 
@@ -128,10 +190,12 @@ diesel::table! {
         user_id -> Int8,
         kind -> Text,
         topic_id -> Int8,
-        post_id -> Int8,
+        post_id -> Nullable<Int8>,
         actor_id -> Nullable<Int8>,
         created_at -> Timestamptz,
         read_at -> Nullable<Timestamptz>,
+        status_change_id -> Nullable<Int8>,
+        mail_pending -> Bool,
     }
 }
 
@@ -200,6 +264,12 @@ diesel::table! {
         last_posted_at -> Timestamptz,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        product_id -> Nullable<Int8>,
+        vote_count -> Int4,
+        me_too_count -> Int4,
+        trending -> Int4,
+        duplicate_of -> Nullable<Int8>,
+        status_changed_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -220,11 +290,17 @@ diesel::joinable!(subscriptions -> topics (topic_id));
 diesel::joinable!(subscriptions -> users (user_id));
 diesel::joinable!(topics -> boards (board_id));
 diesel::joinable!(topics -> users (author_id));
+diesel::joinable!(bug_reports -> products (product_id));
+diesel::joinable!(bug_reports -> topics (topic_id));
+diesel::joinable!(satisfaction -> users (user_id));
+diesel::joinable!(status_changes -> users (actor_id));
+diesel::joinable!(topic_votes -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_tokens,
     board_follows,
     boards,
+    bug_reports,
     consents,
     jobs,
     mail_outbox,
@@ -232,9 +308,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_likes,
     post_revisions,
     posts,
+    products,
     rate_limits,
+    satisfaction,
     sessions,
+    status_changes,
     subscriptions,
+    topic_votes,
     topics,
     users,
 );

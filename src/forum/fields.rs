@@ -128,6 +128,10 @@ pub enum Sort {
     Hot,
     New,
     Top,
+    /// Ideas by votes.
+    Votes,
+    /// Votes in the last 7 days.
+    Trending,
 }
 
 impl Sort {
@@ -136,7 +140,12 @@ impl Sort {
             "" | "hot" => Ok(Sort::Hot),
             "new" => Ok(Sort::New),
             "top" => Ok(Sort::Top),
-            _ => Err(FieldError::new("sort", "must be hot, new or top")),
+            "votes" => Ok(Sort::Votes),
+            "trending" => Ok(Sort::Trending),
+            _ => Err(FieldError::new(
+                "sort",
+                "must be hot, new, top, votes or trending",
+            )),
         }
     }
     pub fn as_str(self) -> &'static str {
@@ -144,6 +153,8 @@ impl Sort {
             Sort::Hot => "hot",
             Sort::New => "new",
             Sort::Top => "top",
+            Sort::Votes => "votes",
+            Sort::Trending => "trending",
         }
     }
 }
@@ -154,6 +165,8 @@ pub enum Cursor {
     Hot(f64, i64),
     New(i64, i64),
     Top(i32, i64),
+    Votes(i32, i64),
+    Trending(i32, i64),
 }
 
 impl Cursor {
@@ -162,6 +175,8 @@ impl Cursor {
             Cursor::Hot(r, id) => format!("h{}_{id}", r.to_bits()),
             Cursor::New(t, id) => format!("n{t}_{id}"),
             Cursor::Top(l, id) => format!("t{l}_{id}"),
+            Cursor::Votes(v, id) => format!("v{v}_{id}"),
+            Cursor::Trending(v, id) => format!("r{v}_{id}"),
         }
     }
 
@@ -179,6 +194,8 @@ impl Cursor {
             )),
             (b'n', Sort::New) => Ok(Cursor::New(key.parse().map_err(|_| bad())?, id)),
             (b't', Sort::Top) => Ok(Cursor::Top(key.parse().map_err(|_| bad())?, id)),
+            (b'v', Sort::Votes) => Ok(Cursor::Votes(key.parse().map_err(|_| bad())?, id)),
+            (b'r', Sort::Trending) => Ok(Cursor::Trending(key.parse().map_err(|_| bad())?, id)),
             _ => Err(bad()),
         }
     }

@@ -33,6 +33,10 @@ pub struct TopicSummary {
     pub author: String,
     pub created_at: DateTime<Utc>,
     pub last_posted_at: DateTime<Utc>,
+    pub vote_count: i32,
+    pub me_too_count: i32,
+    #[serde(skip)]
+    pub trending: i32,
 }
 
 impl TopicSummary {
@@ -41,6 +45,8 @@ impl TopicSummary {
             Sort::Hot => Cursor::Hot(self.hot_rank, self.id),
             Sort::New => Cursor::New(self.created_at.timestamp_micros(), self.id),
             Sort::Top => Cursor::Top(self.like_count, self.id),
+            Sort::Votes => Cursor::Votes(self.vote_count, self.id),
+            Sort::Trending => Cursor::Trending(self.trending, self.id),
         }
     }
 }
@@ -50,9 +56,11 @@ pub struct Listing {
     pub next: Option<String>,
 }
 
+#[derive(Default)]
 pub struct Filter {
     pub board_id: Option<i64>,
     pub kind: Option<String>,
+    pub status: Option<String>,
     pub pinned_only: bool,
 }
 
@@ -88,6 +96,9 @@ pub async fn page(
             users::username,
             topics::created_at,
             topics::last_posted_at,
+            topics::vote_count,
+            topics::me_too_count,
+            topics::trending,
         ))
         .limit(limit + 1)
         .into_boxed();
@@ -96,6 +107,9 @@ pub async fn page(
     }
     if let Some(k) = &filter.kind {
         q = q.filter(topics::kind.eq(k.clone()));
+    }
+    if let Some(st) = &filter.status {
+        q = q.filter(topics::status.eq(st.clone()));
     }
     if filter.pinned_only {
         q = q.filter(topics::pinned.eq(true));
@@ -119,19 +133,17 @@ pub async fn page(
                     .sql(")"),
             )
         }
-        (Sort::Top, Some(Cursor::Top(l, id))) => q.filter(
-            sql::<Bool>("(topics.like_count, topics.id) < (")
-                .bind::<Integer, _>(l)
-                .sql(", ")
-                .bind::<BigInt, _>(id)
-                .sql(")"),
-        ),
+        (Sort::Top, Some(Cursor::Top(l, id))) => q.filter(after_int("like_count", l, id)),
+        (Sort::Votes, Some(Cursor::Votes(v, id))) => q.filter(after_int("vote_count", v, id)),
+        (Sort::Trending, Some(Cursor::Trending(v, id))) => q.filter(after_int("trending", v, id)),
         _ => q,
     };
     q = match sort {
         Sort::Hot => q.order((topics::hot_rank.desc(), topics::id.desc())),
         Sort::New => q.order((topics::created_at.desc(), topics::id.desc())),
         Sort::Top => q.order((topics::like_count.desc(), topics::id.desc())),
+        Sort::Votes => q.order((topics::vote_count.desc(), topics::id.desc())),
+        Sort::Trending => q.order((topics::trending.desc(), topics::id.desc())),
     };
     let mut items: Vec<TopicSummary> = q.load(conn).await?;
     let next = if items.len() as i64 > limit {
@@ -141,6 +153,20 @@ pub async fn page(
         None
     };
     Ok(Listing { items, next })
+}
+
+/// `(topics.<column>, topics.id) < (key, id)`: the next page of an integer-keyed sort.
+fn after_int(
+    column: &'static str,
+    key: i32,
+    id: i64,
+) -> diesel::expression::SqlLiteral<Bool, impl diesel::query_builder::QueryFragment<diesel::pg::Pg>>
+{
+    sql::<Bool>(&format!("(topics.{column}, topics.id) < ("))
+        .bind::<Integer, _>(key)
+        .sql(", ")
+        .bind::<BigInt, _>(id)
+        .sql(")")
 }
 
 /// Recent topics by one author, for profiles.

@@ -175,6 +175,14 @@ pub async fn reply(
             .await?;
         subscriptions::subscribe(conn, topic_id, author.id, now).await?;
         ranks::refresh_topic(conn, topic_id, now).await?;
+        if topic.author_id == author.id {
+            crate::feedback::changes::reporter_answered(conn, &topic, now)
+                .await
+                .map_err(|e| match e {
+                    crate::feedback::FeedbackError::Db(d) => ForumError::Db(d),
+                    _ => ForumError::Forbidden,
+                })?;
+        }
         jobs::enqueue(
             conn,
             &Job::PostCreated { post_id: placed.id },

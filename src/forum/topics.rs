@@ -33,6 +33,10 @@ pub struct Topic {
     pub hot_rank: f64,
     pub last_posted_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
+    pub product_id: Option<i64>,
+    pub vote_count: i32,
+    pub me_too_count: i32,
+    pub duplicate_of: Option<i64>,
 }
 
 impl Topic {
@@ -51,6 +55,10 @@ pub struct NewTopic {
     pub title: Title,
     pub body: Body,
     pub tags: Tags,
+    /// Required for bugs, refused for other kinds.
+    pub bug: Option<crate::feedback::bugs::BugFields>,
+    /// Product slug for ideas (bugs name theirs in `bug`).
+    pub product: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -75,6 +83,30 @@ pub async fn create(
                 FieldError::new("kind", "this board does not take this kind of topic").into(),
             );
         }
+        let product_slug = match (&new.bug, new.kind) {
+            (Some(b), Kind::Bug) => Some(b.product.clone()),
+            (None, Kind::Bug) => {
+                return Err(FieldError::new("bug", "bug reports need the bug fields").into())
+            }
+            (Some(_), _) => {
+                return Err(FieldError::new("bug", "only bug reports carry bug fields").into())
+            }
+            (None, _) => new.product.clone().filter(|p| !p.is_empty()),
+        };
+        let product_id = match product_slug {
+            Some(slug) => {
+                let field = if new.kind == Kind::Bug {
+                    "bug.product"
+                } else {
+                    "product"
+                };
+                let p = crate::feedback::products::by_slug(conn, &slug)
+                    .await?
+                    .ok_or_else(|| FieldError::new(field, "no such product"))?;
+                Some(p.id)
+            }
+            None => None,
+        };
         let topic_id: i64 = diesel::insert_into(topics::table)
             .values((
                 topics::board_id.eq(board.id),
@@ -83,6 +115,7 @@ pub async fn create(
                 topics::title.eq(new.title.as_str()),
                 topics::tags.eq(new.tags.clone().into_vec()),
                 topics::excerpt.eq(crate::content::excerpt(new.body.as_str(), 200)),
+                topics::product_id.eq(product_id),
                 topics::last_posted_at.eq(now),
                 topics::created_at.eq(now),
                 topics::updated_at.eq(now),
@@ -90,6 +123,9 @@ pub async fn create(
             .returning(topics::id)
             .get_result(conn)
             .await?;
+        if let (Some(bug), Some(pid)) = (&new.bug, product_id) {
+            crate::feedback::bugs::insert(conn, topic_id, pid, bug).await?;
+        }
         let post = posts::insert(conn, topic_id, author.id, None, &new.body, now).await?;
         subscriptions::subscribe(conn, topic_id, author.id, now).await?;
         ranks::refresh_topic(conn, topic_id, now).await?;

@@ -13,6 +13,9 @@ use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 
 pub const WAKE_CHANNEL: &str = "chorus_jobs";
+/// Dedupe keys starting with this are released when the job finishes: they mean "at most one
+/// pending", not "once ever" (batched mail uses them).
+pub const PENDING_PREFIX: &str = "pending:";
 /// A claimed job is someone's for this long; after that another worker may take it.
 const LEASE: Duration = Duration::minutes(5);
 
@@ -28,6 +31,12 @@ pub enum Job {
     RefreshHotRanks,
     /// Mails the weekly digest for the given ISO week (e.g. `2026-W48`).
     WeeklyDigest { week: String },
+    /// Tells everyone behind a bug or idea about a status change.
+    StatusChanged { change_id: i64 },
+    /// One mail with a person's pending status changes (batched; see feedback::loop_closure).
+    StatusMail { user_id: i64 },
+    /// Recomputes the "votes in the last 7 days" sort key.
+    RefreshTrending,
 }
 
 /// Scheduled work due at `now`, each with the dedupe key that makes every node agree on one run.
@@ -155,6 +164,7 @@ pub async fn run_due(
                     ))
                     .execute(&mut conn)
                     .await?;
+                release_pending_key(&mut conn, job.id).await?;
             }
             Err(why) if job.attempts < job.max_attempts => {
                 tracing::warn!(job_id = job.id, kind = %job.kind, %why, "job failed; will retry");
@@ -180,6 +190,19 @@ pub async fn run_due(
     Ok(ran)
 }
 
+/// Frees a `pending:` dedupe key once its job is over, so the next batch can be queued.
+async fn release_pending_key(conn: &mut Conn, job_id: i64) -> QueryResult<()> {
+    diesel::update(
+        jobs::table
+            .find(job_id)
+            .filter(jobs::dedupe_key.like(format!("{PENDING_PREFIX}%"))),
+    )
+    .set(jobs::dedupe_key.eq(None::<String>))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 async fn handle(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> Result<(), String> {
     let mut conn = db::get(&ctx.pool).await.map_err(|e| e.to_string())?;
     match job {
@@ -187,6 +210,23 @@ async fn handle(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> Result<(), St
             crate::notify::fanout::post_created(&ctx.pool, &ctx.mailer, post_id, now)
                 .await
                 .map_err(|e| e.to_string())
+        }
+        Job::StatusChanged { change_id } => {
+            crate::feedback::loop_closure::status_changed(&ctx.pool, change_id, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(())
+        }
+        Job::StatusMail { user_id } => {
+            crate::feedback::loop_closure::send_status_mail(&ctx.pool, &ctx.mailer, user_id, now)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        Job::RefreshTrending => {
+            crate::feedback::votes::refresh_trending(&mut conn, None, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(())
         }
         Job::WeeklyDigest { week } => {
             crate::notify::digest::send_weekly(&ctx.pool, &ctx.mailer, &week, now)

@@ -42,7 +42,8 @@ pub struct Item {
     pub kind: String,
     pub topic_id: i64,
     pub topic_title: String,
-    pub post_id: i64,
+    /// None for status changes.
+    pub post_id: Option<i64>,
     pub actor: Option<String>,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,

@@ -4,6 +4,7 @@ mod accounts;
 mod bad_input;
 mod browser;
 mod embedded;
+mod feedback;
 mod forum;
 mod jobs;
 mod mail;

@@ -1,6 +1,7 @@
 //! `/api/v1` boards, topics, posts, likes, subscriptions.
 
 use crate::accounts::{FieldError, Locale};
+use crate::feedback::bugs::{BugFields, BugInput};
 use crate::forum::fields::{self, Body, Cursor, Kind, Sort, Tags, Title};
 use crate::forum::{boards, likes, listing, posts, subscriptions, thread, topics, Reader};
 use crate::web::errors::AppError;
@@ -80,19 +81,22 @@ async fn list(
         ),
         None => None,
     };
-    if q.status.as_deref().is_some_and(|s| !s.is_empty()) {
-        // Statuses arrive with feedback; an unknown filter must not silently return everything.
-        return Err(AppError::field(
-            "status",
-            "status filters are not available yet",
-        ));
-    }
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(
+            crate::feedback::status::Status::parse(s)
+                .map_err(|e| AppError::invalid(vec![e]))?
+                .as_str()
+                .to_string(),
+        ),
+        None => None,
+    };
     let limit = q.limit.unwrap_or(30).clamp(1, 100);
     let mut conn = crate::db::get(&state.pool).await?;
     let filter = listing::Filter {
         board_id,
         kind,
         pinned_only: false,
+        status,
     };
     let page = listing::page(&mut conn, &filter, sort, cursor, limit).await?;
     Ok(HttpResponse::Ok().json(json!({ "items": page.items, "next_cursor": page.next })))
@@ -127,36 +131,50 @@ pub struct NewTopicBody {
     body: String,
     #[serde(default)]
     tags: Vec<String>,
-    bug: Option<serde_json::Value>,
+    bug: Option<BugInput>,
+    product: Option<String>,
 }
 
-/// Parses every field of a new topic, reporting all problems at once.
-pub fn parse_new_topic(
-    board: &str,
-    kind: &str,
-    title: &str,
-    body: &str,
-    tags: Result<Tags, FieldError>,
-) -> Result<topics::NewTopic, AppError> {
+/// The raw parts of a new topic, from JSON or a form.
+pub struct TopicInput<'a> {
+    pub board: &'a str,
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub tags: Result<Tags, FieldError>,
+    pub bug: Option<&'a BugInput>,
+    pub product: Option<&'a str>,
+}
+
+/// Parses every field of a new topic, reporting all problems at once (bug fields as `bug.*`).
+pub fn parse_new_topic(i: TopicInput<'_>) -> Result<topics::NewTopic, AppError> {
     let mut errors = Vec::new();
-    let kind = Kind::parse(kind).map_err(|e| errors.push(e)).ok();
-    let title = Title::parse(title).map_err(|e| errors.push(e)).ok();
-    let body = Body::parse(body).map_err(|e| errors.push(e)).ok();
-    let tags = tags.map_err(|e| errors.push(e)).ok();
-    if kind == Some(Kind::Bug) {
-        errors.push(FieldError::new(
-            "kind",
-            "bug reports need the bug report form",
-        ));
-    }
+    let kind = Kind::parse(i.kind).map_err(|e| errors.push(e)).ok();
+    let title = Title::parse(i.title).map_err(|e| errors.push(e)).ok();
+    let body = Body::parse(i.body).map_err(|e| errors.push(e)).ok();
+    let tags = i.tags.map_err(|e| errors.push(e)).ok();
+    let bug = match (kind, i.bug) {
+        (Some(Kind::Bug), Some(b)) => BugFields::parse(b).map_err(|e| errors.extend(e)).ok(),
+        (Some(Kind::Bug), None) => {
+            errors.push(FieldError::new("bug", "bug reports need the bug fields"));
+            None
+        }
+        (_, Some(_)) => {
+            errors.push(FieldError::new("bug", "only bug reports carry bug fields"));
+            None
+        }
+        _ => None,
+    };
     match (kind, title, body, tags) {
         (Some(kind), Some(title), Some(body), Some(tags)) if errors.is_empty() => {
             Ok(topics::NewTopic {
-                board: board.to_string(),
+                board: i.board.to_string(),
                 kind,
                 title,
                 body,
                 tags,
+                bug,
+                product: i.product.map(str::to_string),
             })
         }
         _ => Err(AppError::invalid(errors)),
@@ -169,8 +187,15 @@ async fn create_topic(
     body: web::Json<NewTopicBody>,
 ) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
-    let _ = b.bug;
-    let new = parse_new_topic(&b.board, &b.kind, &b.title, &b.body, Tags::parse(&b.tags))?;
+    let new = parse_new_topic(TopicInput {
+        board: &b.board,
+        kind: &b.kind,
+        title: &b.title,
+        body: &b.body,
+        tags: Tags::parse(&b.tags),
+        bug: b.bug.as_ref(),
+        product: b.product.as_deref(),
+    })?;
     let mut conn = crate::db::get(&state.pool).await?;
     let created = topics::create(&mut conn, &me.0.user, new, state.clock.now()).await?;
     Ok(HttpResponse::Created().json(json!({ "id": created.topic_id, "post_id": created.post_id })))
@@ -210,13 +235,56 @@ async fn get_topic(
         None => false,
     };
     let locale = extract::locale_for(&req, &viewer);
-    Ok(HttpResponse::Ok().json(json!({
+    let extra = feedback_view(&mut conn, &topic, reader.user_id).await?;
+    let mut body = json!({
         "id": topic.id, "board": board_json(&board, locale), "kind": topic.kind, "title": topic.title,
         "tags": topic.tags, "status": topic.status, "featured": topic.featured, "pinned": topic.pinned,
         "locked": topic.locked, "author": author, "created_at": topic.created_at,
         "reply_count": topic.reply_count, "like_count": topic.like_count, "subscribed": subscribed,
         "posts": page.posts, "next_cursor": page.next.map(|p| fields::encode_path_cursor(&p)),
-    })))
+    });
+    if let (Some(obj), serde_json::Value::Object(more)) = (body.as_object_mut(), extra) {
+        obj.extend(more);
+    }
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// What a bug or idea adds to a topic: counts, the reader's votes, the report's fields, the
+/// official response, merged duplicates, the satisfaction prompt. A fixed number of queries.
+pub async fn feedback_view(
+    conn: &mut crate::db::Conn,
+    topic: &topics::Topic,
+    reader: Option<i64>,
+) -> Result<serde_json::Value, AppError> {
+    use crate::feedback::{bugs, changes, merge, satisfaction, votes::VoteKind};
+    if topic.kind == "discussion" {
+        return Ok(json!({}));
+    }
+    let (voted, me_too) = match reader {
+        Some(uid) => (
+            crate::feedback::votes::has(conn, uid, topic.id, VoteKind::Vote).await?,
+            crate::feedback::votes::has(conn, uid, topic.id, VoteKind::MeToo).await?,
+        ),
+        None => (false, false),
+    };
+    let bug = bugs::for_topic(conn, topic.id).await?;
+    let history = changes::history(conn, topic.id).await?;
+    let official = changes::official_response(&history).cloned();
+    let merged = merge::merged_into(conn, topic.id).await?;
+    let (asked, answer) = match reader {
+        Some(uid) => (
+            satisfaction::is_asked(conn, topic, uid).await?,
+            satisfaction::mine(conn, topic.id, uid).await?,
+        ),
+        None => (false, None),
+    };
+    Ok(json!({
+        "vote_count": topic.vote_count, "me_too_count": topic.me_too_count, "voted": voted, "me_too": me_too,
+        "bug": bug, "official_response": official, "status_history": history,
+        "duplicate_of": topic.duplicate_of,
+        "duplicates_merged": merged.iter().map(|(id, title)| json!({"id": id, "title": title})).collect::<Vec<_>>(),
+        "satisfaction": { "asked": asked, "answer": answer.map(|(s, c)| json!({"satisfied": s, "comment": c})) },
+    }))
 }
 
 #[derive(Deserialize)]

@@ -32,6 +32,7 @@ pub struct UpdateBody {
     notify_reply: Option<String>,
     notify_mention: Option<String>,
     notify_subscribed: Option<String>,
+    notify_status: Option<String>,
     digest_weekly: Option<bool>,
 }
 
@@ -67,6 +68,7 @@ async fn update(
         notify_reply: delivery(b.notify_reply, "notify_reply"),
         notify_mention: delivery(b.notify_mention, "notify_mention"),
         notify_subscribed: delivery(b.notify_subscribed, "notify_subscribed"),
+        notify_status: delivery(b.notify_status, "notify_status"),
         digest_weekly: b.digest_weekly,
     };
     if !errors.is_empty() {

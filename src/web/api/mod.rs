@@ -1,6 +1,7 @@
 //! JSON API v1 (see shared/API.md for the contract).
 
 pub mod auth;
+pub mod feedback;
 pub mod forum;
 pub mod me;
 pub mod notifications;
@@ -16,6 +17,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(auth::routes)
             .configure(me::routes)
             .configure(forum::routes)
+            .configure(feedback::routes)
             .configure(notifications::routes)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(crate::web::errors::AppError::NotFound)
@@ -39,6 +41,7 @@ pub struct MeView {
     pub notify_reply: String,
     pub notify_mention: String,
     pub notify_subscribed: String,
+    pub notify_status: String,
     pub digest_weekly: bool,
 }
 
@@ -57,6 +60,7 @@ impl From<&User> for MeView {
             notify_reply: u.notify_reply.clone(),
             notify_mention: u.notify_mention.clone(),
             notify_subscribed: u.notify_subscribed.clone(),
+            notify_status: u.notify_status.clone(),
             digest_weekly: u.digest_weekly,
         }
     }

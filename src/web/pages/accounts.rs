@@ -346,6 +346,7 @@ async fn settings_page(
                 notify_reply => &me.user.notify_reply,
                 notify_mention => &me.user.notify_mention,
                 notify_subscribed => &me.user.notify_subscribed,
+                notify_status => &me.user.notify_status,
                 digest_weekly => me.user.digest_weekly,
             },
             sessions => sessions,
@@ -449,6 +450,8 @@ pub struct NotificationForm {
     notify_mention: String,
     #[serde(default)]
     notify_subscribed: String,
+    #[serde(default)]
+    notify_status: String,
     digest_weekly: Option<String>,
 }
 
@@ -469,6 +472,7 @@ async fn notification_settings(
         notify_reply: Some(parse(&form.notify_reply, "notify_reply")?),
         notify_mention: Some(parse(&form.notify_mention, "notify_mention")?),
         notify_subscribed: Some(parse(&form.notify_subscribed, "notify_subscribed")?),
+        notify_status: Some(parse(&form.notify_status, "notify_status")?),
         digest_weekly: Some(form.digest_weekly.is_some()),
     };
     let mut conn = crate::db::get(&page.state.pool).await?;

@@ -7,7 +7,7 @@ use crate::forum::thread::PostView;
 use crate::forum::{
     boards, likes, listing, posts, subscriptions, thread, topics, ForumError, Reader,
 };
-use crate::web::api::forum::parse_new_topic;
+use crate::web::api::forum::{parse_new_topic, TopicInput};
 use crate::web::errors::AppError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -82,6 +82,7 @@ async fn home(page: PageCtx, q: web::Query<ListQuery>) -> Result<HttpResponse, A
         board_id: None,
         kind: None,
         pinned_only: false,
+        status: None,
     };
     let list = listing::page(&mut conn, &filter, sort, cursor, 30).await?;
     page.render(
@@ -108,6 +109,7 @@ async fn board(
         board_id: Some(b.id),
         kind: None,
         pinned_only: false,
+        status: None,
     };
     let list = listing::page(&mut conn, &filter, sort, cursor, 30).await?;
     let pinned = if cursor.is_none() {
@@ -115,6 +117,7 @@ async fn board(
             board_id: Some(b.id),
             kind: None,
             pinned_only: true,
+            status: None,
         };
         listing::page(&mut conn, &f, Sort::New, None, 10)
             .await?
@@ -472,10 +475,15 @@ async fn new_page(
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
     let all = boards::all(&mut conn).await?;
+    let products = crate::feedback::products::all(&mut conn).await?;
     page.render_status(
         status,
         "new_topic.html",
-        minijinja::context! { boards => all.iter().map(|b| board_view(b, page.lang)).collect::<Vec<_>>(), values => values, errors => errors },
+        minijinja::context! {
+            boards => all.iter().map(|b| board_view(b, page.lang)).collect::<Vec<_>>(),
+            products => products.iter().map(|p| minijinja::context! { slug => &p.slug, name => p.name(page.lang) }).collect::<Vec<_>>(),
+            values => values, errors => errors,
+        },
     )
 }
 
@@ -491,6 +499,22 @@ pub struct NewForm {
     body: String,
     #[serde(default)]
     tags: String,
+    #[serde(default)]
+    product: String,
+    #[serde(default)]
+    os_version: String,
+    #[serde(default)]
+    app_version: String,
+    #[serde(default)]
+    reproducibility: String,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    steps: String,
+    #[serde(default)]
+    expected: String,
+    #[serde(default)]
+    actual: String,
 }
 
 async fn create(page: PageCtx, form: web::Form<NewForm>) -> Result<HttpResponse, AppError> {
@@ -498,20 +522,37 @@ async fn create(page: PageCtx, form: web::Form<NewForm>) -> Result<HttpResponse,
         return Ok(redirect("/login?next=/new"));
     };
     let f = form.into_inner();
-    let values = minijinja::context! { board => &f.board, kind => &f.kind, title => &f.title, body => &f.body, tags => &f.tags };
+    let values = minijinja::context! {
+        board => &f.board, kind => &f.kind, title => &f.title, body => &f.body, tags => &f.tags,
+        product => &f.product, os_version => &f.os_version, app_version => &f.app_version,
+        reproducibility => &f.reproducibility, severity => &f.severity, steps => &f.steps,
+        expected => &f.expected, actual => &f.actual,
+    };
+    let bug = (f.kind == "bug").then(|| crate::feedback::bugs::BugInput {
+        product: f.product.clone(),
+        os_version: f.os_version.clone(),
+        app_version: Some(f.app_version.clone()),
+        reproducibility: f.reproducibility.clone(),
+        severity: f.severity.clone(),
+        steps: Some(f.steps.clone()),
+        expected: Some(f.expected.clone()),
+        actual: Some(f.actual.clone()),
+    });
     let result = if !me.user.is_verified() {
         Err(AppError::Forbidden {
             code: "email_unverified",
             message: String::new(),
         })
     } else {
-        match parse_new_topic(
-            &f.board,
-            &f.kind,
-            &f.title,
-            &f.body,
-            Tags::parse_line(&f.tags),
-        ) {
+        match parse_new_topic(TopicInput {
+            board: &f.board,
+            kind: &f.kind,
+            title: &f.title,
+            body: &f.body,
+            tags: Tags::parse_line(&f.tags),
+            bug: bug.as_ref(),
+            product: (f.kind != "bug").then_some(f.product.as_str()),
+        }) {
             Ok(new) => {
                 let mut conn = crate::db::get(&page.state.pool).await?;
                 topics::create(&mut conn, &me.user, new, page.state.clock.now())

@@ -239,6 +239,81 @@ impl TestApp {
         }
     }
 
+    /// A verified account with the given role and a bearer token.
+    pub async fn user_with_role(
+        &self,
+        name: &str,
+        role: chorus::accounts::Role,
+    ) -> (chorus::accounts::User, String) {
+        let mut conn = self.conn().await;
+        let now = self.clock.now();
+        let user = chorus::accounts::create_verified(
+            &mut conn,
+            &self.state.settings,
+            name,
+            &format!("{name}@example.com"),
+            "long-enough-secret",
+            role,
+            now,
+        )
+        .await
+        .unwrap();
+        let token = chorus::accounts::sessions::create(
+            &mut conn,
+            user.id,
+            "test",
+            chrono::Duration::days(1),
+            now,
+        )
+        .await
+        .unwrap();
+        (user, token)
+    }
+
+    /// Products most feedback tests use: `chorus-14` (phone) and `band-9` (wearable).
+    pub async fn seed_products(&self) {
+        use chorus::feedback::products::{upsert, NewProduct};
+        let mut conn = self.conn().await;
+        for (slug, zh, en, line) in [
+            ("chorus-14", "Chorus 14", "Chorus 14", "phone"),
+            ("band-9", "手环 9", "Band 9", "wearable"),
+        ] {
+            upsert(
+                &mut conn,
+                &NewProduct::parse(slug, zh, en, line).unwrap(),
+                self.clock.now(),
+            )
+            .await
+            .unwrap();
+        }
+    }
+
+    /// Files a bug report; returns the topic id.
+    pub async fn bug(&self, token: &str, title: &str) -> i64 {
+        let r = self
+            .client()
+            .with_bearer(token)
+            .post_json(
+                "/api/v1/topics",
+                serde_json::json!({"board": "phones", "kind": "bug", "title": title, "body": "It crashes.",
+                    "bug": {"product": "chorus-14", "os_version": "ChorusOS 2.0.1", "reproducibility": "always", "severity": "crash"}}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        r.json()["id"].as_i64().unwrap()
+    }
+
+    /// Proposes an idea; returns the topic id.
+    pub async fn idea(&self, token: &str, title: &str) -> i64 {
+        let r = self
+            .client()
+            .with_bearer(token)
+            .post_json("/api/v1/topics", serde_json::json!({"board": "ideas", "kind": "idea", "title": title, "body": "Please add it."}))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        r.json()["id"].as_i64().unwrap()
+    }
+
     /// Runs every due job now (notification fan-out and the like).
     pub async fn run_jobs(&self) -> usize {
         let ctx = chorus::jobs::JobContext {

@@ -1,0 +1,168 @@
+//! Structured bug reports: the fields a team needs to reproduce a problem.
+
+use crate::accounts::FieldError;
+use crate::db::schema::{bug_reports, products};
+use crate::db::Conn;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+
+/// The `bug` object of API.md, as sent.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BugInput {
+    #[serde(default)]
+    pub product: String,
+    #[serde(default)]
+    pub os_version: String,
+    pub app_version: Option<String>,
+    #[serde(default)]
+    pub reproducibility: String,
+    #[serde(default)]
+    pub severity: String,
+    pub steps: Option<String>,
+    pub expected: Option<String>,
+    pub actual: Option<String>,
+}
+
+/// A bug report that passed every check (the product is resolved when the topic is written).
+#[derive(Debug, Clone)]
+pub struct BugFields {
+    pub product: String,
+    pub os_version: String,
+    pub app_version: Option<String>,
+    pub reproducibility: String,
+    pub severity: String,
+    pub steps: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+pub const REPRODUCIBILITY: &[&str] = &["always", "often", "rarely", "once"];
+pub const SEVERITY: &[&str] = &["crash", "major", "minor", "cosmetic"];
+
+fn text(
+    raw: Option<&str>,
+    field: &'static str,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> String {
+    let v: String = raw
+        .unwrap_or("")
+        .replace("\r\n", "\n")
+        .chars()
+        .filter(|c| *c != '\0')
+        .collect();
+    if v.chars().count() > max {
+        errors.push(FieldError::new(field, "is too long"));
+    }
+    v.trim().to_string()
+}
+
+impl BugFields {
+    /// Checks every field and names each problem (`bug.product`, `bug.os_version`, ...).
+    pub fn parse(b: &BugInput) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let product = b.product.trim().to_ascii_lowercase();
+        if product.is_empty() {
+            errors.push(FieldError::new("bug.product", "is required"));
+        }
+        let os_version = text(Some(&b.os_version), "bug.os_version", 80, &mut errors);
+        if os_version.is_empty() {
+            errors.push(FieldError::new("bug.os_version", "is required"));
+        }
+        let app_version = Some(text(
+            b.app_version.as_deref(),
+            "bug.app_version",
+            80,
+            &mut errors,
+        ))
+        .filter(|v| !v.is_empty());
+        if !REPRODUCIBILITY.contains(&b.reproducibility.as_str()) {
+            errors.push(FieldError::new(
+                "bug.reproducibility",
+                "must be always, often, rarely or once",
+            ));
+        }
+        if !SEVERITY.contains(&b.severity.as_str()) {
+            errors.push(FieldError::new(
+                "bug.severity",
+                "must be crash, major, minor or cosmetic",
+            ));
+        }
+        let steps = text(b.steps.as_deref(), "bug.steps", 10_000, &mut errors);
+        let expected = text(b.expected.as_deref(), "bug.expected", 5_000, &mut errors);
+        let actual = text(b.actual.as_deref(), "bug.actual", 5_000, &mut errors);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(BugFields {
+            product,
+            os_version,
+            app_version,
+            reproducibility: b.reproducibility.clone(),
+            severity: b.severity.clone(),
+            steps,
+            expected,
+            actual,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Queryable)]
+pub struct BugView {
+    pub product: String,
+    pub product_name_zh: String,
+    pub product_name_en: String,
+    pub os_version: String,
+    pub app_version: Option<String>,
+    pub reproducibility: String,
+    pub severity: String,
+    pub steps: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+pub async fn insert(
+    conn: &mut Conn,
+    topic_id: i64,
+    product_id: i64,
+    b: &BugFields,
+) -> QueryResult<()> {
+    diesel::insert_into(bug_reports::table)
+        .values((
+            bug_reports::topic_id.eq(topic_id),
+            bug_reports::product_id.eq(product_id),
+            bug_reports::os_version.eq(&b.os_version),
+            bug_reports::app_version.eq(&b.app_version),
+            bug_reports::reproducibility.eq(&b.reproducibility),
+            bug_reports::severity.eq(&b.severity),
+            bug_reports::steps.eq(&b.steps),
+            bug_reports::expected.eq(&b.expected),
+            bug_reports::actual.eq(&b.actual),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn for_topic(conn: &mut Conn, topic_id: i64) -> QueryResult<Option<BugView>> {
+    bug_reports::table
+        .inner_join(products::table)
+        .filter(bug_reports::topic_id.eq(topic_id))
+        .select((
+            products::slug,
+            products::name_zh,
+            products::name_en,
+            bug_reports::os_version,
+            bug_reports::app_version,
+            bug_reports::reproducibility,
+            bug_reports::severity,
+            bug_reports::steps,
+            bug_reports::expected,
+            bug_reports::actual,
+        ))
+        .first(conn)
+        .await
+        .optional()
+}

@@ -1,0 +1,154 @@
+//! Closing the loop: everyone behind an item hears what happened to it, exactly once per change.
+//!
+//! `StatusChanged` writes one notification per person (reporter, voters, me-too users,
+//! subscribers: a set, so a person in all four groups counts once) with one INSERT ... SELECT,
+//! so an idea with 100,000 voters costs one statement. Mail is batched: each person gets a
+//! `StatusMail` job a few minutes out, keyed `pending:status-mail:<user>` so further changes in
+//! that window join the same mail instead of sending another.
+
+use crate::accounts::Locale;
+use crate::db::schema::{notifications, status_changes, topic_votes, topics, users};
+use crate::db::{self, Pool};
+use crate::notify::fanout::FanoutError;
+use crate::notify::mail::{Letter, Mailer};
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamptz};
+use diesel_async::{AsyncConnection, RunQueryDsl};
+
+/// How long mail waits for further changes to the same person.
+pub const BATCH_WINDOW: Duration = Duration::minutes(3);
+
+/// The `StatusChanged` job: notifications for everyone concerned, mail jobs for those who want mail.
+pub async fn status_changed(
+    pool: &Pool,
+    change_id: i64,
+    now: DateTime<Utc>,
+) -> Result<usize, FanoutError> {
+    let mut conn = db::get(pool).await?;
+    conn.transaction::<_, FanoutError, _>(async |conn| {
+        let written = diesel::sql_query(
+            "INSERT INTO notifications (user_id, kind, topic_id, status_change_id, actor_id, created_at, mail_pending) \
+             SELECT u.id, 'status', c.topic_id, c.id, c.actor_id, $2, \
+                    (u.notify_status = 'mail' AND u.email_verified_at IS NOT NULL) \
+             FROM status_changes c \
+             JOIN topics t ON t.id = c.topic_id AND t.hidden_at IS NULL AND t.deleted_at IS NULL \
+             JOIN users u ON u.id IN ( \
+                 SELECT t.author_id \
+                 UNION SELECT v.user_id FROM topic_votes v WHERE v.topic_id = c.topic_id \
+                 UNION SELECT s.user_id FROM subscriptions s WHERE s.topic_id = c.topic_id) \
+             WHERE c.id = $1 AND u.id <> c.actor_id AND u.notify_status <> 'off' \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind::<BigInt, _>(change_id)
+        .bind::<Timestamptz, _>(now)
+        .execute(conn)
+        .await?;
+        diesel::sql_query(
+            "INSERT INTO jobs (kind, payload, dedupe_key, run_at) \
+             SELECT 'status_mail', jsonb_build_object('user_id', n.user_id), \
+                    'pending:status-mail:' || n.user_id, $2 \
+             FROM notifications n WHERE n.status_change_id = $1 AND n.mail_pending \
+             ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind::<BigInt, _>(change_id)
+        .bind::<Timestamptz, _>(now + BATCH_WINDOW)
+        .execute(conn)
+        .await?;
+        Ok(written)
+    })
+    .await
+}
+
+#[derive(Queryable)]
+struct Pending {
+    id: i64,
+    topic_id: i64,
+    title: String,
+    to_status: String,
+    note: String,
+    fixed_in: Option<String>,
+    duplicate_of: Option<i64>,
+    author_id: i64,
+}
+
+/// The `StatusMail` job: one mail with every change this person has not been mailed about yet.
+pub async fn send_status_mail(
+    pool: &Pool,
+    mailer: &Mailer,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), FanoutError> {
+    let mut conn = db::get(pool).await?;
+    conn.transaction::<_, FanoutError, _>(async |conn| {
+        let pending: Vec<Pending> = notifications::table
+            .inner_join(status_changes::table.on(status_changes::id.nullable().eq(notifications::status_change_id)))
+            .inner_join(topics::table.on(topics::id.eq(notifications::topic_id)))
+            .filter(notifications::user_id.eq(user_id))
+            .filter(notifications::mail_pending.eq(true))
+            .filter(topics::hidden_at.is_null())
+            .filter(topics::deleted_at.is_null())
+            .order(notifications::id)
+            .select((
+                notifications::id,
+                topics::id,
+                topics::title,
+                status_changes::to_status,
+                status_changes::note,
+                status_changes::fixed_in,
+                status_changes::duplicate_of,
+                topics::author_id,
+            ))
+            .for_update()
+            .load(conn)
+            .await?;
+        // Whatever is pending, hidden topics included, is settled by this run.
+        diesel::update(notifications::table.filter(notifications::user_id.eq(user_id)).filter(notifications::mail_pending.eq(true)))
+            .set(notifications::mail_pending.eq(false))
+            .execute(conn)
+            .await?;
+        let Some(last) = pending.last() else { return Ok(()) };
+        let (email, username, locale): (String, String, Option<String>) =
+            users::table.find(user_id).select((users::email, users::username, users::locale)).first(conn).await?;
+        let me_too: Vec<i64> = topic_votes::table
+            .filter(topic_votes::user_id.eq(user_id))
+            .filter(topic_votes::kind.eq("me_too"))
+            .filter(topic_votes::topic_id.eq_any(pending.iter().map(|p| p.topic_id).collect::<Vec<_>>()))
+            .select(topic_votes::topic_id)
+            .load(conn)
+            .await?;
+        let base = mailer.base_url();
+        let items: Vec<minijinja::Value> = pending
+            .iter()
+            .map(|p| {
+                let outcome = p.to_status == "resolved" || p.to_status == "declined";
+                let asked = outcome && (p.author_id == user_id || me_too.contains(&p.topic_id));
+                minijinja::context! {
+                    title => &p.title, status => &p.to_status, note => crate::content::excerpt(&p.note, 500),
+                    fixed_in => &p.fixed_in, link => format!("{base}/t/{}", p.topic_id),
+                    duplicate_link => p.duplicate_of.map(|d| format!("{base}/t/{d}")),
+                    ask_satisfaction => asked, satisfaction_link => format!("{base}/t/{}#satisfaction", p.topic_id),
+                }
+            })
+            .collect();
+        let count = pending.len().to_string();
+        mailer
+            .enqueue(
+                conn,
+                Letter {
+                    event_key: format!("status:{user_id}:{}", last.id),
+                    user_id: Some(user_id),
+                    to: &email,
+                    locale: locale.as_deref().and_then(Locale::parse).unwrap_or(Locale::ZhCn),
+                    template: "status",
+                    subject_args: &[("title", &pending[0].title), ("count", &count)],
+                    ctx: minijinja::context! { username => &username, items => items, count => pending.len() },
+                    post_id: None,
+                },
+                now,
+            )
+            .await?;
+        Ok(())
+    })
+    .await
+}

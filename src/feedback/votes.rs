@@ -1,0 +1,158 @@
+//! Votes on ideas and "me too" on bugs: one per person, toggled, never on one's own topic.
+//! Counts are stored on the topic and changed with `count = count ± 1` in the same transaction
+//! as the row, so concurrent presses add up exactly.
+
+use super::FeedbackError;
+use crate::accounts::User;
+use crate::db::schema::{topic_votes, topics};
+use crate::db::Conn;
+use crate::forum::topics::Topic;
+use crate::forum::Reader;
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoteKind {
+    /// On ideas.
+    Vote,
+    /// On bugs.
+    MeToo,
+}
+
+impl VoteKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VoteKind::Vote => "vote",
+            VoteKind::MeToo => "me_too",
+        }
+    }
+    fn topic_kind(self) -> &'static str {
+        match self {
+            VoteKind::Vote => "idea",
+            VoteKind::MeToo => "bug",
+        }
+    }
+}
+
+/// Sets (on = true) or clears the person's vote; returns the topic's count for that kind.
+pub async fn set(
+    conn: &mut Conn,
+    user: &User,
+    topic_id: i64,
+    kind: VoteKind,
+    on: bool,
+    now: DateTime<Utc>,
+) -> Result<i32, FeedbackError> {
+    let reader = Reader::of(Some(user));
+    conn.transaction::<_, FeedbackError, _>(async |conn| {
+        let topic: Topic = topics::table
+            .find(topic_id)
+            .select(Topic::as_select())
+            .first(conn)
+            .await
+            .optional()?
+            .filter(|t| t.visible_to(&reader))
+            .ok_or(FeedbackError::NotFound)?;
+        if topic.kind != kind.topic_kind() {
+            return Err(FeedbackError::WrongKind);
+        }
+        if topic.author_id == user.id {
+            return Err(FeedbackError::OwnTopic);
+        }
+        let changed = if on {
+            diesel::insert_into(topic_votes::table)
+                .values((
+                    topic_votes::topic_id.eq(topic_id),
+                    topic_votes::user_id.eq(user.id),
+                    topic_votes::kind.eq(kind.as_str()),
+                    topic_votes::created_at.eq(now),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await? as i32
+        } else {
+            -(diesel::delete(topic_votes::table.find((topic_id, user.id, kind.as_str())))
+                .execute(conn)
+                .await? as i32)
+        };
+        let t = topics::table.find(topic_id);
+        let count = match kind {
+            VoteKind::Vote => {
+                diesel::update(t)
+                    .set(topics::vote_count.eq(topics::vote_count + changed))
+                    .returning(topics::vote_count)
+                    .get_result(conn)
+                    .await?
+            }
+            VoteKind::MeToo => {
+                diesel::update(t)
+                    .set(topics::me_too_count.eq(topics::me_too_count + changed))
+                    .returning(topics::me_too_count)
+                    .get_result(conn)
+                    .await?
+            }
+        };
+        if kind == VoteKind::Vote && changed != 0 {
+            refresh_trending(conn, Some(topic_id), now).await?;
+        }
+        Ok(count)
+    })
+    .await
+}
+
+/// Votes in the last 7 days, stored for the "trending" sort: one topic, or every topic that
+/// has or had recent votes.
+pub async fn refresh_trending(
+    conn: &mut Conn,
+    topic_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    use diesel::sql_types::{BigInt, Nullable, Timestamptz};
+    diesel::sql_query(
+        "UPDATE topics t SET trending = coalesce(( \
+             SELECT count(*) FROM topic_votes v \
+             WHERE v.topic_id = t.id AND v.kind = 'vote' AND v.created_at > $1), 0) \
+         WHERE ($2::int8 IS NULL AND (t.trending > 0 OR t.id IN ( \
+                  SELECT topic_id FROM topic_votes WHERE created_at > $1))) \
+            OR t.id = $2",
+    )
+    .bind::<Timestamptz, _>(now - Duration::days(7))
+    .bind::<Nullable<BigInt>, _>(topic_id)
+    .execute(conn)
+    .await
+}
+
+/// Whether the person voted / pressed me-too on the topic.
+pub async fn has(
+    conn: &mut Conn,
+    user_id: i64,
+    topic_id: i64,
+    kind: VoteKind,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(topic_votes::table.find((
+        topic_id,
+        user_id,
+        kind.as_str(),
+    ))))
+    .get_result(conn)
+    .await
+}
+
+/// Topics the person voted or pressed me-too on, newest first: (topic id, title, kind, status).
+pub async fn mine(
+    conn: &mut Conn,
+    user_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<(i64, String, String, String)>> {
+    topic_votes::table
+        .inner_join(topics::table.on(topics::id.eq(topic_votes::topic_id)))
+        .filter(topic_votes::user_id.eq(user_id))
+        .filter(topics::hidden_at.is_null())
+        .filter(topics::deleted_at.is_null())
+        .order(topic_votes::created_at.desc())
+        .limit(limit)
+        .select((topics::id, topics::title, topics::kind, topics::status))
+        .load(conn)
+        .await
+}

@@ -1,0 +1,651 @@
+use crate::support::smtp::{decode_parts, SmtpServer};
+use crate::support::TestApp;
+use actix_web::http::Method;
+use chorus::accounts::Role;
+use serde_json::json;
+
+async fn setup() -> TestApp {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    app.seed_products().await;
+    app
+}
+
+#[actix_web::test]
+async fn bug_reports_name_every_missing_or_invalid_field() {
+    let app = setup().await;
+    let (_, t) = app.member("tester").await;
+    let c = app.client().with_bearer(&t);
+    let base = json!({"board": "phones", "kind": "bug", "title": "Camera crash", "body": "Crashes on launch"});
+    let r = c.post_json("/api/v1/topics", base.clone()).await;
+    assert_eq!(r.status, 422);
+    assert!(r.json()["error"]["fields"]["bug"].is_string());
+    let mut with_bug = base.clone();
+    with_bug["bug"] = json!({"reproducibility": "sometimes", "severity": "apocalyptic", "app_version": "x".repeat(81)});
+    let r = c.post_json("/api/v1/topics", with_bug).await;
+    let fields = &r.json()["error"]["fields"];
+    for f in [
+        "bug.product",
+        "bug.os_version",
+        "bug.reproducibility",
+        "bug.severity",
+        "bug.app_version",
+    ] {
+        assert!(fields[f].is_string(), "{f} not named: {fields}");
+    }
+    let mut unknown = base.clone();
+    unknown["bug"] = json!({"product": "no-such-phone", "os_version": "1.0", "reproducibility": "always", "severity": "minor"});
+    let r = c.post_json("/api/v1/topics", unknown).await;
+    assert_eq!(
+        r.json()["error"]["fields"]["bug.product"],
+        "no such product"
+    );
+    let mut extra = base.clone();
+    extra["bug"] = json!({"product": "chorus-14", "os_version": "1.0", "reproducibility": "always", "severity": "minor", "imei": "123"});
+    assert_eq!(
+        c.post_json("/api/v1/topics", extra).await.status,
+        422,
+        "unknown bug fields are refused"
+    );
+    let on_discussion = json!({"board": "phones", "kind": "discussion", "title": "t", "body": "b",
+        "bug": {"product": "chorus-14", "os_version": "1", "reproducibility": "once", "severity": "minor"}});
+    assert_eq!(
+        c.post_json("/api/v1/topics", on_discussion).await.status,
+        422
+    );
+
+    let id = app.bug(&t, "Camera app crashes at night").await;
+    let v = app
+        .client()
+        .get(&format!("/api/v1/topics/{id}"))
+        .await
+        .json();
+    assert_eq!(v["kind"], "bug");
+    assert_eq!(v["status"], "new");
+    assert_eq!(v["bug"]["product"], "chorus-14");
+    assert_eq!(v["bug"]["severity"], "crash");
+    assert_eq!(v["bug"]["os_version"], "ChorusOS 2.0.1");
+}
+
+#[actix_web::test]
+async fn votes_are_exact_under_concurrency_and_toggle() {
+    let app = TestApp::with_settings(|s| s.database_pool_size = 10).await;
+    app.seed_boards().await;
+    app.seed_products().await;
+    let (_, author) = app.member("proposer").await;
+    let idea = app.idea(&author, "Dual apps").await;
+    let mut voters = Vec::new();
+    for i in 0..50 {
+        voters.push(app.member(&format!("voter{i:02}")).await.0);
+    }
+    let now = app.clock.now();
+    let futures = voters.iter().map(|u| {
+        let pool = app.state.pool.clone();
+        async move {
+            let mut conn = chorus::db::get(&pool).await.unwrap();
+            chorus::feedback::votes::set(
+                &mut conn,
+                u,
+                idea,
+                chorus::feedback::votes::VoteKind::Vote,
+                true,
+                now,
+            )
+            .await
+            .unwrap()
+        }
+    });
+    futures_util::future::join_all(futures).await;
+    let v = app
+        .client()
+        .get(&format!("/api/v1/topics/{idea}"))
+        .await
+        .json();
+    assert_eq!(v["vote_count"], 50);
+
+    let (_, t) = app.member("toggler").await;
+    let c = app.client().with_bearer(&t);
+    let url = format!("/api/v1/topics/{idea}/vote");
+    assert_eq!(
+        c.json(Method::PUT, &url, json!({})).await.json()["vote_count"],
+        51
+    );
+    assert_eq!(
+        c.json(Method::DELETE, &url, json!({})).await.json()["vote_count"],
+        50
+    );
+    assert_eq!(
+        c.json(Method::PUT, &url, json!({})).await.json()["vote_count"],
+        51
+    );
+    assert_eq!(
+        c.json(Method::PUT, &url, json!({})).await.json()["vote_count"],
+        51,
+        "a second vote changes nothing"
+    );
+    let own = app
+        .client()
+        .with_bearer(&author)
+        .json(Method::PUT, &url, json!({}))
+        .await;
+    assert_eq!(own.status, 403);
+    assert_eq!(own.code(), "own_topic");
+    let wrong = c
+        .json(
+            Method::PUT,
+            &format!("/api/v1/topics/{idea}/me-too"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(wrong.status, 409, "me-too is for bugs");
+    let mine = c.get("/api/v1/me/feedback").await.json();
+    assert_eq!(mine["votes"][0]["topic_id"], idea);
+    // Sorting the idea board by votes and by trending.
+    let other = app.idea(&author, "Quiet idea").await;
+    let by_votes = app
+        .client()
+        .get("/api/v1/boards/ideas/topics?sort=votes")
+        .await
+        .json();
+    assert_eq!(by_votes["items"][0]["id"], idea);
+    assert_eq!(by_votes["items"][1]["id"], other);
+    let trending = app
+        .client()
+        .get("/api/v1/boards/ideas/topics?sort=trending")
+        .await
+        .json();
+    assert_eq!(trending["items"][0]["id"], idea);
+}
+
+#[actix_web::test]
+async fn only_staff_change_statuses_and_every_change_is_kept() {
+    let app = setup().await;
+    let (_, reporter) = app.member("reporter").await;
+    let (_, member) = app.member("bystander").await;
+    let (_, pm) = app.user_with_role("pm_li", Role::TeamMember).await;
+    let bug = app.bug(&reporter, "Wi-Fi drops").await;
+    let url = format!("/api/v1/topics/{bug}/status");
+    let r = app
+        .client()
+        .with_bearer(&member)
+        .post_json(&url, json!({"status": "acknowledged"}))
+        .await;
+    assert_eq!(r.status, 403);
+    let r = app
+        .client()
+        .with_bearer(&pm)
+        .post_json(
+            &url,
+            json!({"status": "acknowledged", "note": "We can **reproduce** it."}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = app
+        .client()
+        .with_bearer(&pm)
+        .post_json(&url, json!({"status": "resolved", "fixed_in": "2.0.3"}))
+        .await;
+    assert_eq!(r.status, 200);
+    let bad = app
+        .client()
+        .with_bearer(&pm)
+        .post_json(&url, json!({"status": "closed"}))
+        .await;
+    assert_eq!(bad.status, 422);
+    let v = app
+        .client()
+        .get(&format!("/api/v1/topics/{bug}"))
+        .await
+        .json();
+    assert_eq!(v["status"], "resolved");
+    let history = v["status_history"].as_array().unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0]["to_status"], "resolved");
+    assert_eq!(history[0]["fixed_in"], "2.0.3");
+    assert_eq!(history[1]["actor"], "pm_li");
+    assert!(v["official_response"]["note_html"]
+        .as_str()
+        .unwrap()
+        .contains("<strong>reproduce</strong>"));
+    // Discussions have no status.
+    let (topic, _) = app.topic(&reporter, "tips", "Just talk", "x").await;
+    let r = app
+        .client()
+        .with_bearer(&pm)
+        .post_json(
+            &format!("/api/v1/topics/{topic}/status"),
+            json!({"status": "planned"}),
+        )
+        .await;
+    assert_eq!(r.status, 409);
+}
+
+#[actix_web::test]
+async fn the_reporter_answering_needs_info_sends_it_back_to_new() {
+    let app = setup().await;
+    let (_, reporter) = app.member("asked").await;
+    let (_, pm) = app.user_with_role("pm_wang", Role::TeamMember).await;
+    let bug = app.bug(&reporter, "Battery drain").await;
+    app.client()
+        .with_bearer(&pm)
+        .post_json(
+            &format!("/api/v1/topics/{bug}/status"),
+            json!({"status": "needs_info", "note": "Which apps run?"}),
+        )
+        .await;
+    app.reply(&reporter, bug, None, "Only the browser.").await;
+    let v = app
+        .client()
+        .get(&format!("/api/v1/topics/{bug}"))
+        .await
+        .json();
+    assert_eq!(v["status"], "new");
+    assert_eq!(v["status_history"][0]["actor"], "asked");
+}
+
+#[actix_web::test]
+async fn everyone_behind_an_item_gets_exactly_one_mail_per_change() {
+    use chorus::db::schema::topic_votes;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let app = setup().await;
+    let smtp = SmtpServer::start().await;
+    let (_, reporter) = app.member("rep").await;
+    let (_, m1) = app.member("metoo1").await;
+    let (_, sub) = app.member("subscriber").await;
+    let (all4_user, all4) = app.member("everything").await;
+    let (_, quiet) = app.member("quietone").await;
+    let (_, inapp) = app.member("appuser").await;
+    let (_, pm) = app.user_with_role("pm_zhao", Role::TeamMember).await;
+    let bug = app.bug(&reporter, "Bluetooth disconnects").await;
+    for tok in [&m1, &all4, &quiet, &inapp] {
+        assert_eq!(
+            app.client()
+                .with_bearer(tok)
+                .json(
+                    Method::PUT,
+                    &format!("/api/v1/topics/{bug}/me-too"),
+                    json!({})
+                )
+                .await
+                .status,
+            200
+        );
+    }
+    for tok in [&sub, &all4] {
+        app.client()
+            .with_bearer(tok)
+            .json(
+                Method::PUT,
+                &format!("/api/v1/topics/{bug}/subscription"),
+                json!({}),
+            )
+            .await;
+    }
+    // "everything" also carries a vote (as after an idea was merged in) and replied.
+    diesel::insert_into(topic_votes::table)
+        .values((
+            topic_votes::topic_id.eq(bug),
+            topic_votes::user_id.eq(all4_user.id),
+            topic_votes::kind.eq("vote"),
+            topic_votes::created_at.eq(app.clock.now()),
+        ))
+        .execute(&mut app.conn().await)
+        .await
+        .unwrap();
+    app.reply(&all4, bug, None, "Same here").await;
+    for (tok, pref) in [(&quiet, "off"), (&inapp, "in_app")] {
+        let r = app
+            .client()
+            .with_bearer(tok)
+            .json(Method::PATCH, "/api/v1/me", json!({"notify_status": pref}))
+            .await;
+        assert_eq!(r.json()["notify_status"], pref);
+    }
+    app.run_jobs().await;
+    deliver_all(&app, &smtp).await;
+    let before = smtp.received().len();
+
+    let started = std::time::Instant::now();
+    let r = app
+        .client()
+        .with_bearer(&pm)
+        .post_json(
+            &format!("/api/v1/topics/{bug}/status"),
+            json!({"status": "planned", "note": "Fix is scheduled."}),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // A second change inside the batching window joins the same mail.
+    app.client()
+        .with_bearer(&pm)
+        .post_json(
+            &format!("/api/v1/topics/{bug}/status"),
+            json!({"status": "resolved", "fixed_in": "2.1"}),
+        )
+        .await;
+    app.run_jobs().await;
+    assert_eq!(
+        smtp.received().len(),
+        before,
+        "mail waits for the batching window"
+    );
+    app.clock
+        .advance(chorus::feedback::loop_closure::BATCH_WINDOW + chrono::Duration::seconds(1));
+    app.run_jobs().await;
+    deliver_all(&app, &smtp).await;
+    let mails: Vec<_> = smtp.received().into_iter().skip(before).collect();
+    let mut to: Vec<String> = mails.iter().flat_map(|m| m.to.clone()).collect();
+    to.sort();
+    assert_eq!(
+        to,
+        vec![
+            "<everything@example.com>",
+            "<metoo1@example.com>",
+            "<rep@example.com>",
+            "<subscriber@example.com>"
+        ],
+        "one mail each; off and in-app users get none"
+    );
+    let text = decode_parts(
+        &mails
+            .iter()
+            .find(|m| m.to[0].contains("rep@"))
+            .unwrap()
+            .data,
+    );
+    assert!(
+        text.contains("2.1") && text.contains("Fix is scheduled."),
+        "both changes in one mail: {text}"
+    );
+    assert!(
+        text.contains("#satisfaction"),
+        "the reporter is asked about the outcome"
+    );
+    let inapp_list = app
+        .client()
+        .with_bearer(&inapp)
+        .get("/api/v1/notifications")
+        .await
+        .json();
+    assert_eq!(
+        inapp_list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "status")
+            .count(),
+        2
+    );
+    let quiet_list = app
+        .client()
+        .with_bearer(&quiet)
+        .get("/api/v1/notifications")
+        .await
+        .json();
+    assert!(quiet_list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|n| n["kind"] != "status"));
+    let pm_list = app
+        .client()
+        .with_bearer(&pm)
+        .get("/api/v1/notifications")
+        .await
+        .json();
+    assert!(
+        pm_list["items"].as_array().unwrap().is_empty(),
+        "the actor is not told about their own change"
+    );
+}
+
+async fn deliver_all(app: &TestApp, smtp: &SmtpServer) {
+    use chorus::notify::mail::{transport::Transport, worker};
+    let mut settings = app.state.settings.mail.clone();
+    settings.smtp_url.0 = smtp.url();
+    let transport = Transport::from_settings(&settings, app.data_dir.path().into()).unwrap();
+    while worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
+        .await
+        .unwrap()
+        != Default::default()
+    {}
+}
+
+#[actix_web::test]
+async fn only_the_reporter_and_me_too_users_answer_the_follow_up() {
+    let app = setup().await;
+    let (_, reporter) = app.member("happy").await;
+    let (_, m) = app.member("metoo_user").await;
+    let (_, other) = app.member("stranger").await;
+    let (_, pm) = app.user_with_role("pm_sun", Role::TeamMember).await;
+    let bug = app.bug(&reporter, "Screen flicker").await;
+    app.client()
+        .with_bearer(&m)
+        .json(
+            Method::PUT,
+            &format!("/api/v1/topics/{bug}/me-too"),
+            json!({}),
+        )
+        .await;
+    let url = format!("/api/v1/topics/{bug}/satisfaction");
+    let early = app
+        .client()
+        .with_bearer(&reporter)
+        .json(Method::PUT, &url, json!({"satisfied": true}))
+        .await;
+    assert_eq!(early.status, 422, "not resolved yet");
+    app.client()
+        .with_bearer(&pm)
+        .post_json(
+            &format!("/api/v1/topics/{bug}/status"),
+            json!({"status": "resolved"}),
+        )
+        .await;
+    assert_eq!(
+        app.client()
+            .with_bearer(&reporter)
+            .json(
+                Method::PUT,
+                &url,
+                json!({"satisfied": false, "comment": "still flickers"})
+            )
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        app.client()
+            .with_bearer(&reporter)
+            .json(Method::PUT, &url, json!({"satisfied": true}))
+            .await
+            .status,
+        204,
+        "changeable"
+    );
+    assert_eq!(
+        app.client()
+            .with_bearer(&m)
+            .json(Method::PUT, &url, json!({"satisfied": false}))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        app.client()
+            .with_bearer(&other)
+            .json(Method::PUT, &url, json!({"satisfied": true}))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        app.client().with_bearer(&other).get(&url).await.status,
+        404,
+        "answers are for staff"
+    );
+    let answers = app.client().with_bearer(&pm).get(&url).await.json();
+    let items = answers["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "one answer each");
+    assert!(items
+        .iter()
+        .any(|a| a["username"] == "happy" && a["satisfied"] == true));
+    let mine = app
+        .client()
+        .with_bearer(&reporter)
+        .get(&format!("/api/v1/topics/{bug}"))
+        .await
+        .json();
+    assert_eq!(mine["satisfaction"]["asked"], true);
+    assert_eq!(mine["satisfaction"]["answer"]["satisfied"], true);
+}
+
+#[actix_web::test]
+async fn merging_duplicates_counts_each_person_once_and_refuses_cycles() {
+    let app = setup().await;
+    let (_, a) = app.member("first_reporter").await;
+    let (_, b) = app.member("second_reporter").await;
+    let (_, pm) = app.user_with_role("pm_qian", Role::TeamMember).await;
+    let (_, member) = app.member("not_staff").await;
+    let target = app.bug(&a, "Lag when scrolling").await;
+    let source = app.bug(&b, "Scrolling stutters").await;
+    let mut people = Vec::new();
+    for i in 0..6 {
+        people.push(app.member(&format!("shared{i}")).await.1);
+    }
+    // shared0..3 on the target, shared2..5 on the source: an overlap of two.
+    for (i, tok) in people.iter().enumerate() {
+        if i <= 3 {
+            app.client()
+                .with_bearer(tok)
+                .json(
+                    Method::PUT,
+                    &format!("/api/v1/topics/{target}/me-too"),
+                    json!({}),
+                )
+                .await;
+        }
+        if i >= 2 {
+            app.client()
+                .with_bearer(tok)
+                .json(
+                    Method::PUT,
+                    &format!("/api/v1/topics/{source}/me-too"),
+                    json!({}),
+                )
+                .await;
+        }
+    }
+    let merge = |tok: String, from: i64, into: i64| {
+        let c = app.client().with_bearer(&tok);
+        async move {
+            c.post_json(
+                &format!("/api/v1/topics/{from}/merge"),
+                json!({"into": into}),
+            )
+            .await
+        }
+    };
+    assert_eq!(merge(member.clone(), source, target).await.status, 403);
+    assert_eq!(
+        merge(pm.clone(), source, source).await.status,
+        422,
+        "not into itself"
+    );
+    let r = merge(pm.clone(), source, target).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let t = app
+        .client()
+        .get(&format!("/api/v1/topics/{target}"))
+        .await
+        .json();
+    // shared0..5 (6 people) plus the source's reporter: 7 distinct people.
+    assert_eq!(t["me_too_count"], 7);
+    assert_eq!(t["duplicates_merged"][0]["id"], source);
+    let s = app
+        .client()
+        .get(&format!("/api/v1/topics/{source}"))
+        .await
+        .json();
+    assert_eq!(s["status"], "duplicate");
+    assert_eq!(s["duplicate_of"], target);
+    assert_eq!(s["locked"], true);
+    assert_eq!(
+        merge(pm.clone(), target, source).await.status,
+        422,
+        "not into a duplicate (a cycle)"
+    );
+    assert_eq!(
+        merge(pm.clone(), source, target).await.status,
+        422,
+        "not twice"
+    );
+    let third = app.bug(&a, "Another").await;
+    assert_eq!(
+        merge(pm.clone(), third, source).await.status,
+        422,
+        "not into a duplicate"
+    );
+    // The source's audience hears where it went.
+    app.run_jobs().await;
+    let n = app
+        .client()
+        .with_bearer(&b)
+        .get("/api/v1/notifications")
+        .await
+        .json();
+    assert!(n["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["kind"] == "status" && i["topic_id"] == source));
+}
+
+#[actix_web::test]
+async fn products_are_listed_and_managed_by_admins() {
+    let app = setup().await;
+    let list = app
+        .client()
+        .send(
+            actix_web::test::TestRequest::get()
+                .uri("/api/v1/products")
+                .insert_header(("Accept-Language", "zh-CN")),
+        )
+        .await
+        .json();
+    assert!(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["slug"] == "band-9" && p["name"] == "手环 9" && p["line"] == "wearable"));
+    let (_, member) = app.member("nobody").await;
+    let (_, admin) = app.user_with_role("root_admin", Role::Admin).await;
+    let body = json!({"slug": "vacuum-s10", "name_zh": "扫地机器人 S10", "name_en": "Robot Vacuum S10", "line": "smart_home"});
+    assert_eq!(
+        app.client()
+            .with_bearer(&member)
+            .post_json("/api/v1/admin/products", body.clone())
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        app.client()
+            .with_bearer(&admin)
+            .post_json("/api/v1/admin/products", body)
+            .await
+            .status,
+        201
+    );
+    let bad = app
+        .client()
+        .with_bearer(&admin)
+        .post_json(
+            "/api/v1/admin/products",
+            json!({"slug": "x", "name_zh": "", "name_en": "y", "line": "toaster"}),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.json()["error"]["fields"]["line"].is_string());
+}
