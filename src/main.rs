@@ -40,10 +40,24 @@ enum Command {
         #[arg(long, default_value_t = 2026)]
         seed: u64,
     },
+    /// Print performance figures (use a scratch CHORUS_DATA_DIR: benchmarks add data).
+    Bench {
+        #[command(subcommand)]
+        which: BenchCommand,
+    },
     /// Administrative tasks.
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// A status change on an idea with many voters: the request, then the notification fan-out.
+    LoopClosure {
+        #[arg(long, default_value_t = 100_000)]
+        voters: i64,
     },
 }
 
@@ -88,6 +102,18 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin { command } => admin(settings, command).await,
+        Command::Bench {
+            which: BenchCommand::LoopClosure { voters },
+        } => {
+            let db = Database::open(&settings).await?;
+            let result = async {
+                let pool = db::pool(&db.url, 4)?;
+                chorus::bench::loop_closure(&pool, &settings, voters, Clock::default().now()).await
+            }
+            .await;
+            db.close().await;
+            result
+        }
         Command::Demo { topics, seed } => {
             let db = Database::open(&settings).await?;
             let result = async {

@@ -27,17 +27,21 @@ pub async fn status_changed(
 ) -> Result<usize, FanoutError> {
     let mut conn = db::get(pool).await?;
     conn.transaction::<_, FanoutError, _>(async |conn| {
+        // The recipients are built once as a set (UNION), then joined to users by key.
         let written = diesel::sql_query(
-            "INSERT INTO notifications (user_id, kind, topic_id, status_change_id, actor_id, created_at, mail_pending) \
+            "WITH c AS ( \
+                 SELECT c.id, c.topic_id, c.actor_id FROM status_changes c \
+                 JOIN topics t ON t.id = c.topic_id AND t.hidden_at IS NULL AND t.deleted_at IS NULL \
+                 WHERE c.id = $1), \
+             r AS ( \
+                 SELECT t.author_id AS user_id FROM topics t WHERE t.id = (SELECT topic_id FROM c) \
+                 UNION SELECT v.user_id FROM topic_votes v WHERE v.topic_id = (SELECT topic_id FROM c) \
+                 UNION SELECT s.user_id FROM subscriptions s WHERE s.topic_id = (SELECT topic_id FROM c)) \
+             INSERT INTO notifications (user_id, kind, topic_id, status_change_id, actor_id, created_at, mail_pending) \
              SELECT u.id, 'status', c.topic_id, c.id, c.actor_id, $2, \
                     (u.notify_status = 'mail' AND u.email_verified_at IS NOT NULL) \
-             FROM status_changes c \
-             JOIN topics t ON t.id = c.topic_id AND t.hidden_at IS NULL AND t.deleted_at IS NULL \
-             JOIN users u ON u.id IN ( \
-                 SELECT t.author_id \
-                 UNION SELECT v.user_id FROM topic_votes v WHERE v.topic_id = c.topic_id \
-                 UNION SELECT s.user_id FROM subscriptions s WHERE s.topic_id = c.topic_id) \
-             WHERE c.id = $1 AND u.id <> c.actor_id AND u.notify_status <> 'off' \
+             FROM r JOIN users u ON u.id = r.user_id CROSS JOIN c \
+             WHERE u.id <> c.actor_id AND u.notify_status <> 'off' \
              ON CONFLICT DO NOTHING",
         )
         .bind::<BigInt, _>(change_id)
