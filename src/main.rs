@@ -281,7 +281,7 @@ async fn seed_demo(pool: &db::Pool, settings: &Settings, clock: &Clock) -> anyho
         println!("demo content: {} topics, {} posts", out.topics, out.posts);
     }
     println!(
-        "demo accounts: demo_admin, demo_mod, mifan (password: {})",
+        "demo accounts: demo_admin, demo_mod, demo_pm, mifan (password: {})",
         chorus::demo::DEMO_PASSWORD
     );
     Ok(())

@@ -4,7 +4,7 @@
 mod mentions;
 mod sanitize;
 
-pub use mentions::{candidates as mention_candidates, MENTION_CLASS};
+pub use mentions::{candidates as mention_candidates, percent_encode, MENTION_CLASS};
 
 use pulldown_cmark::{html, Options, Parser};
 use serde::Serialize;

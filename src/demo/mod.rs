@@ -107,6 +107,64 @@ pub const BOARDS: &[BoardSpec] = &[
     ),
 ];
 
+/// slug, zh name, en name, line.
+pub const PRODUCTS: &[(&str, &str, &str, &str)] = &[
+    ("chorus-14-pro", "Chorus 14 Pro", "Chorus 14 Pro", "phone"),
+    ("chorus-14", "Chorus 14", "Chorus 14", "phone"),
+    (
+        "chorus-note-13",
+        "Chorus Note 13",
+        "Chorus Note 13",
+        "phone",
+    ),
+    ("chorus-pad-6", "Chorus Pad 6 平板", "Chorus Pad 6", "phone"),
+    (
+        "chorus-band-9",
+        "Chorus 手环 9",
+        "Chorus Band 9",
+        "wearable",
+    ),
+    (
+        "chorus-watch-s3",
+        "Chorus 手表 S3",
+        "Chorus Watch S3",
+        "wearable",
+    ),
+    (
+        "robot-vacuum-s10",
+        "扫地机器人 S10",
+        "Robot Vacuum S10",
+        "smart_home",
+    ),
+    (
+        "smart-speaker-pro",
+        "智能音箱 Pro",
+        "Smart Speaker Pro",
+        "smart_home",
+    ),
+    (
+        "router-ax6000",
+        "路由器 AX6000",
+        "Router AX6000",
+        "smart_home",
+    ),
+    ("chorus-os-2", "ChorusOS 2", "ChorusOS 2", "app"),
+    ("gallery-app", "相册", "Gallery app", "app"),
+    ("wallet-app", "钱包", "Wallet app", "app"),
+    ("chorus-cloud", "Chorus 云服务", "Chorus Cloud", "service"),
+];
+
+/// Creates the demo product catalogue (idempotent); returns the product ids.
+pub async fn ensure_products(conn: &mut Conn, now: DateTime<Utc>) -> anyhow::Result<Vec<i64>> {
+    use crate::feedback::products::{upsert, NewProduct};
+    let mut ids = Vec::new();
+    for (slug, zh, en, line) in PRODUCTS {
+        let p = NewProduct::parse(slug, zh, en, line).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        ids.push(upsert(conn, &p, now).await?.id);
+    }
+    Ok(ids)
+}
+
 #[derive(Debug, Default)]
 pub struct Seeded {
     pub users: usize,
@@ -139,6 +197,7 @@ pub async fn seed(
 ) -> anyhow::Result<Seeded> {
     let mut rng = Rng(seed);
     ensure_boards(conn, now).await?;
+    let products = ensure_products(conn, now).await?;
     let all_boards = boards::all(conn).await?;
     let user_ids = seed_users(conn, settings, (topics / 20).clamp(30, 5000), &mut rng, now).await?;
     let mut out = Seeded {
@@ -149,13 +208,15 @@ pub async fn seed(
     let mut done = 0;
     while done < topics {
         let n = batch.min(topics - done);
-        let (t, p, l) = seed_batch(conn, &all_boards, &user_ids, n, &mut rng, now).await?;
+        let (t, p, l) =
+            seed_batch(conn, &all_boards, &products, &user_ids, n, &mut rng, now).await?;
         out.topics += t;
         out.posts += p;
         out.likes += l;
         done += n;
     }
     crate::forum::ranks::refresh_recent(conn, now).await?;
+    crate::feedback::votes::refresh_trending(conn, None, now).await?;
     diesel::sql_query("ANALYZE").execute(conn).await?;
     Ok(out)
 }
@@ -293,6 +354,7 @@ fn topic_body(rng: &mut Rng, zh: bool, mention: Option<&str>) -> String {
 async fn seed_batch(
     conn: &mut Conn,
     all_boards: &[boards::Board],
+    products: &[i64],
     users: &[i64],
     n: usize,
     rng: &mut Rng,
@@ -301,6 +363,8 @@ async fn seed_batch(
     let mut t = TopicCols::default();
     let mut p = PostCols::default();
     let mut likes: Vec<(i64, i64)> = Vec::new();
+    let mut votes: Vec<(i64, i64, &str)> = Vec::new();
+    let mut bugs = BugCols::default();
     let topic_ids: Vec<i64> =
         diesel::sql_query("SELECT nextval('topics_id_seq') AS id FROM generate_series(1, $1)")
             .bind::<BigInt, _>(n as i64)
@@ -334,12 +398,27 @@ async fn seed_batch(
                 corpus::EN_TITLES
             })
             .replace("{p}", product);
-        let kind = if board.kinds.iter().any(|k| k == "idea")
-            && (board.slug == "ideas" || rng.chance(15))
-        {
+        let allows = |k: &str| board.kinds.iter().any(|x| x == k);
+        let kind = if allows("idea") && (board.slug == "ideas" || rng.chance(15)) {
             "idea"
+        } else if allows("bug") && ((board.slug == "beta" && rng.chance(70)) || rng.chance(30)) {
+            "bug"
         } else {
             "discussion"
+        };
+        let product_id = (kind != "discussion").then(|| products[rng.below(products.len())]);
+        let status = if kind == "discussion" {
+            "new"
+        } else {
+            match rng.below(100) {
+                0..40 => "new",
+                40..55 => "acknowledged",
+                55..65 => "planned",
+                65..75 => "in_progress",
+                75..90 => "resolved",
+                90..95 => "declined",
+                _ => "needs_info",
+            }
         };
         let author = users[rng.below(users.len())];
         let created = now - Duration::minutes(rng.below(60 * 24 * 90) as i64);
@@ -417,6 +496,20 @@ async fn seed_batch(
             }
             p.like_count[p.id.len() - tree.len() + pi] = likers.len() as i32;
         }
+        let mut backers = HashSet::new();
+        if kind != "discussion" {
+            let vote_kind = if kind == "idea" { "vote" } else { "me_too" };
+            for _ in 0..rng.below(if kind == "idea" { 40 } else { 12 }) {
+                let u = users[rng.below(users.len())];
+                if u != author && backers.insert(u) {
+                    votes.push((topic_id, u, vote_kind));
+                }
+            }
+            if kind == "bug" {
+                bugs.push(topic_id, product_id.unwrap_or(products[0]), rng);
+            }
+        }
+        let backed = backers.len() as i32;
         t.push(
             topic_id,
             board.id,
@@ -430,10 +523,30 @@ async fn seed_batch(
             last.min(now),
             created,
         );
+        t.extra.push((
+            product_id,
+            status.to_string(),
+            if kind == "idea" { backed } else { 0 },
+            if kind == "bug" { backed } else { 0 },
+        ));
     }
     let (nt, np, nl) = (t.id.len(), p.id.len(), likes.len());
     conn.transaction::<_, anyhow::Error, _>(async |conn| {
         t.insert(conn).await?;
+        t.insert_feedback(conn, now).await?;
+        bugs.insert(conn).await?;
+        let (vt, vu): (Vec<i64>, Vec<i64>) = votes.iter().map(|(t, u, _)| (*t, *u)).unzip();
+        let vk: Vec<&str> = votes.iter().map(|v| v.2).collect();
+        diesel::sql_query(
+            "INSERT INTO topic_votes (topic_id, user_id, kind, created_at) \
+             SELECT t, u, k, $4 FROM unnest($1::int8[], $2::int8[], $3::text[]) AS x(t, u, k)",
+        )
+        .bind::<Array<BigInt>, _>(&vt)
+        .bind::<Array<BigInt>, _>(&vu)
+        .bind::<Array<Text>, _>(&vk)
+        .bind::<Timestamptz, _>(now)
+        .execute(conn)
+        .await?;
         p.insert(conn, now).await?;
         let (lp, lu): (Vec<i64>, Vec<i64>) = likes.iter().copied().unzip();
         diesel::sql_query(
@@ -458,6 +571,46 @@ async fn seed_batch(
 }
 
 #[derive(Default)]
+struct BugCols {
+    topic_id: Vec<i64>,
+    product_id: Vec<i64>,
+    os_version: Vec<String>,
+    reproducibility: Vec<String>,
+    severity: Vec<String>,
+    steps: Vec<String>,
+}
+
+impl BugCols {
+    fn push(&mut self, topic: i64, product: i64, rng: &mut Rng) {
+        self.topic_id.push(topic);
+        self.product_id.push(product);
+        self.os_version
+            .push(format!("ChorusOS 2.{}.{}", rng.below(4), rng.below(20)));
+        self.reproducibility
+            .push(rng.pick(crate::feedback::bugs::REPRODUCIBILITY).to_string());
+        self.severity
+            .push(rng.pick(crate::feedback::bugs::SEVERITY).to_string());
+        self.steps
+            .push("1. 打开应用 / open the app\n2. 等待 30 秒 / wait 30 s".to_string());
+    }
+
+    async fn insert(&self, conn: &mut Conn) -> diesel::QueryResult<usize> {
+        diesel::sql_query(
+            "INSERT INTO bug_reports (topic_id, product_id, os_version, reproducibility, severity, steps) \
+             SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[])",
+        )
+        .bind::<Array<BigInt>, _>(&self.topic_id)
+        .bind::<Array<BigInt>, _>(&self.product_id)
+        .bind::<Array<Text>, _>(&self.os_version)
+        .bind::<Array<Text>, _>(&self.reproducibility)
+        .bind::<Array<Text>, _>(&self.severity)
+        .bind::<Array<Text>, _>(&self.steps)
+        .execute(conn)
+        .await
+    }
+}
+
+#[derive(Default)]
 struct TopicCols {
     id: Vec<i64>,
     board_id: Vec<i64>,
@@ -470,9 +623,36 @@ struct TopicCols {
     like_count: Vec<i32>,
     last_posted_at: Vec<DateTime<Utc>>,
     created_at: Vec<DateTime<Utc>>,
+    /// product, status, votes, me-too: written by `insert_feedback`.
+    extra: Vec<(Option<i64>, String, i32, i32)>,
 }
 
 impl TopicCols {
+    async fn insert_feedback(
+        &self,
+        conn: &mut Conn,
+        now: DateTime<Utc>,
+    ) -> diesel::QueryResult<usize> {
+        let product: Vec<i64> = self.extra.iter().map(|e| e.0.unwrap_or(0)).collect();
+        let status: Vec<String> = self.extra.iter().map(|e| e.1.clone()).collect();
+        let votes: Vec<i32> = self.extra.iter().map(|e| e.2).collect();
+        let me_too: Vec<i32> = self.extra.iter().map(|e| e.3).collect();
+        diesel::sql_query(
+            "UPDATE topics t SET product_id = NULLIF(x.p, 0), status = x.s, vote_count = x.v, me_too_count = x.m, \
+                    status_changed_at = CASE WHEN x.s = 'new' THEN NULL ELSE $6 END \
+             FROM unnest($1::int8[], $2::int8[], $3::text[], $4::int4[], $5::int4[]) AS x(id, p, s, v, m) \
+             WHERE t.id = x.id",
+        )
+        .bind::<Array<BigInt>, _>(&self.id)
+        .bind::<Array<BigInt>, _>(&product)
+        .bind::<Array<Text>, _>(&status)
+        .bind::<Array<Int4>, _>(&votes)
+        .bind::<Array<Int4>, _>(&me_too)
+        .bind::<Timestamptz, _>(now)
+        .execute(conn)
+        .await
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,

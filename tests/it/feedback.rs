@@ -649,3 +649,183 @@ async fn products_are_listed_and_managed_by_admins() {
     assert_eq!(bad.status, 422);
     assert!(bad.json()["error"]["fields"]["line"].is_string());
 }
+
+async fn logged_in<'a>(app: &'a TestApp, name: &str, role: Role) -> crate::support::Client<'a> {
+    app.user_with_role(name, role).await;
+    let c = app.client();
+    let r = c
+        .post_form(
+            "/login",
+            &[("login", name), ("password", "long-enough-secret")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    c
+}
+
+#[actix_web::test]
+async fn the_bug_form_status_tools_me_too_and_follow_up_work_without_javascript() {
+    let app = setup().await;
+    let fan = logged_in(&app, "formfan", Role::Member).await;
+    let other = logged_in(&app, "formother", Role::Member).await;
+    let pm = logged_in(&app, "formpm", Role::TeamMember).await;
+    let form = fan.get("/new?board=phones&kind=bug").await;
+    assert_eq!(form.status, 200);
+    assert!(form.text().contains("name=\"os_version\""));
+    let bad = fan
+        .post_form(
+            "/new",
+            &[
+                ("board", "phones"),
+                ("kind", "bug"),
+                ("title", "Crash"),
+                ("body", "It crashes"),
+                ("os_version", "2.0.1"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    let html = bad.text();
+    assert!(html.contains("value=\"2.0.1\""), "typed values are kept");
+    assert!(
+        html.matches("class=\"error\"").count() >= 3,
+        "product, reproducibility and severity are each flagged"
+    );
+    let ok = fan
+        .post_form(
+            "/new",
+            &[
+                ("board", "phones"),
+                ("kind", "bug"),
+                ("title", "Camera crash"),
+                ("body", "It crashes"),
+                ("product", "chorus-14"),
+                ("os_version", "2.0.1"),
+                ("reproducibility", "often"),
+                ("severity", "crash"),
+                ("steps", "open camera"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.text());
+    let url = ok.header("location").unwrap();
+    let id: i64 = url.trim_start_matches("/t/").parse().unwrap();
+    assert!(fan.get(&url).await.text().contains("open camera"));
+
+    assert_eq!(
+        other
+            .post_form(&format!("/t/{id}/vote"), &[("on", "1")])
+            .await
+            .status,
+        303
+    );
+    assert!(
+        other
+            .get(&url)
+            .await
+            .text()
+            .contains("aria-pressed=\"true\""),
+        "me-too pressed"
+    );
+    let denied = other
+        .post_form(&format!("/t/{id}/status"), &[("status", "planned")])
+        .await;
+    assert_eq!(denied.status, 403);
+    assert!(
+        !other
+            .get(&url)
+            .await
+            .text()
+            .contains(&format!("action=\"/t/{id}/status\"")),
+        "no team tools for members"
+    );
+    assert_eq!(
+        pm.post_form(
+            &format!("/t/{id}/status"),
+            &[
+                ("status", "resolved"),
+                ("note", "Fixed in the **May** update"),
+                ("fixed_in", "2.0.5")
+            ]
+        )
+        .await
+        .status,
+        303
+    );
+    let page = fan.get(&url).await.text();
+    assert!(
+        page.contains("class=\"official\"") && page.contains("<strong>May</strong>"),
+        "official response shown"
+    );
+    assert!(
+        page.contains("id=\"satisfaction\""),
+        "the reporter is asked"
+    );
+    assert_eq!(
+        fan.post_form(
+            &format!("/t/{id}/satisfaction"),
+            &[("satisfied", "yes"), ("comment", "thanks")]
+        )
+        .await
+        .status,
+        303
+    );
+    assert!(
+        pm.get(&url).await.text().contains("thanks"),
+        "staff see the answer"
+    );
+    assert_eq!(app.client().get("/roadmap").await.status, 200);
+    let mine = fan.get("/me/feedback").await.text();
+    assert!(mine.contains("Camera crash") && mine.contains("status-resolved"));
+    let voted = other.get("/me/feedback").await.text();
+    assert!(voted.contains("Camera crash"));
+}
+
+#[actix_web::test]
+async fn the_roadmap_groups_planned_work_by_product() {
+    let app = setup().await;
+    let (_, fan) = app.member("roadfan").await;
+    let (_, pm) = app.user_with_role("roadpm", Role::TeamMember).await;
+    let idea = app
+        .client()
+        .with_bearer(&fan)
+        .post_json("/api/v1/topics", json!({"board": "ideas", "kind": "idea", "title": "Sleep tracking naps", "body": "x", "product": "band-9"}))
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    app.client()
+        .with_bearer(&pm)
+        .post_json(
+            &format!("/api/v1/topics/{idea}/status"),
+            json!({"status": "planned"}),
+        )
+        .await;
+    let page = app
+        .client()
+        .send(
+            actix_web::test::TestRequest::get()
+                .uri("/roadmap")
+                .insert_header(("Accept-Language", "en")),
+        )
+        .await
+        .text();
+    let band = page.find("Band 9").expect("the product heads a group");
+    let item = page
+        .find("Sleep tracking naps")
+        .expect("the planned idea is listed");
+    assert!(item > band);
+    let planned = app
+        .client()
+        .get("/api/v1/boards/ideas/topics?status=planned")
+        .await
+        .json();
+    assert_eq!(planned["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.client()
+            .get("/api/v1/boards/ideas/topics?status=someday")
+            .await
+            .status,
+        422
+    );
+}

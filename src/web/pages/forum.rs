@@ -52,6 +52,7 @@ fn summaries(items: &[listing::TopicSummary], lang: Locale) -> Vec<Value> {
                 board => &t.board, board_name => match lang { Locale::ZhCn => &t.board_name_zh, Locale::En => &t.board_name_en },
                 featured => t.featured, pinned => t.pinned, locked => t.locked, status => &t.status,
                 reply_count => t.reply_count, like_count => t.like_count, author => &t.author,
+                vote_count => t.vote_count, me_too_count => t.me_too_count,
                 created_at => t.created_at.format("%Y-%m-%d %H:%M").to_string(),
                 last_posted_at => t.last_posted_at.format("%Y-%m-%d %H:%M").to_string(),
             }
@@ -63,6 +64,7 @@ fn summaries(items: &[listing::TopicSummary], lang: Locale) -> Vec<Value> {
 pub struct ListQuery {
     sort: Option<String>,
     cursor: Option<String>,
+    status: Option<String>,
 }
 
 fn parse_listing(q: &ListQuery) -> Result<(Sort, Option<Cursor>), AppError> {
@@ -105,14 +107,22 @@ async fn board(
     let b = boards::by_slug(&mut conn, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(
+            crate::feedback::status::Status::parse(s)
+                .map_err(|e| AppError::invalid(vec![e]))?
+                .as_str(),
+        ),
+        None => None,
+    };
     let filter = listing::Filter {
         board_id: Some(b.id),
         kind: None,
         pinned_only: false,
-        status: None,
+        status: status.map(str::to_string),
     };
     let list = listing::page(&mut conn, &filter, sort, cursor, 30).await?;
-    let pinned = if cursor.is_none() {
+    let pinned = if cursor.is_none() && status.is_none() {
         let f = listing::Filter {
             board_id: Some(b.id),
             kind: None,
@@ -130,6 +140,8 @@ async fn board(
         minijinja::context! {
             board => board_view(&b, page.lang), topics => summaries(&list.items, page.lang),
             pinned => summaries(&pinned, page.lang), sort => sort.as_str(), next => list.next,
+            status => status,
+            statuses => crate::feedback::status::Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         },
     )
 }
@@ -167,6 +179,8 @@ pub struct TopicQuery {
     cursor: Option<String>,
     thread: Option<i64>,
     reply_to: Option<i64>,
+    /// A message from a feedback form that could not be applied.
+    notice: Option<String>,
 }
 
 /// Post views ready for the template: indentation relative to the shown root, deep branches
@@ -255,6 +269,17 @@ async fn topic_page(
     };
     let base = root.as_ref().map(|r| r.depth).unwrap_or(0);
     let next = shown.next.as_ref().map(|p| fields::encode_path_cursor(p));
+    let feedback = crate::web::api::forum::feedback_view(&mut conn, &t, reader.user_id).await?;
+    let can_change = page
+        .viewer
+        .0
+        .as_ref()
+        .is_some_and(|a| crate::feedback::status::may_change(a.user.role()));
+    let answers = if can_change && t.kind != "discussion" {
+        crate::feedback::satisfaction::answers(&mut conn, t.id).await?
+    } else {
+        Vec::new()
+    };
     page.render_status(
         status,
         "topic.html",
@@ -269,6 +294,10 @@ async fn topic_page(
             thread_root => root.as_ref().map(|r| r.id),
             next => next, subscribed => subscribed, replying_to => replying_to,
             errors => errors, draft => draft, staff => reader.staff, my_id => reader.user_id,
+            feedback => Value::from(minijinja::value::Serde(&feedback)),
+            can_change => can_change, notice => &q.notice, author_id => t.author_id,
+            answers => Value::from(minijinja::value::Serde(&answers)),
+            statuses => crate::feedback::status::Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         },
     )
 }
@@ -292,6 +321,7 @@ async fn reply(
         cursor: None,
         thread: None,
         reply_to: form.parent_id,
+        notice: None,
     };
     let failed = |e: AppError| async {
         let errors = match &e {

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod admin;
+mod feedback;
 mod forum;
 mod home;
 mod people;
@@ -20,6 +21,7 @@ use std::pin::Pin;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     home::routes(cfg);
     forum::routes(cfg);
+    feedback::routes(cfg);
     people::routes(cfg);
     admin::routes(cfg);
     accounts::routes(cfg);
