@@ -203,6 +203,10 @@ impl Settings {
         self.data_dir.join("mail")
     }
 
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.data_dir.join("uploads")
+    }
+
     pub fn theme_dir(&self) -> PathBuf {
         self.themes_dir.join(&self.theme)
     }

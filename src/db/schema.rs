@@ -162,6 +162,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    attachments (id) {
+        id -> Int8,
+        topic_id -> Int8,
+        uploader_id -> Int8,
+        kind -> Text,
+        mime -> Text,
+        size_bytes -> Int4,
+        original_name -> Text,
+        stored_name -> Text,
+        private -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     board_follows (board_id, user_id) {
         board_id -> Int8,
         user_id -> Int8,
@@ -290,6 +305,8 @@ diesel::joinable!(subscriptions -> topics (topic_id));
 diesel::joinable!(subscriptions -> users (user_id));
 diesel::joinable!(topics -> boards (board_id));
 diesel::joinable!(topics -> users (author_id));
+diesel::joinable!(attachments -> topics (topic_id));
+diesel::joinable!(attachments -> users (uploader_id));
 diesel::joinable!(bug_reports -> products (product_id));
 diesel::joinable!(bug_reports -> topics (topic_id));
 diesel::joinable!(satisfaction -> users (user_id));
@@ -298,6 +315,7 @@ diesel::joinable!(topic_votes -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_tokens,
+    attachments,
     board_follows,
     boards,
     bug_reports,

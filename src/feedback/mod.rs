@@ -1,6 +1,7 @@
 //! Feedback: products, structured bug reports, votes and me-too, statuses with history, closing
 //! the loop with everyone involved, duplicates, and the satisfaction follow-up (回访).
 
+pub mod attachments;
 pub mod bugs;
 pub mod changes;
 pub mod loop_closure;
@@ -26,6 +27,8 @@ pub enum FeedbackError {
     WrongKind,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+    #[error("storing a file: {0}")]
+    Storage(String),
 }
 
 impl From<FieldError> for FeedbackError {

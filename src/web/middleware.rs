@@ -83,12 +83,23 @@ pub async fn csrf(
         let urlencoded = content_type.starts_with("application/x-www-form-urlencoded");
         let is_form = urlencoded || content_type.starts_with("multipart/form-data");
         let has_session_cookie = req.cookie(SESSION_COOKIE).is_some();
-        if has_session_cookie || is_form {
+        // A bearer token without cookies carries no ambient authority: a browser never adds it.
+        let bearer_only = !has_session_cookie
+            && req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.to_ascii_lowercase().starts_with("bearer "));
+        if (has_session_cookie || is_form) && !bearer_only {
             let mut presented = req
                 .headers()
                 .get("x-csrf-token")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
+            // Multipart bodies are streamed to the handler; their forms put the token in the URL.
+            if presented.is_none() && !urlencoded && is_form {
+                presented = form_field(req.query_string().as_bytes(), "csrf_token");
+            }
             if presented.is_none() && urlencoded {
                 match req.extract::<web::Bytes>().await {
                     Ok(bytes) => {

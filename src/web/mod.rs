@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod attachments;
 pub mod errors;
 pub mod extract;
 pub mod metrics;
@@ -103,6 +104,7 @@ pub fn app(
         .wrap(from_fn(middleware::request_context))
         .configure(ops::routes)
         .configure(assets::routes)
+        .configure(attachments::routes)
         .configure(api::routes)
         .configure(pages::routes)
         .default_service(web::to(|| async {

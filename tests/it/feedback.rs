@@ -829,3 +829,214 @@ async fn the_roadmap_groups_planned_work_by_product() {
         422
     );
 }
+
+fn multipart(name: &str, bytes: &[u8], private: bool) -> (String, Vec<u8>) {
+    let boundary = "chorusTESTboundary7MA4YWxk";
+    let mut body = Vec::new();
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(b"\r\n");
+    if private {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"private\"\r\n\r\n1\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
+#[actix_web::test]
+async fn attachments_are_checked_by_content_limited_and_private_logs_stay_private() {
+    let app = setup().await;
+    let (_, reporter) = app.member("uploader").await;
+    let (_, other) = app.member("curious").await;
+    let (_, moderator) = app.user_with_role("mod_lin", Role::Moderator).await;
+    let (_, pm) = app.user_with_role("pm_zhou", Role::TeamMember).await;
+    let bug = app.bug(&reporter, "Crash with logs").await;
+    let up = |tok: String, name: &'static str, bytes: Vec<u8>, private: bool| {
+        let app = &app;
+        async move {
+            let (ct, body) = multipart(name, &bytes, private);
+            app.client()
+                .with_bearer(&tok)
+                .post_raw(&format!("/api/v1/topics/{bug}/attachments"), &ct, body)
+                .await
+        }
+    };
+    let log = up(
+        reporter.clone(),
+        "logcat.txt",
+        b"11-24 09:00 E/Camera: fatal\n".to_vec(),
+        true,
+    )
+    .await;
+    assert_eq!(log.status, 201, "{}", log.text());
+    let log_url = log.json()["url"].as_str().unwrap().to_string();
+    assert_eq!(log.json()["private"], true);
+    let shot = up(reporter.clone(), "screen.png", PNG.to_vec(), true).await;
+    assert_eq!(shot.status, 201);
+    assert_eq!(
+        shot.json()["private"],
+        false,
+        "screenshots are never private"
+    );
+    let shot_url = shot.json()["url"].as_str().unwrap().to_string();
+
+    let mine = app.client().with_bearer(&reporter).get(&log_url).await;
+    assert_eq!(mine.status, 200);
+    assert!(mine
+        .header("content-disposition")
+        .unwrap()
+        .starts_with("attachment;"));
+    assert_eq!(
+        mine.header("x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
+    assert!(mine
+        .header("content-security-policy")
+        .unwrap()
+        .starts_with("sandbox"));
+    assert!(mine
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/plain"));
+    assert_eq!(
+        app.client().with_bearer(&other).get(&log_url).await.status,
+        404,
+        "private to others"
+    );
+    assert_eq!(app.client().get(&log_url).await.status, 404);
+    assert_eq!(
+        app.client()
+            .with_bearer(&moderator)
+            .get(&log_url)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.client().with_bearer(&pm).get(&log_url).await.status,
+        200
+    );
+    let topic = app
+        .client()
+        .with_bearer(&other)
+        .get(&format!("/api/v1/topics/{bug}"))
+        .await
+        .json();
+    assert_eq!(
+        topic["attachments"].as_array().unwrap().len(),
+        1,
+        "the private log is not even listed"
+    );
+    let img = app.client().with_bearer(&other).get(&shot_url).await;
+    assert_eq!(img.status, 200);
+    assert_eq!(img.header("content-type").as_deref(), Some("image/png"));
+    assert!(img
+        .header("content-disposition")
+        .unwrap()
+        .starts_with("inline;"));
+
+    for (name, bytes) in [
+        ("photo.png", b"\x7fELF\x02\x01\x01\0\0\0\0\0".to_vec()),
+        ("setup.png", b"MZ\x90\0\x03\0\0\0\x04\0".to_vec()),
+        (
+            "page.png",
+            b"<!DOCTYPE html><html><script>alert(1)</script>".to_vec(),
+        ),
+        (
+            "icon.png",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>".to_vec(),
+        ),
+        ("empty.txt", Vec::new()),
+    ] {
+        let r = up(reporter.clone(), name, bytes, false).await;
+        assert_eq!(r.status, 422, "{name}: {}", r.text());
+        assert!(r.json()["error"]["fields"]["file"].is_string());
+    }
+    let big = up(
+        reporter.clone(),
+        "huge.log",
+        vec![b'a'; 10 * 1024 * 1024 + 10],
+        false,
+    )
+    .await;
+    assert_eq!(big.status, 413);
+    assert_eq!(
+        up(other.clone(), "mine.txt", b"hello".to_vec(), false)
+            .await
+            .status,
+        403,
+        "only the reporter (or staff)"
+    );
+    for i in 0..3 {
+        assert_eq!(
+            up(
+                reporter.clone(),
+                "more.txt",
+                format!("log {i}").into_bytes(),
+                false
+            )
+            .await
+            .status,
+            201
+        );
+    }
+    let sixth = up(
+        reporter.clone(),
+        "sixth.txt",
+        b"one too many".to_vec(),
+        false,
+    )
+    .await;
+    assert_eq!(sixth.status, 422);
+    let idea = app.idea(&reporter, "Not a bug").await;
+    let (ct, body) = multipart("a.txt", b"text", false);
+    let r = app
+        .client()
+        .with_bearer(&reporter)
+        .post_raw(&format!("/api/v1/topics/{idea}/attachments"), &ct, body)
+        .await;
+    assert_eq!(r.status, 409);
+}
+
+#[actix_web::test]
+async fn the_upload_form_needs_its_csrf_token() {
+    let app = setup().await;
+    let c = logged_in(&app, "formuploader", Role::Member).await;
+    let r = c
+        .post_form(
+            "/new",
+            &[
+                ("board", "phones"),
+                ("kind", "bug"),
+                ("title", "With a log"),
+                ("body", "x"),
+                ("product", "chorus-14"),
+                ("os_version", "2.0"),
+                ("reproducibility", "once"),
+                ("severity", "minor"),
+            ],
+        )
+        .await;
+    let url = r.header("location").unwrap();
+    let page = c.get(&url).await.text();
+    assert!(page.contains("enctype=\"multipart/form-data\""));
+    let (ct, body) = multipart("log.txt", b"E/app: boom", true);
+    let forged = c
+        .post_raw(&format!("{url}/attachments"), &ct, body.clone())
+        .await;
+    assert_eq!(forged.status, 403, "no token, no upload");
+    let token = c.csrf().await;
+    let ok = c
+        .post_raw(&format!("{url}/attachments?csrf_token={token}"), &ct, body)
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.text());
+    assert!(c.get(&url).await.text().contains("log.txt"));
+}

@@ -26,7 +26,86 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/topics/{id}/satisfaction", web::get().to(answers))
         .route("/products", web::get().to(list_products))
         .route("/admin/products", web::post().to(upsert_product))
-        .route("/me/feedback", web::get().to(my_feedback));
+        .route("/me/feedback", web::get().to(my_feedback))
+        .route("/topics/{id}/attachments", web::post().to(upload));
+}
+
+/// Reads a multipart upload: the `file` part (at most 10 MB) and an optional `private` flag.
+pub async fn read_upload(
+    mut payload: actix_multipart::Multipart,
+) -> Result<crate::feedback::attachments::Upload, AppError> {
+    use futures_util::TryStreamExt;
+    let limit = crate::feedback::attachments::MAX_BYTES;
+    let (mut name, mut bytes, mut private, mut seen_file) =
+        (String::new(), Vec::new(), false, false);
+    while let Some(mut field) = payload.try_next().await.map_err(|_| AppError::BadRequest {
+        code: "bad_upload",
+        message: "The upload could not be read.".into(),
+    })? {
+        let field_name = field.name().unwrap_or("").to_string();
+        let filename = field
+            .content_disposition()
+            .and_then(|c| c.get_filename())
+            .map(str::to_string);
+        let mut data = Vec::new();
+        while let Some(chunk) = field.try_next().await.map_err(|_| AppError::BadRequest {
+            code: "bad_upload",
+            message: "The upload could not be read.".into(),
+        })? {
+            if data.len() + chunk.len() > limit + 1 {
+                return Err(AppError::PayloadTooLarge);
+            }
+            data.extend_from_slice(&chunk);
+        }
+        match field_name.as_str() {
+            "file" if !seen_file => {
+                seen_file = true;
+                name = filename.unwrap_or_default();
+                bytes = data;
+            }
+            "private" => {
+                private = matches!(
+                    std::str::from_utf8(&data).unwrap_or(""),
+                    "1" | "true" | "on" | "yes"
+                )
+            }
+            _ => {}
+        }
+    }
+    if !seen_file {
+        return Err(AppError::field("file", "is required"));
+    }
+    if bytes.len() > limit {
+        return Err(AppError::PayloadTooLarge);
+    }
+    Ok(crate::feedback::attachments::Upload {
+        name,
+        bytes,
+        private,
+    })
+}
+
+async fn upload(
+    state: web::Data<AppState>,
+    me: VerifiedUser,
+    id: web::Path<i64>,
+    payload: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    let upload = read_upload(payload).await?;
+    let mut conn = crate::db::get(&state.pool).await?;
+    let a = crate::feedback::attachments::save(
+        &mut conn,
+        &state.settings.uploads_dir(),
+        &me.0.user,
+        *id,
+        &upload,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(json!({
+        "id": a.id, "kind": a.kind, "mime": a.mime, "size": a.size_bytes, "name": a.original_name,
+        "private": a.private, "url": format!("/attachments/{}", a.id),
+    })))
 }
 
 impl From<FeedbackError> for AppError {
@@ -47,6 +126,7 @@ impl From<FeedbackError> for AppError {
                 fields: Default::default(),
             },
             FeedbackError::Db(e) => AppError::internal(e),
+            FeedbackError::Storage(e) => AppError::internal(e),
         }
     }
 }

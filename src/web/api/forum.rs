@@ -235,7 +235,7 @@ async fn get_topic(
         None => false,
     };
     let locale = extract::locale_for(&req, &viewer);
-    let extra = feedback_view(&mut conn, &topic, reader.user_id).await?;
+    let extra = feedback_view(&mut conn, &topic, viewer.0.as_ref().map(|a| &a.user)).await?;
     let mut body = json!({
         "id": topic.id, "board": board_json(&board, locale), "kind": topic.kind, "title": topic.title,
         "tags": topic.tags, "status": topic.status, "featured": topic.featured, "pinned": topic.pinned,
@@ -254,9 +254,10 @@ async fn get_topic(
 pub async fn feedback_view(
     conn: &mut crate::db::Conn,
     topic: &topics::Topic,
-    reader: Option<i64>,
+    user: Option<&crate::accounts::User>,
 ) -> Result<serde_json::Value, AppError> {
     use crate::feedback::{bugs, changes, merge, satisfaction, votes::VoteKind};
+    let reader = user.map(|u| u.id);
     if topic.kind == "discussion" {
         return Ok(json!({}));
     }
@@ -284,6 +285,12 @@ pub async fn feedback_view(
         "duplicate_of": topic.duplicate_of,
         "duplicates_merged": merged.iter().map(|(id, title)| json!({"id": id, "title": title})).collect::<Vec<_>>(),
         "satisfaction": { "asked": asked, "answer": answer.map(|(s, c)| json!({"satisfied": s, "comment": c})) },
+        "attachments": crate::feedback::attachments::for_topic(conn, topic.id, user)
+            .await?
+            .into_iter()
+            .map(|a| json!({"id": a.id, "kind": a.kind, "name": a.original_name, "size": a.size_bytes,
+                            "private": a.private, "url": format!("/attachments/{}", a.id)}))
+            .collect::<Vec<_>>(),
     }))
 }
 

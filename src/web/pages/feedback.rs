@@ -18,6 +18,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/t/{id}/status", web::post().to(status))
         .route("/t/{id}/merge", web::post().to(merge_form))
         .route("/t/{id}/satisfaction", web::post().to(satisfied))
+        .route("/t/{id}/attachments", web::post().to(upload))
         .route("/roadmap", web::get().to(roadmap))
         .route("/me/feedback", web::get().to(mine))
         .route("/admin/products", web::get().to(admin_products))
@@ -362,5 +363,46 @@ async fn save_product(
                 .collect();
             products_page(&page, StatusCode::UNPROCESSABLE_ENTITY, values, errors).await
         }
+    }
+}
+
+async fn upload(
+    page: PageCtx,
+    id: web::Path<i64>,
+    payload: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    let Some(me) = &page.viewer.0 else {
+        return Ok(redirect(&format!("/login?next=/t/{id}")));
+    };
+    if !me.user.is_verified() {
+        return Err(AppError::Forbidden {
+            code: "email_unverified",
+            message: String::new(),
+        });
+    }
+    let upload = match crate::web::api::feedback::read_upload(payload).await {
+        Ok(u) => u,
+        Err(AppError::Invalid { fields, .. }) => {
+            let msg = fields.values().next().cloned().unwrap_or_default();
+            return Ok(redirect(&format!(
+                "/t/{id}?notice={}#feedback",
+                crate::content::percent_encode(&msg)
+            )));
+        }
+        Err(e) => return Err(e),
+    };
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    let saved = crate::feedback::attachments::save(
+        &mut conn,
+        &page.state.settings.uploads_dir(),
+        &me.user,
+        *id,
+        &upload,
+        page.state.clock.now(),
+    )
+    .await;
+    match saved {
+        Ok(_) => Ok(redirect(&format!("/t/{id}#feedback"))),
+        Err(e) => back_to_topic(*id, e),
     }
 }

@@ -269,7 +269,12 @@ async fn topic_page(
     };
     let base = root.as_ref().map(|r| r.depth).unwrap_or(0);
     let next = shown.next.as_ref().map(|p| fields::encode_path_cursor(p));
-    let feedback = crate::web::api::forum::feedback_view(&mut conn, &t, reader.user_id).await?;
+    let feedback = crate::web::api::forum::feedback_view(
+        &mut conn,
+        &t,
+        page.viewer.0.as_ref().map(|a| &a.user),
+    )
+    .await?;
     let can_change = page
         .viewer
         .0

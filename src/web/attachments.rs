@@ -1,0 +1,72 @@
+//! `/attachments/{id}`: files served as downloads (images inline), never as HTML or SVG.
+
+use super::errors::AppError;
+use super::extract::Viewer;
+use super::AppState;
+use crate::feedback::attachments;
+use crate::forum::{topics, Reader};
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/attachments/{id}", web::get().to(download));
+}
+
+async fn download(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let user = viewer.0.as_ref().map(|a| &a.user);
+    let mut conn = crate::db::get(&state.pool).await?;
+    let a = attachments::by_id(&mut conn, *id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // The topic must be visible too; a private log is a 404 to those who may not see it.
+    topics::get(&mut conn, a.topic_id, &Reader::of(user)).await?;
+    if !a.visible_to(user) {
+        return Err(AppError::NotFound);
+    }
+    let body = tokio::fs::read(attachments::path_of(&state.settings.uploads_dir(), &a))
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    let disposition = if a.kind == "image" {
+        "inline"
+    } else {
+        "attachment"
+    };
+    let ascii: String = a
+        .original_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .content_type(a.mime.as_str())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{}",
+                crate::content::percent_encode(&a.original_name)
+            ),
+        ))
+        .insert_header((
+            header::CACHE_CONTROL,
+            if a.private {
+                "private, no-store"
+            } else {
+                "private, max-age=3600"
+            },
+        ))
+        // Even if a browser decided to render it, nothing in it may run.
+        .insert_header((
+            "Content-Security-Policy",
+            "sandbox; default-src 'none'; img-src 'self'",
+        ))
+        .body(body))
+}
