@@ -124,8 +124,9 @@ pub(super) async fn record(
     let note_html = if req.note.is_empty() {
         String::new()
     } else {
-        let known = crate::forum::posts::known_mentions(conn, &req.note).await?;
-        crate::content::render(&req.note, &known).into_string()
+        crate::forum::posts::render_with_mentions(conn, &req.note)
+            .await?
+            .into_string()
     };
     let id: i64 = diesel::insert_into(status_changes::table)
         .values((

@@ -65,6 +65,15 @@ pub async fn known_mentions(conn: &mut Conn, body: &str) -> QueryResult<HashSet<
     Ok(found.into_iter().collect())
 }
 
+/// Markdown to sanitized HTML, with mentions of real accounts linked.
+pub async fn render_with_mentions(
+    conn: &mut Conn,
+    markdown: &str,
+) -> QueryResult<crate::content::SafeHtml> {
+    let known = known_mentions(conn, markdown).await?;
+    Ok(crate::content::render(markdown, &known))
+}
+
 /// Inserts a post under `parent` (None: the opening post), rendering its markdown once.
 pub async fn insert(
     conn: &mut Conn,
@@ -87,8 +96,7 @@ pub async fn insert(
         }
         None => (vec![id], 0),
     };
-    let known = known_mentions(conn, body.as_str()).await?;
-    let html = crate::content::render(body.as_str(), &known);
+    let html = render_with_mentions(conn, body.as_str()).await?;
     diesel::insert_into(posts::table)
         .values((
             posts::id.eq(id),
@@ -237,8 +245,7 @@ pub async fn edit(
             ))
             .execute(conn)
             .await?;
-        let known = known_mentions(conn, body.as_str()).await?;
-        let html = crate::content::render(body.as_str(), &known);
+        let html = render_with_mentions(conn, body.as_str()).await?;
         let updated = diesel::update(posts::table.find(post.id))
             .set((
                 posts::body_md.eq(body.as_str()),

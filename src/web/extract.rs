@@ -34,9 +34,6 @@ pub struct CurrentUser(pub Authed);
 /// A signed-in user whose email address is verified; 403 `email_unverified` otherwise.
 pub struct VerifiedUser(pub Authed);
 
-/// A signed-in moderator or admin.
-pub struct StaffUser(pub Authed);
-
 fn state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
     req.app_data::<web::Data<AppState>>()
         .cloned()
@@ -121,24 +118,6 @@ impl FromRequest for VerifiedUser {
                 });
             }
             Ok(VerifiedUser(a))
-        })
-    }
-}
-
-impl FromRequest for StaffUser {
-    type Error = AppError;
-    type Future = Fut<Self>;
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let a = resolve(req).await?.0.ok_or(AppError::Unauthorized)?;
-            match a.user.role() {
-                Role::Moderator | Role::Admin => Ok(StaffUser(a)),
-                _ => Err(AppError::Forbidden {
-                    code: "forbidden",
-                    message: "Staff only.".into(),
-                }),
-            }
         })
     }
 }

@@ -650,25 +650,12 @@ async fn products_are_listed_and_managed_by_admins() {
     assert!(bad.json()["error"]["fields"]["line"].is_string());
 }
 
-async fn logged_in<'a>(app: &'a TestApp, name: &str, role: Role) -> crate::support::Client<'a> {
-    app.user_with_role(name, role).await;
-    let c = app.client();
-    let r = c
-        .post_form(
-            "/login",
-            &[("login", name), ("password", "long-enough-secret")],
-        )
-        .await;
-    assert_eq!(r.status, 303);
-    c
-}
-
 #[actix_web::test]
 async fn the_bug_form_status_tools_me_too_and_follow_up_work_without_javascript() {
     let app = setup().await;
-    let fan = logged_in(&app, "formfan", Role::Member).await;
-    let other = logged_in(&app, "formother", Role::Member).await;
-    let pm = logged_in(&app, "formpm", Role::TeamMember).await;
+    let fan = app.logged_in("formfan", Role::Member).await;
+    let other = app.logged_in("formother", Role::Member).await;
+    let pm = app.logged_in("formpm", Role::TeamMember).await;
     let form = fan.get("/new?board=phones&kind=bug").await;
     assert_eq!(form.status, 200);
     assert!(form.text().contains("name=\"os_version\""));
@@ -1009,7 +996,7 @@ async fn attachments_are_checked_by_content_limited_and_private_logs_stay_privat
 #[actix_web::test]
 async fn the_upload_form_needs_its_csrf_token() {
     let app = setup().await;
-    let c = logged_in(&app, "formuploader", Role::Member).await;
+    let c = app.logged_in("formuploader", Role::Member).await;
     let r = c
         .post_form(
             "/new",

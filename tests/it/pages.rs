@@ -3,25 +3,16 @@
 use crate::support::{queries, TestApp};
 use serde_json::json;
 
-async fn logged_in<'a>(app: &'a TestApp, name: &str) -> crate::support::Client<'a> {
-    app.member(name).await;
-    let c = app.client();
-    let r = c
-        .post_form(
-            "/login",
-            &[("login", name), ("password", "long-enough-secret")],
-        )
-        .await;
-    assert_eq!(r.status, 303);
-    c
-}
-
 #[actix_web::test]
 async fn a_topic_is_posted_replied_liked_edited_and_followed_through_forms() {
     let app = TestApp::new().await;
     app.seed_boards().await;
-    let ann = logged_in(&app, "form_ann").await;
-    let ben = logged_in(&app, "form_ben").await;
+    let ann = app
+        .logged_in("form_ann", chorus::accounts::Role::Member)
+        .await;
+    let ben = app
+        .logged_in("form_ben", chorus::accounts::Role::Member)
+        .await;
     let new = ann.get("/new?board=tips").await;
     assert_eq!(new.status, 200);
     assert!(new.text().contains("<option value=\"tips\" selected>"));

@@ -1,7 +1,6 @@
 //! Admin pages: boards.
 
 use super::{redirect, PageCtx};
-use crate::accounts::Role;
 use crate::forum::boards;
 use crate::web::errors::AppError;
 use actix_web::http::StatusCode;
@@ -13,14 +12,6 @@ use std::collections::BTreeMap;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/boards", web::get().to(list))
         .route("/admin/boards", web::post().to(save));
-}
-
-fn require_admin(page: &PageCtx) -> Result<(), AppError> {
-    match &page.viewer.0 {
-        Some(a) if a.user.role() == Role::Admin => Ok(()),
-        // Not revealing that the page exists.
-        _ => Err(AppError::NotFound),
-    }
 }
 
 async fn render(
@@ -35,7 +26,7 @@ async fn render(
 }
 
 async fn list(page: PageCtx) -> Result<HttpResponse, AppError> {
-    require_admin(&page)?;
+    page.require_admin()?;
     render(&page, StatusCode::OK, Value::from(()), BTreeMap::new()).await
 }
 
@@ -60,7 +51,7 @@ pub struct BoardForm {
 }
 
 async fn save(page: PageCtx, form: web::Form<BoardForm>) -> Result<HttpResponse, AppError> {
-    require_admin(&page)?;
+    page.require_admin()?;
     let f = form.into_inner();
     let kinds: Vec<String> = f
         .kinds

@@ -1,7 +1,7 @@
 //! Feedback pages: the actions on a bug or idea, the roadmap, "my feedback", admin products.
 
 use super::{redirect, PageCtx};
-use crate::accounts::{Locale, Role};
+use crate::accounts::Locale;
 use crate::feedback::changes::{self, ChangeRequest};
 use crate::feedback::products::{self, NewProduct};
 use crate::feedback::votes::{self, VoteKind};
@@ -305,13 +305,6 @@ async fn mine(page: PageCtx) -> Result<HttpResponse, AppError> {
     )
 }
 
-fn require_admin(page: &PageCtx) -> Result<(), AppError> {
-    match &page.viewer.0 {
-        Some(a) if a.user.role() == Role::Admin => Ok(()),
-        _ => Err(AppError::NotFound),
-    }
-}
-
 async fn products_page(
     page: &PageCtx,
     status: StatusCode,
@@ -328,7 +321,7 @@ async fn products_page(
 }
 
 async fn admin_products(page: PageCtx) -> Result<HttpResponse, AppError> {
-    require_admin(&page)?;
+    page.require_admin()?;
     products_page(&page, StatusCode::OK, Value::from(()), BTreeMap::new()).await
 }
 
@@ -348,7 +341,7 @@ async fn save_product(
     page: PageCtx,
     form: web::Form<ProductForm>,
 ) -> Result<HttpResponse, AppError> {
-    require_admin(&page)?;
+    page.require_admin()?;
     match NewProduct::parse(&form.slug, &form.name_zh, &form.name_en, &form.line) {
         Ok(p) => {
             let mut conn = crate::db::get(&page.state.pool).await?;

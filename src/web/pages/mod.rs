@@ -74,6 +74,14 @@ impl FromRequest for PageCtx {
 }
 
 impl PageCtx {
+    /// Admin pages are a 404 to everyone else: their existence is not revealed.
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        match &self.viewer.0 {
+            Some(a) if a.user.role() == crate::accounts::Role::Admin => Ok(()),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
     pub fn render(&self, template: &str, ctx: Value) -> Result<HttpResponse, AppError> {
         self.render_status(StatusCode::OK, template, ctx)
     }

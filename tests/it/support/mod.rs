@@ -174,29 +174,22 @@ impl TestApp {
 
     /// A verified member with a bearer token.
     pub async fn member(&self, name: &str) -> (chorus::accounts::User, String) {
-        let mut conn = self.conn().await;
-        let now = self.clock.now();
-        let user = chorus::accounts::create_verified(
-            &mut conn,
-            &self.state.settings,
-            name,
-            &format!("{name}@example.com"),
-            "long-enough-secret",
-            chorus::accounts::Role::Member,
-            now,
-        )
-        .await
-        .unwrap();
-        let token = chorus::accounts::sessions::create(
-            &mut conn,
-            user.id,
-            "test",
-            chrono::Duration::days(1),
-            now,
-        )
-        .await
-        .unwrap();
-        (user, token)
+        self.user_with_role(name, chorus::accounts::Role::Member)
+            .await
+    }
+
+    /// A verified account with the given role, logged in through the login form (cookies).
+    pub async fn logged_in(&self, name: &str, role: chorus::accounts::Role) -> Client<'_> {
+        self.user_with_role(name, role).await;
+        let c = self.client();
+        let r = c
+            .post_form(
+                "/login",
+                &[("login", name), ("password", "long-enough-secret")],
+            )
+            .await;
+        assert_eq!(r.status, 303);
+        c
     }
 
     /// The text bodies of every outbox row for `to`, oldest first.
