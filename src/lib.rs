@@ -12,5 +12,6 @@ pub mod forum;
 pub mod jobs;
 pub mod moderation;
 pub mod notify;
+pub mod search;
 pub mod theme;
 pub mod web;

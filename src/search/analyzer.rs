@@ -1,0 +1,325 @@
+//! Text analysis shared by indexing and querying, so both sides see the same tokens.
+//!
+//! Normalisation: NFKC (full-width ＡＢＣ１２３ = ABC123), lower case, Traditional Chinese folded to
+//! Simplified. Then two analyses, indexed side by side (DESIGN.md: jieba alone misses forum words):
+//! - `words`: jieba search-mode segmentation of Chinese runs (with a domain dictionary), Latin and
+//!   digit runs as words, English stemmed;
+//! - `bigrams`: every pair of adjacent Chinese characters (a lone character as itself), Latin and
+//!   digit runs as words. Any Chinese substring of two or more characters is a phrase of bigrams.
+//!
+//! Token offsets point into the original text, so highlighted snippets line up.
+
+use jieba_rs::Jieba;
+use std::sync::OnceLock;
+use tantivy::tokenizer::{Language, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer};
+use unicode_normalization::UnicodeNormalization;
+
+pub const WORDS: &str = "chorus_words";
+pub const BIGRAMS: &str = "chorus_bigrams";
+
+/// Forum words jieba's general dictionary misses or splits (product names, 卡顿, 闪退, 掉帧 ...).
+const DOMAIN_WORDS: &[&str] = &[
+    "卡顿",
+    "闪退",
+    "掉帧",
+    "投屏",
+    "米粉",
+    "发热",
+    "耗电",
+    "掉电",
+    "续航",
+    "快充",
+    "息屏",
+    "亮屏",
+    "熄屏",
+    "刷机",
+    "root",
+    "内测",
+    "公测",
+    "开发版",
+    "稳定版",
+    "内存泄漏",
+    "后台",
+    "自启动",
+    "锁屏",
+    "负一屏",
+    "手环",
+    "手表",
+    "扫地机",
+    "扫地机器人",
+    "路由器",
+    "智能音箱",
+    "夜景",
+    "人像",
+    "长焦",
+    "广角",
+    "超广角",
+    "蓝牙",
+    "断连",
+    "信号",
+    "基带",
+    "双卡",
+    "热点",
+    "指纹",
+    "面部解锁",
+    "息屏显示",
+    "高刷",
+    "刷新率",
+    "相册",
+    "钱包",
+    "应用分身",
+    "游戏模式",
+    "护眼模式",
+    "深色模式",
+    "米家",
+    "澎湃",
+];
+
+fn jieba() -> &'static Jieba {
+    static J: OnceLock<Jieba> = OnceLock::new();
+    J.get_or_init(|| {
+        let mut j = Jieba::new();
+        for w in DOMAIN_WORDS {
+            j.add_word(w, Some(50_000), None);
+        }
+        j
+    })
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+/// The normalised text and, for each normalised char, the original byte range it came from.
+fn normalise(text: &str) -> (Vec<char>, Vec<(usize, usize)>) {
+    let mut chars = Vec::with_capacity(text.len());
+    let mut spans = Vec::with_capacity(text.len());
+    for (start, c) in text.char_indices() {
+        let end = start + c.len_utf8();
+        let mut one = String::new();
+        one.extend(std::iter::once(c).nfkc());
+        for n in one.chars().flat_map(char::to_lowercase) {
+            chars.push(n);
+            spans.push((start, end));
+        }
+    }
+    // Traditional to Simplified: one char out for each char in, so the spans still line up.
+    if chars.iter().any(|c| is_cjk(*c)) {
+        let simplified: Vec<char> = fast2s::convert(&chars.iter().collect::<String>())
+            .chars()
+            .collect();
+        if simplified.len() == chars.len() {
+            chars = simplified;
+        }
+    }
+    (chars, spans)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Run {
+    Cjk,
+    Word,
+}
+
+/// Runs of Chinese characters and of letters/digits; everything else separates.
+fn runs(chars: &[char]) -> Vec<(Run, usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let kind = if is_cjk(chars[i]) {
+            Run::Cjk
+        } else if chars[i].is_alphanumeric() {
+            Run::Word
+        } else {
+            i += 1;
+            continue;
+        };
+        let start = i;
+        while i < chars.len()
+            && (if kind == Run::Cjk {
+                is_cjk(chars[i])
+            } else {
+                chars[i].is_alphanumeric() && !is_cjk(chars[i])
+            })
+        {
+            i += 1;
+        }
+        out.push((kind, start, i));
+    }
+    out
+}
+
+fn token(
+    chars: &[char],
+    spans: &[(usize, usize)],
+    from: usize,
+    to: usize,
+    position: usize,
+) -> Token {
+    Token {
+        offset_from: spans[from].0,
+        offset_to: spans[to - 1].1,
+        position,
+        text: chars[from..to].iter().collect(),
+        position_length: 1,
+    }
+}
+
+/// Tokens of one analysis, computed eagerly.
+pub struct Tokens {
+    tokens: Vec<Token>,
+    index: usize,
+}
+
+impl TokenStream for Tokens {
+    fn advance(&mut self) -> bool {
+        if self.index < self.tokens.len() {
+            self.index += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn token(&self) -> &Token {
+        &self.tokens[self.index - 1]
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.index - 1]
+    }
+}
+
+#[derive(Clone, Default)]
+pub struct WordTokenizer;
+
+impl Tokenizer for WordTokenizer {
+    type TokenStream<'a> = Tokens;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Tokens {
+        let (chars, spans) = normalise(text);
+        let mut tokens = Vec::new();
+        let mut position = 0;
+        for (kind, start, end) in runs(&chars) {
+            match kind {
+                Run::Word => {
+                    tokens.push(token(&chars, &spans, start, end, position));
+                    position += 1;
+                }
+                Run::Cjk => {
+                    let run: String = chars[start..end].iter().collect();
+                    // Search mode also emits the shorter words inside long ones (相机 in 手机相机).
+                    for w in jieba().cut_for_search(&run, true) {
+                        if w.end > w.start && start + w.end <= end {
+                            tokens.push(token(
+                                &chars,
+                                &spans,
+                                start + w.start,
+                                start + w.end,
+                                position,
+                            ));
+                            position += 1;
+                        }
+                    }
+                }
+            }
+        }
+        Tokens { tokens, index: 0 }
+    }
+}
+
+#[derive(Clone, Default)]
+pub struct BigramTokenizer;
+
+impl Tokenizer for BigramTokenizer {
+    type TokenStream<'a> = Tokens;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Tokens {
+        let (chars, spans) = normalise(text);
+        let mut tokens = Vec::new();
+        let mut position = 0;
+        for (kind, start, end) in runs(&chars) {
+            match kind {
+                Run::Word => {
+                    tokens.push(token(&chars, &spans, start, end, position));
+                    position += 1;
+                }
+                Run::Cjk if end - start == 1 => {
+                    tokens.push(token(&chars, &spans, start, end, position));
+                    position += 1;
+                }
+                Run::Cjk => {
+                    for i in start..end - 1 {
+                        tokens.push(token(&chars, &spans, i, i + 2, position));
+                        position += 1;
+                    }
+                }
+            }
+        }
+        Tokens { tokens, index: 0 }
+    }
+}
+
+/// Registers both analyzers on an index.
+pub fn register(index: &tantivy::Index) {
+    let words = TextAnalyzer::builder(WordTokenizer)
+        .filter(Stemmer::new(Language::English))
+        .build();
+    index.tokenizers().register(WORDS, words);
+    index
+        .tokenizers()
+        .register(BIGRAMS, TextAnalyzer::from(BigramTokenizer));
+}
+
+/// The tokens an analyzer produces, for tests and debugging.
+pub fn tokens(analyzer: &str, text: &str) -> Vec<String> {
+    let mut a = match analyzer {
+        WORDS => TextAnalyzer::builder(WordTokenizer)
+            .filter(Stemmer::new(Language::English))
+            .build(),
+        _ => TextAnalyzer::from(BigramTokenizer),
+    };
+    let mut stream = a.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_find_short_words_inside_long_ones() {
+        let t = tokens(WORDS, "小米手机的相机很好");
+        assert!(t.contains(&"相机".to_string()), "{t:?}");
+        let t = tokens(WORDS, "升级后游戏卡顿严重，还会闪退");
+        assert!(
+            t.contains(&"卡顿".to_string()) && t.contains(&"闪退".to_string()),
+            "{t:?}"
+        );
+    }
+
+    #[test]
+    fn normalisation_folds_width_case_and_script() {
+        assert_eq!(tokens(WORDS, "ＡＢＣ１２３"), vec!["abc123"]);
+        assert!(tokens(WORDS, "相機很好").contains(&"相机".to_string()));
+        assert_eq!(tokens(BIGRAMS, "相機"), vec!["相机"]);
+        assert_eq!(tokens(WORDS, "Cameras crashing"), vec!["camera", "crash"]);
+    }
+
+    #[test]
+    fn bigrams_cover_every_pair_and_keep_offsets() {
+        assert_eq!(tokens(BIGRAMS, "扫地机 S10"), vec!["扫地", "地机", "s10"]);
+        let mut a = TextAnalyzer::from(BigramTokenizer);
+        let text = "Ｘ相機";
+        let mut s = a.token_stream(text);
+        let mut spans = Vec::new();
+        while s.advance() {
+            spans.push((s.token().offset_from, s.token().offset_to));
+        }
+        assert_eq!(
+            spans,
+            vec![(0, 3), (3, 9)],
+            "offsets point into the original text"
+        );
+    }
+}
