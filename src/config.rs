@@ -33,6 +33,8 @@ pub struct Settings {
     pub database_url: Secret,
     pub database_pool_size: usize,
     pub themes_dir: PathBuf,
+    /// Where this node keeps its tantivy index (derived data: `chorus reindex` rebuilds it).
+    pub search_index_dir: PathBuf,
     pub theme: String,
     pub default_locale: String,
     /// Version string of the privacy policy users consent to.
@@ -96,6 +98,7 @@ impl Default for Settings {
             database_url: Secret::default(),
             database_pool_size: 16,
             themes_dir: "themes".into(),
+            search_index_dir: "search-index".into(),
             theme: "default".into(),
             default_locale: "zh-CN".into(),
             privacy_policy_version: "2026-11".into(),

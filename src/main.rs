@@ -33,6 +33,8 @@ enum Command {
     },
     /// Apply pending migrations and exit.
     Migrate,
+    /// Rebuild the search index from PostgreSQL.
+    Reindex,
     /// Seed realistic sample content (zh + en), deterministic for a seed.
     Demo {
         #[arg(long, default_value_t = 1000)]
@@ -102,6 +104,23 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin { command } => admin(settings, command).await,
+        Command::Reindex => {
+            let db = Database::open(&settings).await?;
+            let result = async {
+                let pool = db::pool(&db.url, 2)?;
+                let index = chorus::search::SearchIndex::open(&settings.search_index_dir)?;
+                let started = std::time::Instant::now();
+                let n = chorus::search::indexer::rebuild(&index, &pool).await?;
+                println!(
+                    "indexed {n} posts in {:.1} s",
+                    started.elapsed().as_secs_f64()
+                );
+                Ok::<_, anyhow::Error>(())
+            }
+            .await;
+            db.close().await;
+            result
+        }
         Command::Bench {
             which: BenchCommand::LoopClosure { voters },
         } => {
@@ -219,7 +238,16 @@ async fn run_server(
     if demo {
         seed_demo(&pool, &settings, &clock).await?;
     }
-    let state = AppState::new(settings.clone(), pool.clone(), clock.clone(), theme);
+    let search = Arc::new(chorus::search::SearchIndex::open(
+        &settings.search_index_dir,
+    )?);
+    let state = AppState::new(
+        settings.clone(),
+        pool.clone(),
+        clock.clone(),
+        theme,
+        search.clone(),
+    );
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let runner = Runner {
         settings: settings.clone(),
@@ -228,6 +256,7 @@ async fn run_server(
         transport,
         mailer: state.mailer.clone(),
         clock,
+        search,
     };
     let worker = tokio::spawn(runner.run(stop_rx));
     let server = actix_web::HttpServer::new(move || web::app(state.clone()))

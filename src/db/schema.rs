@@ -67,6 +67,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    search_outbox (id) {
+        id -> Int8,
+        topic_id -> Int8,
+        post_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Int8,
         user_id -> Int8,
@@ -305,6 +314,7 @@ diesel::joinable!(subscriptions -> topics (topic_id));
 diesel::joinable!(subscriptions -> users (user_id));
 diesel::joinable!(topics -> boards (board_id));
 diesel::joinable!(topics -> users (author_id));
+diesel::joinable!(topics -> products (product_id));
 diesel::joinable!(attachments -> topics (topic_id));
 diesel::joinable!(attachments -> users (uploader_id));
 diesel::joinable!(bug_reports -> products (product_id));
@@ -329,6 +339,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     products,
     rate_limits,
     satisfaction,
+    search_outbox,
     sessions,
     status_changes,
     subscriptions,

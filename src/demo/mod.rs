@@ -557,6 +557,11 @@ async fn seed_batch(
         .bind::<Timestamptz, _>(now)
         .execute(conn)
         .await?;
+        // The search index learns about the new topics like about any other change.
+        diesel::sql_query("INSERT INTO search_outbox (topic_id) SELECT unnest($1::int8[])")
+            .bind::<Array<BigInt>, _>(&t.id)
+            .execute(conn)
+            .await?;
         diesel::sql_query(
             "INSERT INTO subscriptions (topic_id, user_id, created_at) SELECT id, author_id, created_at FROM topics \
              WHERE id = ANY($1) ON CONFLICT DO NOTHING",

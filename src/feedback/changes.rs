@@ -151,6 +151,7 @@ pub(super) async fn record(
         ))
         .execute(conn)
         .await?;
+    crate::search::outbox::push(conn, topic.id, None).await?;
     jobs::enqueue(
         conn,
         &Job::StatusChanged { change_id: id },

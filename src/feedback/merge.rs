@@ -80,6 +80,7 @@ pub async fn merge(
             .execute(conn)
             .await?;
         super::votes::refresh_trending(conn, Some(target.id), now).await?;
+        crate::search::outbox::push(conn, target.id, None).await?;
         let req = ChangeRequest {
             status: Status::Duplicate,
             note: note.to_string(),

@@ -93,6 +93,9 @@ pub async fn set(
                     .await?
             }
         };
+        if changed != 0 {
+            crate::search::outbox::push(conn, topic_id, None).await?;
+        }
         if kind == VoteKind::Vote && changed != 0 {
             refresh_trending(conn, Some(topic_id), now).await?;
         }

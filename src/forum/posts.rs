@@ -111,6 +111,7 @@ pub async fn insert(
         ))
         .execute(conn)
         .await?;
+    crate::search::outbox::push(conn, topic_id, Some(id)).await?;
     Ok(Placed {
         id,
         parent_id: parent.map(|p| p.id),
@@ -255,6 +256,7 @@ pub async fn edit(
             .returning(Post::as_returning())
             .get_result(conn)
             .await?;
+        crate::search::outbox::push(conn, post.topic_id, Some(post.id)).await?;
         if post.depth == 0 {
             diesel::update(topics::table.find(post.topic_id))
                 .set((

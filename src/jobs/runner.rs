@@ -19,6 +19,7 @@ pub struct Runner {
     pub transport: Transport,
     pub mailer: mail::Mailer,
     pub clock: Clock,
+    pub search: Arc<crate::search::SearchIndex>,
 }
 
 impl Runner {
@@ -43,6 +44,10 @@ impl Runner {
                     }
                     scheduled.insert(key);
                 }
+            }
+            // Search first: a new post should be findable within a second.
+            if let Err(e) = crate::search::indexer::apply_pending(&self.search, &self.pool).await {
+                tracing::error!(error = %e, "search indexer");
             }
             if let Err(e) = run_due(&ctx, now, 100).await {
                 tracing::error!(error = %e, "job runner");
@@ -74,7 +79,11 @@ impl Runner {
 
     async fn listen(&self) -> Option<AsyncPgConnection> {
         let mut conn = AsyncPgConnection::establish(&self.db_url).await.ok()?;
-        for ch in [WAKE_CHANNEL, mail::WAKE_CHANNEL] {
+        for ch in [
+            WAKE_CHANNEL,
+            mail::WAKE_CHANNEL,
+            crate::search::outbox::WAKE_CHANNEL,
+        ] {
             diesel::sql_query(format!("LISTEN {ch}"))
                 .execute(&mut conn)
                 .await

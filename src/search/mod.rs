@@ -1,3 +1,9 @@
 //! Search: tantivy with Chinese + English analysis, fed from an outbox, queried with filters.
 
 pub mod analyzer;
+pub mod index;
+pub mod indexer;
+pub mod outbox;
+pub mod query;
+
+pub use index::{SearchError, SearchIndex};

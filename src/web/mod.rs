@@ -30,10 +30,17 @@ pub struct AppState {
     pub theme: Arc<Theme>,
     pub mailer: Mailer,
     pub metrics: Arc<metrics::Metrics>,
+    pub search: Arc<crate::search::SearchIndex>,
 }
 
 impl AppState {
-    pub fn new(settings: Arc<Settings>, pool: Pool, clock: Clock, theme: Arc<Theme>) -> Self {
+    pub fn new(
+        settings: Arc<Settings>,
+        pool: Pool,
+        clock: Clock,
+        theme: Arc<Theme>,
+        search: Arc<crate::search::SearchIndex>,
+    ) -> Self {
         let mailer = Mailer::new(theme.clone(), &settings.base_url);
         AppState {
             settings,
@@ -42,6 +49,7 @@ impl AppState {
             theme,
             mailer,
             metrics: Arc::default(),
+            search,
         }
     }
 

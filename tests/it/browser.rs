@@ -64,6 +64,7 @@ async fn a_member_registers_verifies_posts_replies_and_switches_language_in_chro
             .unwrap(),
         mailer: app.state.mailer.clone(),
         clock: app.clock.clone(),
+        search: app.state.search.clone(),
     };
     actix_web::rt::spawn(runner.run(stop_rx));
 

@@ -31,6 +31,7 @@ fn start_serve(data: &Path, port: u16) -> Child {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("CHORUS_DATA_DIR", data)
         .env("CHORUS_BIND", format!("127.0.0.1:{port}"))
+        .env("CHORUS_SEARCH_INDEX_DIR", data.join("search-index"))
         .env("CHORUS_CONFIG", data.join("none.toml"))
         .env_remove("CHORUS_DATABASE_URL")
         .stdout(Stdio::null())

@@ -12,5 +12,6 @@ mod notifications;
 mod pages;
 mod sanitize;
 mod schema;
+mod search;
 mod security;
 mod support;

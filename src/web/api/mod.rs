@@ -5,6 +5,7 @@ pub mod feedback;
 pub mod forum;
 pub mod me;
 pub mod notifications;
+pub mod search;
 
 use crate::accounts::User;
 use actix_web::web;
@@ -19,6 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(forum::routes)
             .configure(feedback::routes)
             .configure(notifications::routes)
+            .configure(search::routes)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(crate::web::errors::AppError::NotFound)
             })),

@@ -120,6 +120,7 @@ pub fn test_settings(data_dir: &Path) -> Settings {
         data_dir: data_dir.to_path_buf(),
         base_url: "http://chorus.test".into(),
         database_pool_size: 4,
+        search_index_dir: data_dir.join("search-index"),
         mail: chorus::config::MailSettings {
             retry_base_secs: 60,
             ..Default::default()
@@ -149,7 +150,10 @@ impl TestApp {
         let pool = db::pool(&db_url, settings.database_pool_size).unwrap();
         let theme = Arc::new(Theme::load(&settings.themes_dir, &settings.theme).expect("theme"));
         let clock = Clock::default();
-        let state = AppState::new(Arc::new(settings), pool, clock.clone(), theme);
+        let search = Arc::new(
+            chorus::search::SearchIndex::open(&settings.search_index_dir).expect("search index"),
+        );
+        let state = AppState::new(Arc::new(settings), pool, clock.clone(), theme, search);
         let service = client::boxed_app(state.clone()).await;
         TestApp {
             state,
@@ -305,6 +309,13 @@ impl TestApp {
             .await;
         assert_eq!(r.status, 201, "{}", r.text());
         r.json()["id"].as_i64().unwrap()
+    }
+
+    /// Applies the search outbox now, as the runner does every second.
+    pub async fn index_now(&self) -> usize {
+        chorus::search::indexer::apply_pending(&self.state.search, &self.state.pool)
+            .await
+            .unwrap()
     }
 
     /// Runs every due job now (notification fan-out and the like).

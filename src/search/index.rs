@@ -1,0 +1,117 @@
+//! The tantivy index: one document per visible post. The opening post carries the topic title
+//! (boosted at query time); every post carries the topic's kind, board, product and status for
+//! filters. The last applied outbox id is stored in the commit payload.
+
+use super::analyzer::{self, BIGRAMS, WORDS};
+use std::path::Path;
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+
+#[derive(Clone, Copy)]
+pub struct Fields {
+    pub post_id: Field,
+    pub topic_id: Field,
+    pub title_words: Field,
+    pub title_bigrams: Field,
+    pub body_words: Field,
+    pub body_bigrams: Field,
+    pub topic_title: Field,
+    pub kind: Field,
+    pub board: Field,
+    pub product: Field,
+    pub status: Field,
+    pub author: Field,
+    pub created: Field,
+    pub votes: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = |tokenizer: &str, stored: bool| {
+        let idx = TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let o = TextOptions::default().set_indexing_options(idx);
+        if stored {
+            o.set_stored()
+        } else {
+            o
+        }
+    };
+    let fields = Fields {
+        post_id: b.add_u64_field("post_id", INDEXED | STORED | FAST),
+        topic_id: b.add_u64_field("topic_id", INDEXED | STORED | FAST),
+        title_words: b.add_text_field("title_words", text(WORDS, false)),
+        title_bigrams: b.add_text_field("title_bigrams", text(BIGRAMS, false)),
+        body_words: b.add_text_field("body_words", text(WORDS, true)),
+        body_bigrams: b.add_text_field("body_bigrams", text(BIGRAMS, false)),
+        topic_title: b.add_text_field("topic_title", STORED),
+        kind: b.add_text_field("kind", STRING | STORED | FAST),
+        board: b.add_text_field("board", STRING | STORED | FAST),
+        product: b.add_text_field("product", STRING | STORED | FAST),
+        status: b.add_text_field("status", STRING | STORED | FAST),
+        author: b.add_text_field("author", STRING | STORED),
+        created: b.add_i64_field("created", INDEXED | STORED | FAST),
+        votes: b.add_u64_field("votes", STORED | FAST),
+    };
+    (b.build(), fields)
+}
+
+pub struct SearchIndex {
+    pub index: Index,
+    pub reader: IndexReader,
+    pub fields: Fields,
+    /// One writer per index directory; the indexer and `reindex` take turns.
+    pub writer: tokio::sync::Mutex<IndexWriter<TantivyDocument>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("search index directory: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("search index: {0}")]
+    Other(String),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Pool(#[from] crate::db::DbError),
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it if empty.
+    pub fn open(dir: &Path) -> Result<SearchIndex, SearchError> {
+        std::fs::create_dir_all(dir)?;
+        let (schema, fields) = schema();
+        let directory = tantivy::directory::MmapDirectory::open(dir)
+            .map_err(|e| SearchError::Other(e.to_string()))?;
+        let index = Index::open_or_create(directory, schema)?;
+        analyzer::register(&index);
+        // Indexing runs on the runner's task; one thread and a modest arena keep it polite.
+        let writer = index.writer_with_num_threads(1, 50_000_000)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields,
+            writer: tokio::sync::Mutex::new(writer),
+        })
+    }
+
+    /// The last outbox id applied to this index (0 for a new one).
+    pub fn position(&self) -> i64 {
+        self.index
+            .load_metas()
+            .ok()
+            .and_then(|m| m.payload)
+            .and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok())
+            .and_then(|v| v.get("outbox").and_then(|o| o.as_i64()))
+            .unwrap_or(0)
+    }
+}

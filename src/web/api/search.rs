@@ -1,0 +1,57 @@
+//! `/api/v1/search`.
+
+use crate::search::query::{self, SearchParams, SearchSort};
+use crate::web::errors::AppError;
+use crate::web::AppState;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/search", web::get().to(search));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    kind: Option<String>,
+    board: Option<String>,
+    product: Option<String>,
+    status: Option<String>,
+    author: Option<String>,
+    sort: Option<String>,
+    page: Option<usize>,
+}
+
+async fn search(
+    state: web::Data<AppState>,
+    q: web::Query<SearchQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = q.into_inner();
+    let sort = match q.sort.as_deref().unwrap_or("relevance") {
+        "" | "relevance" => SearchSort::Relevance,
+        "new" => SearchSort::New,
+        "votes" => SearchSort::Votes,
+        _ => return Err(AppError::field("sort", "must be relevance, new or votes")),
+    };
+    let params = SearchParams {
+        q: q.q,
+        kind: q.kind,
+        board: q.board,
+        product: q.product,
+        status: q.status,
+        author: q.author,
+        sort,
+        page: q.page.unwrap_or(1),
+    };
+    let index = state.search.clone();
+    // Searching is CPU work: keep it off the request threads.
+    let results = web::block(move || query::search(&index, &params))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok()
+        .json(json!({ "total": results.total, "hits": results.hits, "facets": {} })))
+}

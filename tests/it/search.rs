@@ -1,0 +1,300 @@
+use crate::support::TestApp;
+use actix_web::http::Method;
+use serde_json::json;
+
+async fn hits(app: &TestApp, q: &str) -> Vec<i64> {
+    let url = format!("/api/v1/search?q={}", chorus::content::percent_encode(q));
+    let r = app.client().get(&url).await;
+    assert_eq!(r.status, 200, "{q}: {}", r.text());
+    r.json()["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["topic_id"].as_i64().unwrap())
+        .collect()
+}
+
+const WORDS: &[&str] = &[
+    "用户", "相机", "电池", "发热", "充电", "屏幕", "信号", "卡顿", "闪退", "掉帧", "投屏", "手环",
+    "系统", "更新", "耳机", "蓝牙", "指纹", "续航", "拍照", "夜景", "游戏", "网络", "音量", "键盘",
+    "相册", "通知", "声音", "亮度", "重启", "耗电", "解锁", "快充",
+];
+
+#[actix_web::test]
+async fn every_common_two_character_word_is_found_inside_sentences() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (_, t) = app.member("writer").await;
+    let mut ids = Vec::new();
+    for (i, w) in WORDS.iter().enumerate() {
+        // The word sits inside a longer run of Chinese, where segmentation could swallow it.
+        let body = format!("昨天晚上我发现小米{w}问题比较严重第{i}次了");
+        ids.push(app.topic(&t, "tips", &format!("反馈 {i}"), &body).await.0);
+    }
+    app.index_now().await;
+    assert!(WORDS.len() >= 30);
+    for (w, id) in WORDS.iter().zip(&ids) {
+        assert!(hits(&app, w).await.contains(id), "{w} not found");
+    }
+}
+
+#[actix_web::test]
+async fn mixed_full_width_and_traditional_queries_find_their_text() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (_, t) = app.member("mixer").await;
+    let a = app
+        .topic(
+            &t,
+            "phones",
+            "小米14 Ultra 相机夜景 bug",
+            "夜景模式下相机偶尔闪退",
+        )
+        .await
+        .0;
+    let b = app
+        .topic(&t, "phones", "相機很好", "繁體中文的帖子，螢幕也很亮")
+        .await
+        .0;
+    let c = app
+        .topic(&t, "tips", "ABC123 tips", "Cameras crashing on launch")
+        .await
+        .0;
+    app.index_now().await;
+    assert!(
+        hits(&app, "小米14 ultra 相机 夜景").await.contains(&a),
+        "mixed zh/en"
+    );
+    assert!(hits(&app, "ULTRA 夜景").await.contains(&a), "case folded");
+    assert!(
+        hits(&app, "相机").await.contains(&b),
+        "simplified finds traditional"
+    );
+    assert!(
+        hits(&app, "相機 夜景").await.contains(&a),
+        "traditional finds simplified"
+    );
+    assert!(hits(&app, "屏幕").await.is_empty() || !hits(&app, "屏幕").await.contains(&a));
+    assert!(
+        hits(&app, "ＡＢＣ１２３").await.contains(&c),
+        "full-width input"
+    );
+    assert!(
+        hits(&app, "camera crash").await.contains(&c),
+        "english stemmed"
+    );
+    assert!(
+        hits(&app, "\"相机偶尔闪退\"").await.contains(&a),
+        "a quoted phrase"
+    );
+}
+
+#[actix_web::test]
+async fn new_posts_appear_and_hidden_ones_vanish_at_the_next_index_run() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (_, t) = app.member("fresh").await;
+    let (topic, _) = app.topic(&t, "tips", "Freshness", "nothing special").await;
+    app.index_now().await;
+    let post = app
+        .reply(&t, topic, None, "独一无二的关键词 zebrafish")
+        .await;
+    app.index_now().await;
+    assert_eq!(hits(&app, "zebrafish").await, vec![topic]);
+    {
+        use chorus::db::schema::posts;
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        let mut conn = app.conn().await;
+        diesel::update(posts::table.find(post))
+            .set(posts::hidden_at.eq(app.clock.now()))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        chorus::search::outbox::push(&mut conn, topic, Some(post))
+            .await
+            .unwrap();
+    }
+    app.index_now().await;
+    assert!(
+        hits(&app, "zebrafish").await.is_empty(),
+        "hidden content leaves the index"
+    );
+}
+
+#[actix_web::test]
+async fn the_runner_makes_a_new_post_searchable_within_a_second() {
+    let app = TestApp::with_settings(|s| s.jobs.poll_millis = 100).await;
+    app.seed_boards().await;
+    let (_, t) = app.member("waiter").await;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let runner = chorus::jobs::runner::Runner {
+        settings: app.state.settings.clone(),
+        pool: app.state.pool.clone(),
+        db_url: app.db_url.clone(),
+        transport: chorus::notify::mail::transport::Transport::Files(
+            app.data_dir.path().join("mail"),
+        ),
+        mailer: app.state.mailer.clone(),
+        clock: app.clock.clone(),
+        search: app.state.search.clone(),
+    };
+    actix_web::rt::spawn(runner.run(stop_rx));
+    let (topic, _) = app.topic(&t, "tips", "Quick", "kingfisher sighting").await;
+    let started = std::time::Instant::now();
+    let mut found = false;
+    while started.elapsed() < std::time::Duration::from_secs(1) {
+        if hits(&app, "kingfisher").await.contains(&topic) {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = stop_tx.send(true);
+    assert!(found, "not searchable within 1 s");
+}
+
+#[actix_web::test]
+async fn a_crash_before_or_after_the_commit_leaves_every_document_exactly_once() {
+    use tantivy::collector::Count;
+    use tantivy::query::TermQuery;
+    use tantivy::schema::IndexRecordOption;
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (_, t) = app.member("crasher").await;
+    let (topic, root) = app.topic(&t, "tips", "Crash test", "first version").await;
+    let idx = &app.state.search;
+    // Crash before the commit: documents added but never committed.
+    {
+        let writer = idx.writer.lock().await;
+        writer.add_document(tantivy::doc!(idx.fields.post_id => root as u64, idx.fields.topic_id => topic as u64)).unwrap();
+    }
+    idx.writer.lock().await.rollback().unwrap();
+    assert_eq!(idx.position(), 0);
+    app.index_now().await;
+    // Crash after the commit: the outbox is applied again from a stale view; nothing doubles.
+    let position = idx.position();
+    assert!(position > 0);
+    app.reply(&t, topic, None, "second post").await;
+    app.index_now().await;
+    app.index_now().await;
+    let searcher = idx.reader.searcher();
+    let count = |post: i64| {
+        let q = TermQuery::new(
+            tantivy::Term::from_field_u64(idx.fields.post_id, post as u64),
+            IndexRecordOption::Basic,
+        );
+        searcher.search(&q, &Count).unwrap()
+    };
+    assert_eq!(count(root), 1);
+    let total = searcher
+        .search(
+            &TermQuery::new(
+                tantivy::Term::from_field_u64(idx.fields.topic_id, topic as u64),
+                IndexRecordOption::Basic,
+            ),
+            &Count,
+        )
+        .unwrap();
+    assert_eq!(total, 2, "two posts, two documents");
+    // A reindex from PostgreSQL answers like incremental indexing.
+    let before = hits(&app, "second").await;
+    let n = chorus::search::indexer::rebuild(idx, &app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(hits(&app, "second").await, before);
+}
+
+#[actix_web::test]
+async fn hostile_query_strings_never_fail() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (_, t) = app.member("target").await;
+    app.topic(&t, "tips", "Something to find", "相机 camera")
+        .await;
+    app.index_now().await;
+    let long = "相机".repeat(1000);
+    let mut queries: Vec<String> = vec![
+        "\"unbalanced".into(),
+        "AND OR NOT".into(),
+        "title:相机".into(),
+        "body_words:x".into(),
+        "((((".into(),
+        "))))".into(),
+        "*".into(),
+        "?".into(),
+        "~".into(),
+        "^2".into(),
+        "+-+-".into(),
+        "a:b:c".into(),
+        "[1 TO".into(),
+        "{}".into(),
+        "\u{0000}\u{0007}\u{001b}[31m".into(),
+        long,
+        "\\".into(),
+        "''''".into(),
+        "NOT".into(),
+        "-相机".into(),
+        "post_id:1".into(),
+        "created:[0 TO 1]".into(),
+        "相机 AND".into(),
+        "OR 相机".into(),
+        "😀😀😀".into(),
+    ];
+    let mut seed: u64 = 7;
+    for _ in 0..180 {
+        let mut q = String::new();
+        for _ in 0..(seed % 12) {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let pool = [
+                '"', '(', ')', ':', '*', 'A', 'N', 'D', ' ', '相', '机', '-', '+', '^', '~', '[',
+                ']', '\\', 'x', '\u{3000}',
+            ];
+            q.push(pool[(seed >> 33) as usize % pool.len()]);
+        }
+        seed = seed.wrapping_add(1);
+        queries.push(q);
+    }
+    assert!(queries.len() >= 200);
+    for q in queries {
+        let url = format!("/api/v1/search?q={}", chorus::content::percent_encode(&q));
+        let r = app.client().get(&url).await;
+        assert_eq!(r.status, 200, "{q:?}: {}", r.text());
+    }
+    for bad in [
+        "/api/v1/search?q=x&page=abc",
+        "/api/v1/search?q=x&sort=sideways",
+        "/api/v1/search?q=x&evil=1",
+    ] {
+        assert!(
+            app.client().get(bad).await.status.is_client_error(),
+            "{bad}"
+        );
+    }
+    let filtered = app
+        .client()
+        .get("/api/v1/search?q=camera&board=ideas")
+        .await
+        .json();
+    assert_eq!(filtered["total"], 0, "filters apply");
+    let r = app
+        .client()
+        .send(
+            actix_web::test::TestRequest::default()
+                .method(Method::GET)
+                .uri("/api/v1/search?q=camera"),
+        )
+        .await
+        .json();
+    assert!(
+        r["hits"][0]["snippet_html"]
+            .as_str()
+            .unwrap()
+            .contains("<b>"),
+        "highlighted: {r}"
+    );
+    let _ = json!({});
+}
