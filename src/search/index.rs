@@ -25,6 +25,8 @@ pub struct Fields {
     pub author: Field,
     pub created: Field,
     pub votes: Field,
+    /// `/kind/bug`, `/board/phones`, `/status/new`: counted in the same pass as the hits.
+    pub facets: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -55,6 +57,7 @@ fn schema() -> (Schema, Fields) {
         author: b.add_text_field("author", STRING | STORED),
         created: b.add_i64_field("created", INDEXED | STORED | FAST),
         votes: b.add_u64_field("votes", STORED | FAST),
+        facets: b.add_facet_field("facets", tantivy::schema::FacetOptions::default()),
     };
     (b.build(), fields)
 }

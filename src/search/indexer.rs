@@ -129,6 +129,16 @@ fn document(idx: &SearchIndex, r: &Row) -> tantivy::TantivyDocument {
         f.created => r.created_at.timestamp(),
         f.votes => (r.votes + r.me_too).max(0) as u64,
     );
+    for (name, value) in [
+        ("kind", &r.kind),
+        ("board", &r.board),
+        ("status", &r.status),
+    ] {
+        d.add_facet(
+            f.facets,
+            tantivy::schema::Facet::from_path([name, value.as_str()]),
+        );
+    }
     if r.depth == 0 {
         d.add_text(f.title_words, &r.title);
         d.add_text(f.title_bigrams, &r.title);

@@ -4,7 +4,8 @@
 
 use super::index::{SearchError, SearchIndex};
 use serde::Serialize;
-use tantivy::collector::{Count, TopDocs};
+use std::collections::BTreeMap;
+use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -49,6 +50,8 @@ pub struct Hit {
 pub struct Results {
     pub total: usize,
     pub hits: Vec<Hit>,
+    /// Matching posts per kind, board and status: `{"kind": {"bug": 3}, ...}`.
+    pub facets: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
 /// Keeps what a person typed, minus what can only hurt: control characters and excess length.
@@ -61,9 +64,38 @@ fn clean(q: &str) -> String {
         .to_string()
 }
 
+/// Unquoted Chinese chunks become separate words (otherwise the parser would demand them as one
+/// exact phrase); quoted text stays a phrase.
+fn segment(q: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in q.split('"').enumerate() {
+        if i % 2 == 1 {
+            out.push('"');
+            out.push_str(part);
+            out.push('"');
+            continue;
+        }
+        for chunk in part.split_whitespace() {
+            if chunk
+                .chars()
+                .any(|c| ('\u{3400}'..='\u{9fff}').contains(&c))
+                && !chunk.contains(':')
+            {
+                let words: Vec<String> = super::analyzer::tokens(super::analyzer::WORDS, chunk);
+                out.push(' ');
+                out.push_str(&words.join(" "));
+            } else {
+                out.push(' ');
+                out.push_str(chunk);
+            }
+        }
+    }
+    out.trim().to_string()
+}
+
 pub fn search(idx: &SearchIndex, p: &SearchParams) -> Result<Results, SearchError> {
     let f = idx.fields;
-    let q = clean(&p.q);
+    let q = segment(&clean(&p.q));
     let mut parser = QueryParser::for_index(
         &idx.index,
         vec![f.title_words, f.title_bigrams, f.body_words, f.body_bigrams],
@@ -107,34 +139,59 @@ pub fn search(idx: &SearchIndex, p: &SearchParams) -> Result<Results, SearchErro
         return Ok(Results {
             total: 0,
             hits: Vec::new(),
+            facets: BTreeMap::new(),
         });
     }
     let searcher = idx.reader.searcher();
     let offset = p.page.max(1).saturating_sub(1).min(500) * PAGE_SIZE;
     let top = TopDocs::with_limit(PAGE_SIZE).and_offset(offset);
-    let (addresses, total): (Vec<DocAddress>, usize) = match p.sort {
+    let mut facet_collector = FacetCollector::for_field("facets");
+    for root in ["/kind", "/board", "/status"] {
+        facet_collector.add_facet(root);
+    }
+    let (addresses, total, facet_counts) = match p.sort {
         SearchSort::Relevance => {
-            let (docs, n) = searcher.search(&query, &(top.order_by_score(), Count))?;
-            (docs.into_iter().map(|(_, a)| a).collect(), n)
+            let collectors = (top.order_by_score(), Count, facet_collector);
+            let (docs, n, fc) = searcher.search(&query, &collectors)?;
+            (
+                docs.into_iter()
+                    .map(|(_, a)| a)
+                    .collect::<Vec<DocAddress>>(),
+                n,
+                fc,
+            )
         }
         SearchSort::New => {
-            let (docs, n) = searcher.search(
-                &query,
-                &(
-                    top.order_by_fast_field::<i64>("created", Order::Desc),
-                    Count,
-                ),
-            )?;
-            (docs.into_iter().map(|(_, a)| a).collect(), n)
+            let collectors = (
+                top.order_by_fast_field::<i64>("created", Order::Desc),
+                Count,
+                facet_collector,
+            );
+            let (docs, n, fc) = searcher.search(&query, &collectors)?;
+            (docs.into_iter().map(|(_, a)| a).collect(), n, fc)
         }
         SearchSort::Votes => {
-            let (docs, n) = searcher.search(
-                &query,
-                &(top.order_by_fast_field::<u64>("votes", Order::Desc), Count),
-            )?;
-            (docs.into_iter().map(|(_, a)| a).collect(), n)
+            let collectors = (
+                top.order_by_fast_field::<u64>("votes", Order::Desc),
+                Count,
+                facet_collector,
+            );
+            let (docs, n, fc) = searcher.search(&query, &collectors)?;
+            (docs.into_iter().map(|(_, a)| a).collect(), n, fc)
         }
     };
+    let mut facets: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for root in ["kind", "board", "status"] {
+        let counts = facet_counts.get(&format!("/{root}")).map(|(facet, n)| {
+            let value = facet
+                .to_path()
+                .last()
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            (value, n)
+        });
+        facets.insert(root.to_string(), counts.collect());
+    }
     let mut snippets = SnippetGenerator::create(&searcher, &*main, f.body_words)?;
     snippets.set_max_num_chars(160);
     let mut hits = Vec::with_capacity(addresses.len());
@@ -162,7 +219,11 @@ pub fn search(idx: &SearchIndex, p: &SearchParams) -> Result<Results, SearchErro
             status: text(f.status),
         });
     }
-    Ok(Results { total, hits })
+    Ok(Results {
+        total,
+        hits,
+        facets,
+    })
 }
 
 fn escape(s: &str) -> String {
@@ -171,4 +232,107 @@ fn escape(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Similar {
+    pub topic_id: i64,
+    pub title: String,
+    pub kind: String,
+    pub status: String,
+}
+
+const OPEN: &[&str] = &[
+    "new",
+    "needs_info",
+    "acknowledged",
+    "planned",
+    "in_progress",
+];
+
+/// Up to 5 topics that look like what is being written: any of its words may match (an OR),
+/// the same board and product and open items rank higher.
+pub fn similar(
+    idx: &SearchIndex,
+    title: &str,
+    body: &str,
+    board: Option<&str>,
+    product: Option<&str>,
+) -> Result<Vec<Similar>, SearchError> {
+    use tantivy::query::BoostQuery;
+    let f = idx.fields;
+    // Only words: query syntax in a title must not change the query's meaning.
+    let text: String = format!("{title} {}", body.chars().take(300).collect::<String>())
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let text = segment(&clean(&text));
+    if text.chars().filter(|c| !c.is_whitespace()).count() < 2 {
+        return Ok(Vec::new());
+    }
+    let mut parser = QueryParser::for_index(
+        &idx.index,
+        vec![f.title_words, f.body_words, f.title_bigrams],
+    );
+    parser.set_field_boost(f.title_words, 3.0);
+    parser.set_field_boost(f.title_bigrams, 1.5);
+    let main = parser.parse_query_lenient(&text).0;
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, main)];
+    let term = |field, v: &str| -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, v),
+            IndexRecordOption::Basic,
+        ))
+    };
+    if let Some(b) = board.filter(|b| !b.is_empty()) {
+        clauses.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(term(f.board, b), 1.5)),
+        ));
+    }
+    if let Some(p) = product.filter(|p| !p.is_empty()) {
+        clauses.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(term(f.product, p), 2.0)),
+        ));
+    }
+    for s in OPEN {
+        clauses.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(term(f.status, s), 0.5)),
+        ));
+    }
+    clauses.push((Occur::MustNot, term(f.status, "duplicate")));
+    let searcher = idx.reader.searcher();
+    let top = searcher.search(
+        &BooleanQuery::new(clauses),
+        &TopDocs::with_limit(40).order_by_score(),
+    )?;
+    let mut out: Vec<Similar> = Vec::new();
+    for (_, a) in top {
+        let d: TantivyDocument = searcher.doc(a)?;
+        let topic_id = d
+            .get_first(f.topic_id)
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0) as i64;
+        if out.iter().any(|s| s.topic_id == topic_id) {
+            continue;
+        }
+        let text = |field| {
+            d.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        out.push(Similar {
+            topic_id,
+            title: text(f.topic_title),
+            kind: text(f.kind),
+            status: text(f.status),
+        });
+        if out.len() == 5 {
+            break;
+        }
+    }
+    Ok(out)
 }

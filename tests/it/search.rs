@@ -298,3 +298,56 @@ async fn hostile_query_strings_never_fail() {
     );
     let _ = json!({});
 }
+
+#[actix_web::test]
+async fn similar_topics_show_while_composing_and_facets_count_matches() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    app.seed_products().await;
+    let (_, t) = app.member("composer").await;
+    let bug = app.bug(&t, "蓝牙耳机频繁断连").await;
+    let other = app.topic(&t, "tips", "相机夜景技巧", "三脚架").await.0;
+    app.index_now().await;
+    let r = app
+        .client()
+        .get(&format!(
+            "/api/v1/search/similar?title={}&board=phones",
+            chorus::content::percent_encode("耳机老是断连怎么办")
+        ))
+        .await;
+    assert_eq!(r.status, 200);
+    let items = r.json()["items"].as_array().unwrap().clone();
+    assert_eq!(items[0]["topic_id"], bug, "{items:?}");
+    assert!(!items.iter().any(|i| i["topic_id"] == other));
+    let odd = app
+        .client()
+        .get("/api/v1/search/similar?title=%22%28%3A%2A")
+        .await;
+    assert_eq!(odd.status, 200);
+    assert!(odd.json()["items"].as_array().unwrap().is_empty());
+    let facets = app
+        .client()
+        .get(&format!(
+            "/api/v1/search?q={}",
+            chorus::content::percent_encode("断连")
+        ))
+        .await
+        .json();
+    assert_eq!(facets["facets"]["kind"]["bug"], 1, "{facets}");
+    assert_eq!(facets["facets"]["board"]["phones"], 1);
+    let page = app.client().get("/search?q=crashes").await;
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(html.contains("<b>crashes</b>"), "highlighted snippet");
+    assert!(html.contains(&format!("/t/{bug}#p")));
+    let new_form = app
+        .logged_in("composer2", chorus::accounts::Role::Member)
+        .await
+        .get("/new")
+        .await
+        .text();
+    assert!(
+        new_form.contains("id=\"similar\""),
+        "the suggestion box is on the form"
+    );
+}

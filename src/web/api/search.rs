@@ -8,7 +8,41 @@ use serde::Deserialize;
 use serde_json::json;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/search", web::get().to(search));
+    cfg.route("/search", web::get().to(search))
+        .route("/search/similar", web::get().to(similar));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimilarQuery {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    board: Option<String>,
+    product: Option<String>,
+}
+
+/// Likely duplicates while composing: at most 5.
+async fn similar(
+    state: web::Data<AppState>,
+    q: web::Query<SimilarQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = q.into_inner();
+    let index = state.search.clone();
+    let items = web::block(move || {
+        query::similar(
+            &index,
+            &q.title,
+            &q.body,
+            q.board.as_deref(),
+            q.product.as_deref(),
+        )
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
 
 #[derive(Deserialize)]
@@ -53,5 +87,5 @@ async fn search(
         .map_err(AppError::internal)?
         .map_err(AppError::internal)?;
     Ok(HttpResponse::Ok()
-        .json(json!({ "total": results.total, "hits": results.hits, "facets": {} })))
+        .json(json!({ "total": results.total, "hits": results.hits, "facets": results.facets })))
 }

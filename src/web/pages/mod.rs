@@ -6,6 +6,7 @@ mod feedback;
 mod forum;
 mod home;
 mod people;
+mod search;
 
 use super::errors::AppError;
 use super::extract::{self, Viewer};
@@ -23,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     forum::routes(cfg);
     feedback::routes(cfg);
     people::routes(cfg);
+    search::routes(cfg);
     admin::routes(cfg);
     accounts::routes(cfg);
 }
