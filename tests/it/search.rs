@@ -351,3 +351,45 @@ async fn similar_topics_show_while_composing_and_facets_count_matches() {
         "the suggestion box is on the form"
     );
 }
+
+#[actix_web::test]
+async fn admins_rebuild_the_index_while_it_serves() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (_, t) = app.member("indexed").await;
+    let (_, admin) = app
+        .user_with_role("idx_admin", chorus::accounts::Role::Admin)
+        .await;
+    let topic = app.topic(&t, "tips", "Pelican", "pelican facts").await.0;
+    // Written behind the outbox's back: only a rebuild from PostgreSQL can know about it.
+    {
+        use chorus::db::schema::posts;
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        diesel::update(posts::table.filter(posts::topic_id.eq(topic)))
+            .set(posts::body_md.eq("heron facts"))
+            .execute(&mut app.conn().await)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        app.client()
+            .with_bearer(&t)
+            .post_json("/api/v1/admin/reindex", json!({}))
+            .await
+            .status,
+        403
+    );
+    let r = app
+        .client()
+        .with_bearer(&admin)
+        .post_json("/api/v1/admin/reindex", json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["indexed"], 1);
+    assert_eq!(hits(&app, "heron").await, vec![topic]);
+    assert!(
+        hits(&app, "pelican facts").await.contains(&topic),
+        "the title still matches"
+    );
+}

@@ -9,7 +9,25 @@ use serde_json::json;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/search", web::get().to(search))
-        .route("/search/similar", web::get().to(similar));
+        .route("/search/similar", web::get().to(similar))
+        .route("/admin/reindex", web::post().to(reindex));
+}
+
+/// Rebuilds this node's index from PostgreSQL while it keeps serving: searches see the old index
+/// until the rebuild's single commit. (The `chorus reindex` command is for a stopped server:
+/// tantivy allows one writer per directory.)
+async fn reindex(
+    state: web::Data<AppState>,
+    _admin: crate::web::extract::AdminUser,
+) -> Result<HttpResponse, AppError> {
+    let started = std::time::Instant::now();
+    let n = crate::search::indexer::rebuild(&state.search, &state.pool)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(
+        HttpResponse::Ok()
+            .json(json!({ "indexed": n, "seconds": started.elapsed().as_secs_f64() })),
+    )
 }
 
 #[derive(Deserialize)]
