@@ -68,6 +68,12 @@ try {
   check((await page.getAttribute("html", "lang")) === "en", "switched to English");
   check((await page.textContent("#reply h2")).includes("Reply"), "English strings");
 
+  // While composing a new topic, look-alikes show up under the title.
+  await page.goto(`${base}/new?board=tips`);
+  await page.fill("#f-title", "夜景 技巧");
+  await page.waitForSelector("#similar a", { timeout: 5000 });
+  check((await page.textContent("#similar a")).includes("Night shots"), "similar topic suggested");
+
   check(errors.length === 0, `no script errors: ${errors.join("; ")}`);
   console.log("OK");
 } finally {
