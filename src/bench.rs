@@ -144,3 +144,179 @@ async fn make_idea(conn: &mut Conn, author: i64, now: DateTime<Utc>) -> anyhow::
         .get_result(conn)
         .await?)
 }
+
+/// Search on the demo corpus: tantivy against PostgreSQL full-text search (`to_tsvector('simple')`
+/// with a GIN index, ranked by `ts_rank`) over the same posts. Prints p50/p99 per query class,
+/// recall of two-character Chinese words on both, indexing throughput beside bare jieba, index size.
+pub async fn search(pool: &db::Pool, index_dir: &std::path::Path) -> anyhow::Result<()> {
+    use crate::search::query::{self, SearchParams};
+    let mut conn = db::get(pool).await?;
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let posts: N = diesel::sql_query("SELECT count(*) AS n FROM posts")
+        .get_result(&mut conn)
+        .await?;
+    let bytes: N =
+        diesel::sql_query("SELECT coalesce(sum(octet_length(body_md)), 0)::int8 AS n FROM posts")
+            .get_result(&mut conn)
+            .await?;
+    println!(
+        "corpus: {} posts, {:.1} MB of text",
+        posts.n,
+        bytes.n as f64 / 1e6
+    );
+
+    // Bare segmentation speed on a sample, for scale.
+    #[derive(diesel::QueryableByName)]
+    struct Body {
+        #[diesel(sql_type = Text)]
+        body_md: String,
+    }
+    let sample: Vec<Body> = diesel::sql_query("SELECT body_md FROM posts ORDER BY id LIMIT 50000")
+        .load(&mut conn)
+        .await?;
+    let sample_bytes: usize = sample.iter().map(|b| b.body_md.len()).sum();
+    let t = Instant::now();
+    let mut n_tokens = 0;
+    for b in &sample {
+        n_tokens +=
+            crate::search::analyzer::tokens(crate::search::analyzer::WORDS, &b.body_md).len();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "words analysis (jieba search mode + normalisation): {:.1} MB/s ({n_tokens} tokens)",
+        sample_bytes as f64 / 1e6 / secs
+    );
+
+    let _ = std::fs::remove_dir_all(index_dir);
+    let idx = crate::search::SearchIndex::open(index_dir)?;
+    let t = Instant::now();
+    let added = crate::search::indexer::rebuild(&idx, pool).await?;
+    let secs = t.elapsed().as_secs_f64();
+    let size: u64 = std::fs::read_dir(index_dir)?
+        .flatten()
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "tantivy index: {added} documents in {secs:.1} s ({:.1} MB/s of text), {:.0} MB on disk",
+        bytes.n as f64 / 1e6 / secs,
+        size as f64 / 1e6
+    );
+
+    let t = Instant::now();
+    diesel::sql_query("CREATE INDEX IF NOT EXISTS bench_posts_fts ON posts USING GIN (to_tsvector('simple', body_md))")
+        .execute(&mut conn)
+        .await?;
+    println!(
+        "postgres GIN index built in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    let queries: &[(&str, &str)] = &[
+        ("single zh", "续航"),
+        ("single zh", "卡顿"),
+        ("single en", "battery"),
+        ("two words", "相机 夜景"),
+        ("two words", "充电 发热"),
+        ("phrase", "\"重启就好了\""),
+        ("filtered", "蓝牙"),
+    ];
+    let mut rows = Vec::new();
+    for (class, q) in queries {
+        let mut tv = Vec::new();
+        let mut pg = Vec::new();
+        let fts = q
+            .trim_matches('"')
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" & ");
+        for _ in 0..30 {
+            let params = SearchParams {
+                q: q.to_string(),
+                board: (*class == "filtered").then(|| "phones".to_string()),
+                page: 1,
+                ..Default::default()
+            };
+            let t = Instant::now();
+            query::search(&idx, &params)?;
+            tv.push(t.elapsed().as_secs_f64() * 1000.0);
+            let t = Instant::now();
+            let sql = if *class == "filtered" {
+                "SELECT p.id FROM posts p JOIN topics t ON t.id = p.topic_id JOIN boards b ON b.id = t.board_id \
+                 WHERE b.slug = 'phones' AND to_tsvector('simple', p.body_md) @@ to_tsquery('simple', $1) \
+                 ORDER BY ts_rank(to_tsvector('simple', p.body_md), to_tsquery('simple', $1)) DESC LIMIT 20"
+            } else {
+                "SELECT id FROM posts WHERE to_tsvector('simple', body_md) @@ to_tsquery('simple', $1) \
+                 ORDER BY ts_rank(to_tsvector('simple', body_md), to_tsquery('simple', $1)) DESC LIMIT 20"
+            };
+            diesel::sql_query(sql)
+                .bind::<Text, _>(&fts)
+                .execute(&mut conn)
+                .await?;
+            pg.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        rows.push((
+            class,
+            q,
+            pct(&mut tv, 0.5),
+            pct(&mut tv, 0.99),
+            pct(&mut pg, 0.5),
+            pct(&mut pg, 0.99),
+        ));
+    }
+    println!(
+        "{:<10} {:<14} {:>12} {:>12} {:>12} {:>12}",
+        "class", "query", "tantivy p50", "tantivy p99", "pg p50", "pg p99"
+    );
+    for (class, q, a, b, c, d) in rows {
+        println!("{class:<10} {q:<14} {a:>10.2}ms {b:>10.2}ms {c:>10.2}ms {d:>10.2}ms");
+    }
+
+    // Recall: posts containing the word (by substring) against posts each engine finds.
+    let words = [
+        "续航", "相机", "电池", "发热", "充电", "屏幕", "信号", "卡顿", "系统", "游戏", "蓝牙",
+        "夜景",
+    ];
+    let (mut truth_sum, mut tv_sum, mut pg_sum) = (0i64, 0i64, 0i64);
+    for w in words {
+        let truth: N = diesel::sql_query(
+            "SELECT count(*) AS n FROM posts WHERE body_md LIKE '%' || $1 || '%'",
+        )
+        .bind::<Text, _>(w)
+        .get_result(&mut conn)
+        .await?;
+        let found = query::search(
+            &idx,
+            &SearchParams {
+                q: w.to_string(),
+                page: 1,
+                ..Default::default()
+            },
+        )?
+        .total as i64;
+        let pg: N = diesel::sql_query("SELECT count(*) AS n FROM posts WHERE to_tsvector('simple', body_md) @@ to_tsquery('simple', $1)")
+            .bind::<Text, _>(w)
+            .get_result(&mut conn)
+            .await?;
+        truth_sum += truth.n;
+        tv_sum += found.min(truth.n);
+        pg_sum += pg.n.min(truth.n);
+    }
+    println!(
+        "recall of {} two-character words: tantivy {:.1}%, postgres fts {:.1}% ({} posts hold them)",
+        words.len(),
+        100.0 * tv_sum as f64 / truth_sum.max(1) as f64,
+        100.0 * pg_sum as f64 / truth_sum.max(1) as f64,
+        truth_sum
+    );
+    Ok(())
+}
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}

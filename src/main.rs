@@ -61,6 +61,12 @@ enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         voters: i64,
     },
+    /// Search on the current database (seed it with `chorus demo`): tantivy against Postgres FTS.
+    Search {
+        /// Where to build the benchmark's index (deleted first).
+        #[arg(long, default_value = "/tmp/chorus-bench-index")]
+        index: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -128,6 +134,18 @@ async fn main() -> anyhow::Result<()> {
             let result = async {
                 let pool = db::pool(&db.url, 4)?;
                 chorus::bench::loop_closure(&pool, &settings, voters, Clock::default().now()).await
+            }
+            .await;
+            db.close().await;
+            result
+        }
+        Command::Bench {
+            which: BenchCommand::Search { index },
+        } => {
+            let db = Database::open(&settings).await?;
+            let result = async {
+                let pool = db::pool(&db.url, 4)?;
+                chorus::bench::search(&pool, &index).await
             }
             .await;
             db.close().await;
