@@ -21,42 +21,33 @@ async fn likeable(conn: &mut Conn, user: &User, post_id: i64) -> Result<Post, Fo
     Ok(post)
 }
 
-/// Likes the post (again: no change); returns the like count.
-pub async fn like(
+/// Likes the post (`on`) or takes the like back; repeating either changes nothing. Returns the
+/// like count.
+pub async fn set(
     conn: &mut Conn,
     user: &User,
     post_id: i64,
+    on: bool,
     now: DateTime<Utc>,
 ) -> Result<i32, ForumError> {
     conn.transaction::<_, ForumError, _>(async |conn| {
         let post = likeable(conn, user, post_id).await?;
-        let inserted = diesel::insert_into(post_likes::table)
-            .values((
-                post_likes::post_id.eq(post_id),
-                post_likes::user_id.eq(user.id),
-                post_likes::created_at.eq(now),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)
-            .await?;
-        change(conn, &post, inserted as i32, now).await
-    })
-    .await
-}
-
-/// Takes a like back (none: no change); returns the like count.
-pub async fn unlike(
-    conn: &mut Conn,
-    user: &User,
-    post_id: i64,
-    now: DateTime<Utc>,
-) -> Result<i32, ForumError> {
-    conn.transaction::<_, ForumError, _>(async |conn| {
-        let post = likeable(conn, user, post_id).await?;
-        let deleted = diesel::delete(post_likes::table.find((post_id, user.id)))
-            .execute(conn)
-            .await?;
-        change(conn, &post, -(deleted as i32), now).await
+        let delta = if on {
+            diesel::insert_into(post_likes::table)
+                .values((
+                    post_likes::post_id.eq(post_id),
+                    post_likes::user_id.eq(user.id),
+                    post_likes::created_at.eq(now),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await? as i32
+        } else {
+            -(diesel::delete(post_likes::table.find((post_id, user.id)))
+                .execute(conn)
+                .await? as i32)
+        };
+        change(conn, &post, delta, now).await
     })
     .await
 }

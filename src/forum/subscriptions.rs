@@ -24,6 +24,21 @@ pub async fn subscribe(
     Ok(())
 }
 
+/// Follows (`on`) or stops following a topic.
+pub async fn set(
+    conn: &mut Conn,
+    topic_id: i64,
+    user_id: i64,
+    on: bool,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    if on {
+        subscribe(conn, topic_id, user_id, now).await
+    } else {
+        unsubscribe(conn, topic_id, user_id).await
+    }
+}
+
 pub async fn unsubscribe(conn: &mut Conn, topic_id: i64, user_id: i64) -> QueryResult<()> {
     diesel::delete(subscriptions::table.find((topic_id, user_id)))
         .execute(conn)

@@ -374,7 +374,7 @@ async fn fifty_parallel_likes_from_fifty_people_count_fifty() {
         let now = app.clock.now();
         async move {
             let mut conn = chorus::db::get(&pool).await.unwrap();
-            chorus::forum::likes::like(&mut conn, u, root, now)
+            chorus::forum::likes::set(&mut conn, u, root, true, now)
                 .await
                 .unwrap()
         }

@@ -353,14 +353,23 @@ async fn revisions(
     Ok(HttpResponse::Ok().json(json!({ "items": list, "next_cursor": null })))
 }
 
+async fn set_like(
+    state: &AppState,
+    me: &VerifiedUser,
+    id: i64,
+    on: bool,
+) -> Result<HttpResponse, AppError> {
+    let mut conn = crate::db::get(&state.pool).await?;
+    let n = likes::set(&mut conn, &me.0.user, id, on, state.clock.now()).await?;
+    Ok(HttpResponse::Ok().json(json!({ "like_count": n })))
+}
+
 async fn like(
     state: web::Data<AppState>,
     me: VerifiedUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let mut conn = crate::db::get(&state.pool).await?;
-    let n = likes::like(&mut conn, &me.0.user, *id, state.clock.now()).await?;
-    Ok(HttpResponse::Ok().json(json!({ "like_count": n })))
+    set_like(&state, &me, *id, true).await
 }
 
 async fn unlike(
@@ -368,9 +377,20 @@ async fn unlike(
     me: VerifiedUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
+    set_like(&state, &me, *id, false).await
+}
+
+async fn set_subscription(
+    state: &AppState,
+    me: &CurrentUser,
+    id: i64,
+    on: bool,
+) -> Result<HttpResponse, AppError> {
+    let reader = Reader::of(Some(&me.0.user));
     let mut conn = crate::db::get(&state.pool).await?;
-    let n = likes::unlike(&mut conn, &me.0.user, *id, state.clock.now()).await?;
-    Ok(HttpResponse::Ok().json(json!({ "like_count": n })))
+    topics::get(&mut conn, id, &reader).await?;
+    subscriptions::set(&mut conn, id, me.0.user.id, on, state.clock.now()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 async fn subscribe(
@@ -378,11 +398,7 @@ async fn subscribe(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let reader = Reader::of(Some(&me.0.user));
-    let mut conn = crate::db::get(&state.pool).await?;
-    topics::get(&mut conn, *id, &reader).await?;
-    subscriptions::subscribe(&mut conn, *id, me.0.user.id, state.clock.now()).await?;
-    Ok(HttpResponse::NoContent().finish())
+    set_subscription(&state, &me, *id, true).await
 }
 
 async fn unsubscribe(
@@ -390,11 +406,7 @@ async fn unsubscribe(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let reader = Reader::of(Some(&me.0.user));
-    let mut conn = crate::db::get(&state.pool).await?;
-    topics::get(&mut conn, *id, &reader).await?;
-    subscriptions::unsubscribe(&mut conn, *id, me.0.user.id).await?;
-    Ok(HttpResponse::NoContent().finish())
+    set_subscription(&state, &me, *id, false).await
 }
 
 async fn set_follow(

@@ -381,12 +381,14 @@ async fn subscription(
     };
     let mut conn = crate::db::get(&page.state.pool).await?;
     topics::get(&mut conn, *id, &reader(&page)).await?;
-    let now = page.state.clock.now();
-    if form.on.is_some() {
-        subscriptions::subscribe(&mut conn, *id, me.user.id, now).await?;
-    } else {
-        subscriptions::unsubscribe(&mut conn, *id, me.user.id).await?;
-    }
+    subscriptions::set(
+        &mut conn,
+        *id,
+        me.user.id,
+        form.on.is_some(),
+        page.state.clock.now(),
+    )
+    .await?;
     Ok(redirect(&format!("/t/{id}")))
 }
 
@@ -410,13 +412,14 @@ async fn like(
         });
     }
     let mut conn = crate::db::get(&page.state.pool).await?;
-    let now = page.state.clock.now();
-    let r = if form.on.is_some() {
-        likes::like(&mut conn, &me.user, *id, now).await
-    } else {
-        likes::unlike(&mut conn, &me.user, *id, now).await
-    };
-    r?;
+    likes::set(
+        &mut conn,
+        &me.user,
+        *id,
+        form.on.is_some(),
+        page.state.clock.now(),
+    )
+    .await?;
     let topic_id = posts::by_id(&mut conn, *id)
         .await?
         .map(|p| p.topic_id)
