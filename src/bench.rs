@@ -178,17 +178,27 @@ pub async fn search(pool: &db::Pool, index_dir: &std::path::Path) -> anyhow::Res
     let sample: Vec<Body> = diesel::sql_query("SELECT body_md FROM posts ORDER BY id LIMIT 50000")
         .load(&mut conn)
         .await?;
-    let sample_bytes: usize = sample.iter().map(|b| b.body_md.len()).sum();
+    let sample_bytes = sample.iter().map(|b| b.body_md.len()).sum::<usize>() as f64;
+    let jieba = crate::search::analyzer::jieba();
+    let t = Instant::now();
+    let mut n_words = 0;
+    for b in &sample {
+        n_words += jieba.cut_for_search(&b.body_md, true).len();
+    }
+    println!(
+        "bare jieba cut_for_search: {:.1} MB/s ({n_words} words from {:.1} MB)",
+        sample_bytes / 1e6 / t.elapsed().as_secs_f64(),
+        sample_bytes / 1e6
+    );
     let t = Instant::now();
     let mut n_tokens = 0;
     for b in &sample {
         n_tokens +=
             crate::search::analyzer::tokens(crate::search::analyzer::WORDS, &b.body_md).len();
     }
-    let secs = t.elapsed().as_secs_f64();
     println!(
-        "words analysis (jieba search mode + normalisation): {:.1} MB/s ({n_tokens} tokens)",
-        sample_bytes as f64 / 1e6 / secs
+        "our words analyzer (NFKC, case, zh-Hant folding, jieba, stemming): {:.1} MB/s ({n_tokens} tokens)",
+        sample_bytes / 1e6 / t.elapsed().as_secs_f64()
     );
 
     let _ = std::fs::remove_dir_all(index_dir);
@@ -202,7 +212,7 @@ pub async fn search(pool: &db::Pool, index_dir: &std::path::Path) -> anyhow::Res
         .map(|m| m.len())
         .sum();
     println!(
-        "tantivy index: {added} documents in {secs:.1} s ({:.1} MB/s of text), {:.0} MB on disk",
+        "tantivy index (both analyses, from PostgreSQL): {added} documents in {secs:.1} s = {:.2} MB/s of text, {:.0} MB on disk",
         bytes.n as f64 / 1e6 / secs,
         size as f64 / 1e6
     );
@@ -211,77 +221,162 @@ pub async fn search(pool: &db::Pool, index_dir: &std::path::Path) -> anyhow::Res
     diesel::sql_query("CREATE INDEX IF NOT EXISTS bench_posts_fts ON posts USING GIN (to_tsvector('simple', body_md))")
         .execute(&mut conn)
         .await?;
+    diesel::sql_query("ANALYZE posts")
+        .execute(&mut conn)
+        .await?;
+    #[derive(diesel::QueryableByName)]
+    struct Size {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let gin: Size = diesel::sql_query("SELECT pg_relation_size('bench_posts_fts')::int8 AS n")
+        .get_result(&mut conn)
+        .await?;
     println!(
-        "postgres GIN index built in {:.1} s",
-        t.elapsed().as_secs_f64()
+        "postgres GIN index on to_tsvector('simple', body): {:.1} s to build (or found), {:.0} MB",
+        t.elapsed().as_secs_f64(),
+        gin.n as f64 / 1e6
     );
 
-    let queries: &[(&str, &str)] = &[
-        ("single zh", "续航"),
-        ("single zh", "卡顿"),
-        ("single en", "battery"),
-        ("two words", "相机 夜景"),
-        ("two words", "充电 发热"),
-        ("phrase", "\"重启就好了\""),
-        ("filtered", "蓝牙"),
+    // (class, query, filter): the same question to both engines; top 20 by relevance.
+    type Filter = Option<(&'static str, &'static str)>;
+    let queries: &[(&str, &str, Filter)] = &[
+        ("single zh", "续航", None),
+        ("single zh", "卡顿", None),
+        ("single zh", "蓝牙", None),
+        ("single en", "battery", None),
+        ("single en", "update", None),
+        ("single en", "bluetooth", None),
+        ("two-word AND", "相机 夜景", None),
+        ("two-word AND", "充电 发热", None),
+        ("two-word AND", "battery health", None),
+        ("two-word AND", "night mode", None),
+        ("phrase", "\"重启就好了\"", None),
+        ("phrase", "\"night mode\"", None),
+        ("phrase", "\"clearing the cache\"", None),
+        ("filtered", "battery", Some(("kind", "bug"))),
+        ("filtered", "蓝牙", Some(("board", "phones"))),
+        ("filtered", "update", Some(("status", "acknowledged"))),
     ];
-    let mut rows = Vec::new();
-    for (class, q) in queries {
-        let mut tv = Vec::new();
-        let mut pg = Vec::new();
-        let fts = q
-            .trim_matches('"')
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" & ");
-        for _ in 0..30 {
-            let params = SearchParams {
-                q: q.to_string(),
-                board: (*class == "filtered").then(|| "phones".to_string()),
-                page: 1,
-                ..Default::default()
-            };
+    const RUNS: usize = 20;
+    let mut classes: Vec<(&str, Vec<f64>, Vec<f64>)> = Vec::new();
+    let (mut all_tv, mut all_pg) = (Vec::new(), Vec::new());
+    println!(
+        "{:<13} {:<22} {:>9} {:>9} {:>11} {:>11}",
+        "class", "query", "tv hits", "pg hits", "tv p50 ms", "pg p50 ms"
+    );
+    for (class, q, filter) in queries {
+        let mut params = SearchParams {
+            q: q.to_string(),
+            page: 1,
+            ..Default::default()
+        };
+        let column = match filter {
+            Some(("kind", v)) => {
+                params.kind = Some(v.to_string());
+                "t.kind"
+            }
+            Some(("board", v)) => {
+                params.board = Some(v.to_string());
+                "b.slug"
+            }
+            Some((_, v)) => {
+                params.status = Some(v.to_string());
+                "t.status"
+            }
+            None => "",
+        };
+        let tsquery = if q.starts_with('"') {
+            "phraseto_tsquery('simple', $1)"
+        } else {
+            "plainto_tsquery('simple', $1)"
+        };
+        let sql = if filter.is_some() {
+            format!(
+                "SELECT p.id AS n FROM posts p JOIN topics t ON t.id = p.topic_id JOIN boards b ON b.id = t.board_id \
+                 WHERE {column} = $2 AND to_tsvector('simple', p.body_md) @@ {tsquery} \
+                 ORDER BY ts_rank(to_tsvector('simple', p.body_md), {tsquery}) DESC LIMIT 20"
+            )
+        } else {
+            format!(
+                "SELECT id AS n FROM posts WHERE to_tsvector('simple', body_md) @@ {tsquery} \
+                 ORDER BY ts_rank(to_tsvector('simple', body_md), {tsquery}) DESC LIMIT 20"
+            )
+        };
+        let plain = q.trim_matches('"');
+        let filter_value = filter.map(|f| f.1).unwrap_or("");
+        let (mut tv, mut pg) = (Vec::new(), Vec::new());
+        let (mut tv_hits, mut pg_hits) = (0, 0);
+        for _ in 0..RUNS {
             let t = Instant::now();
-            query::search(&idx, &params)?;
+            tv_hits = query::search(&idx, &params)?.total;
             tv.push(t.elapsed().as_secs_f64() * 1000.0);
             let t = Instant::now();
-            let sql = if *class == "filtered" {
-                "SELECT p.id FROM posts p JOIN topics t ON t.id = p.topic_id JOIN boards b ON b.id = t.board_id \
-                 WHERE b.slug = 'phones' AND to_tsvector('simple', p.body_md) @@ to_tsquery('simple', $1) \
-                 ORDER BY ts_rank(to_tsvector('simple', p.body_md), to_tsquery('simple', $1)) DESC LIMIT 20"
+            pg_hits = if filter.is_some() {
+                diesel::sql_query(&sql)
+                    .bind::<Text, _>(plain)
+                    .bind::<Text, _>(filter_value)
+                    .load::<N>(&mut conn)
+                    .await?
+                    .len()
             } else {
-                "SELECT id FROM posts WHERE to_tsvector('simple', body_md) @@ to_tsquery('simple', $1) \
-                 ORDER BY ts_rank(to_tsvector('simple', body_md), to_tsquery('simple', $1)) DESC LIMIT 20"
+                diesel::sql_query(&sql)
+                    .bind::<Text, _>(plain)
+                    .load::<N>(&mut conn)
+                    .await?
+                    .len()
             };
-            diesel::sql_query(sql)
-                .bind::<Text, _>(&fts)
-                .execute(&mut conn)
-                .await?;
             pg.push(t.elapsed().as_secs_f64() * 1000.0);
         }
-        rows.push((
-            class,
-            q,
+        println!(
+            "{class:<13} {:<22} {tv_hits:>9} {pg_hits:>9} {:>11.2} {:>11.2}",
+            format!(
+                "{q}{}",
+                filter
+                    .map(|f| format!(" {}={}", f.0, f.1))
+                    .unwrap_or_default()
+            ),
+            pct(&mut tv, 0.5),
+            pct(&mut pg, 0.5)
+        );
+        all_tv.extend_from_slice(&tv);
+        all_pg.extend_from_slice(&pg);
+        match classes.iter_mut().find(|c| c.0 == *class) {
+            Some(c) => {
+                c.1.extend(tv);
+                c.2.extend(pg);
+            }
+            None => classes.push((class, tv, pg)),
+        }
+    }
+    println!("(tv hits: matching posts; pg hits: rows of its top 20. {RUNS} runs of each query.)");
+    println!(
+        "{:<13} {:>12} {:>12} {:>12} {:>12} {:>10}",
+        "class", "tantivy p50", "tantivy p99", "pg p50", "pg p99", "p99 ratio"
+    );
+    classes.push(("all", all_tv, all_pg));
+    for (class, mut tv, mut pg) in classes {
+        let (a, b, c, d) = (
             pct(&mut tv, 0.5),
             pct(&mut tv, 0.99),
             pct(&mut pg, 0.5),
             pct(&mut pg, 0.99),
-        ));
-    }
-    println!(
-        "{:<10} {:<14} {:>12} {:>12} {:>12} {:>12}",
-        "class", "query", "tantivy p50", "tantivy p99", "pg p50", "pg p99"
-    );
-    for (class, q, a, b, c, d) in rows {
-        println!("{class:<10} {q:<14} {a:>10.2}ms {b:>10.2}ms {c:>10.2}ms {d:>10.2}ms");
+        );
+        println!(
+            "{class:<13} {a:>10.2}ms {b:>10.2}ms {c:>10.2}ms {d:>10.2}ms {:>9.1}x",
+            d / b
+        );
     }
 
     // Recall: posts containing the word (by substring) against posts each engine finds.
     let words = [
-        "续航", "相机", "电池", "发热", "充电", "屏幕", "信号", "卡顿", "系统", "游戏", "蓝牙",
-        "夜景",
+        "续航", "相机", "夜景", "卡顿", "充电", "发热", "投屏", "信号", "蓝牙", "耳机", "屏幕",
+        "桌面", "游戏", "掉帧", "指纹", "解锁", "系统", "更新", "电池", "拍照", "水印", "闪退",
+        "用户", "反馈", "亮度", "快门", "重启", "版本", "功能", "视频", "手环", "睡眠", "缓存",
+        "官方",
     ];
     let (mut truth_sum, mut tv_sum, mut pg_sum) = (0i64, 0i64, 0i64);
+    let mut tv_missing = Vec::new();
     for w in words {
         let truth: N = diesel::sql_query(
             "SELECT count(*) AS n FROM posts WHERE body_md LIKE '%' || $1 || '%'",
@@ -289,29 +384,26 @@ pub async fn search(pool: &db::Pool, index_dir: &std::path::Path) -> anyhow::Res
         .bind::<Text, _>(w)
         .get_result(&mut conn)
         .await?;
-        let found = query::search(
-            &idx,
-            &SearchParams {
-                q: w.to_string(),
-                page: 1,
-                ..Default::default()
-            },
-        )?
-        .total as i64;
-        let pg: N = diesel::sql_query("SELECT count(*) AS n FROM posts WHERE to_tsvector('simple', body_md) @@ to_tsquery('simple', $1)")
+        // Bodies only, like the substring truth (titles would add matches the truth lacks).
+        let found = crate::search::query::count_in_bodies(&idx, w)? as i64;
+        let pg: N = diesel::sql_query("SELECT count(*) AS n FROM posts WHERE to_tsvector('simple', body_md) @@ plainto_tsquery('simple', $1)")
             .bind::<Text, _>(w)
             .get_result(&mut conn)
             .await?;
+        if found < truth.n {
+            tv_missing.push(format!("{w} {found}/{}", truth.n));
+        }
         truth_sum += truth.n;
         tv_sum += found.min(truth.n);
         pg_sum += pg.n.min(truth.n);
     }
     println!(
-        "recall of {} two-character words: tantivy {:.1}%, postgres fts {:.1}% ({} posts hold them)",
+        "recall of {} two-character words over {} posts that hold them: tantivy {:.2}%, postgres fts {:.2}%{}",
         words.len(),
+        truth_sum,
         100.0 * tv_sum as f64 / truth_sum.max(1) as f64,
         100.0 * pg_sum as f64 / truth_sum.max(1) as f64,
-        truth_sum
+        if tv_missing.is_empty() { String::new() } else { format!(" (tantivy short: {})", tv_missing.join(", ")) }
     );
     Ok(())
 }

@@ -114,9 +114,13 @@ async fn main() -> anyhow::Result<()> {
             let db = Database::open(&settings).await?;
             let result = async {
                 let pool = db::pool(&db.url, 2)?;
-                let index = chorus::search::SearchIndex::open(&settings.search_index_dir)?;
                 let started = std::time::Instant::now();
-                let n = chorus::search::indexer::rebuild(&index, &pool).await?;
+                // A new generation beside the live one: a running server swaps it in.
+                let n = chorus::search::generations::build_generation(
+                    &settings.search_index_dir,
+                    &pool,
+                )
+                .await?;
                 println!(
                     "indexed {n} posts in {:.1} s",
                     started.elapsed().as_secs_f64()
@@ -256,9 +260,7 @@ async fn run_server(
     if demo {
         seed_demo(&pool, &settings, &clock).await?;
     }
-    let search = Arc::new(chorus::search::SearchIndex::open(
-        &settings.search_index_dir,
-    )?);
+    let search = Arc::new(chorus::search::Search::open(&settings.search_index_dir)?);
     let state = AppState::new(
         settings.clone(),
         pool.clone(),

@@ -19,7 +19,7 @@ pub struct Runner {
     pub transport: Transport,
     pub mailer: mail::Mailer,
     pub clock: Clock,
-    pub search: Arc<crate::search::SearchIndex>,
+    pub search: Arc<crate::search::Search>,
 }
 
 impl Runner {
@@ -46,7 +46,12 @@ impl Runner {
                 }
             }
             // Search first: a new post should be findable within a second.
-            if let Err(e) = crate::search::indexer::apply_pending(&self.search, &self.pool).await {
+            if let Err(e) = self.search.refresh() {
+                tracing::error!(error = %e, "switching search generation");
+            }
+            if let Err(e) =
+                crate::search::indexer::apply_pending(&self.search.index(), &self.pool).await
+            {
                 tracing::error!(error = %e, "search indexer");
             }
             if let Err(e) = run_due(&ctx, now, 100).await {

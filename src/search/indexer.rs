@@ -71,6 +71,19 @@ async fn load(conn: &mut Conn, post_ids: &[i64], topic_ids: &[i64]) -> QueryResu
 pub async fn apply_pending(idx: &SearchIndex, pool: &Pool) -> Result<usize, SearchError> {
     let mut conn = db::get(pool).await?;
     let from = idx.position();
+    // Rows this index never saw were pruned (a new node, or one stopped for a week): start over.
+    let oldest: Option<i64> = search_outbox::table
+        .select(diesel::dsl::min(search_outbox::id))
+        .first(&mut conn)
+        .await?;
+    if oldest.is_some_and(|oldest| oldest > from + 1) {
+        drop(conn);
+        tracing::info!(
+            position = from,
+            "search index behind the pruned outbox: rebuilding"
+        );
+        return rebuild(idx, pool).await;
+    }
     let batch: Vec<(i64, i64, Option<i64>)> = search_outbox::table
         .filter(search_outbox::id.gt(from))
         .order(search_outbox::id)
@@ -147,6 +160,23 @@ fn document(idx: &SearchIndex, r: &Row) -> tantivy::TantivyDocument {
         d.add_text(f.product, p);
     }
     d
+}
+
+/// Drops applied outbox rows older than `keep`, always keeping the newest, so a node's gap check
+/// (above) cannot mistake a quiet week for missed changes.
+pub async fn prune_outbox(conn: &mut Conn, before: DateTime<Utc>) -> QueryResult<usize> {
+    let newest: Option<i64> = search_outbox::table
+        .select(diesel::dsl::max(search_outbox::id))
+        .first(conn)
+        .await?;
+    let Some(newest) = newest else { return Ok(0) };
+    diesel::delete(
+        search_outbox::table
+            .filter(search_outbox::created_at.lt(before))
+            .filter(search_outbox::id.lt(newest)),
+    )
+    .execute(conn)
+    .await
 }
 
 /// Rebuilds the whole index from PostgreSQL (`chorus reindex`): everything visible, then the

@@ -93,6 +93,15 @@ fn segment(q: &str) -> String {
     out.trim().to_string()
 }
 
+/// Posts whose body matches `q` as a search would read it (for recall measurements).
+pub fn count_in_bodies(idx: &SearchIndex, q: &str) -> Result<usize, SearchError> {
+    let f = idx.fields;
+    let mut parser = QueryParser::for_index(&idx.index, vec![f.body_words, f.body_bigrams]);
+    parser.set_conjunction_by_default();
+    let query = parser.parse_query_lenient(&segment(&clean(q))).0;
+    Ok(idx.reader.searcher().search(&query, &Count)?)
+}
+
 pub fn search(idx: &SearchIndex, p: &SearchParams) -> Result<Results, SearchError> {
     let f = idx.fields;
     let q = segment(&clean(&p.q));

@@ -30,7 +30,7 @@ pub struct AppState {
     pub theme: Arc<Theme>,
     pub mailer: Mailer,
     pub metrics: Arc<metrics::Metrics>,
-    pub search: Arc<crate::search::SearchIndex>,
+    pub search: Arc<crate::search::Search>,
 }
 
 impl AppState {
@@ -39,7 +39,7 @@ impl AppState {
         pool: Pool,
         clock: Clock,
         theme: Arc<Theme>,
-        search: Arc<crate::search::SearchIndex>,
+        search: Arc<crate::search::Search>,
     ) -> Self {
         let mailer = Mailer::new(theme.clone(), &settings.base_url);
         AppState {

@@ -111,6 +111,8 @@ async fn new_posts_appear_and_hidden_ones_vanish_at_the_next_index_run() {
             .execute(&mut conn)
             .await
             .unwrap();
+        // Gone at once, before the indexer has run: hits are checked against the database.
+        assert!(hits(&app, "zebrafish").await.is_empty(), "hidden at once");
         chorus::search::outbox::push(&mut conn, topic, Some(post))
             .await
             .unwrap();
@@ -163,7 +165,7 @@ async fn a_crash_before_or_after_the_commit_leaves_every_document_exactly_once()
     app.seed_boards().await;
     let (_, t) = app.member("crasher").await;
     let (topic, root) = app.topic(&t, "tips", "Crash test", "first version").await;
-    let idx = &app.state.search;
+    let idx = &app.state.search.index();
     // Crash before the commit: documents added but never committed.
     {
         let writer = idx.writer.lock().await;
@@ -199,11 +201,125 @@ async fn a_crash_before_or_after_the_commit_leaves_every_document_exactly_once()
     assert_eq!(total, 2, "two posts, two documents");
     // A reindex from PostgreSQL answers like incremental indexing.
     let before = hits(&app, "second").await;
-    let n = chorus::search::indexer::rebuild(idx, &app.state.pool)
-        .await
-        .unwrap();
+    let n = app.state.search.reindex(&app.state.pool).await.unwrap();
     assert_eq!(n, 2);
     assert_eq!(hits(&app, "second").await, before);
+}
+
+#[actix_web::test]
+async fn reindex_builds_a_new_generation_beside_the_live_one_and_swaps_it_in() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (_, t) = app.member("builder").await;
+    let mut topics = Vec::new();
+    for (title, body) in [
+        ("相机夜景发紫", "小米手机的相机很好，但夜景偏紫"),
+        ("Battery drain", "battery drains overnight since the update"),
+        ("蓝牙耳机断连", "蓝牙 headset drops every ten minutes"),
+    ] {
+        topics.push(app.topic(&t, "tips", title, body).await.0);
+    }
+    app.reply(&t, topics[0], None, "同样的相机问题").await;
+    app.index_now().await;
+    let queries = ["相机", "battery", "蓝牙", "headset drops", "夜景 紫"];
+    let mut incremental = Vec::new();
+    for q in queries {
+        incremental.push(hits(&app, q).await);
+    }
+    let root = app.state.settings.search_index_dir.clone();
+    let first = app.state.search.generation();
+    let old = app.state.search.index();
+
+    // As `chorus reindex` does from another process: build beside the live generation.
+    let n = chorus::search::generations::build_generation(&root, &app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 4);
+    assert_eq!(
+        app.state.search.generation(),
+        first,
+        "not swapped until noticed"
+    );
+    assert!(
+        old.reader.searcher().num_docs() == 4,
+        "the live one still answers"
+    );
+    assert!(app.state.search.refresh().unwrap(), "CURRENT flipped");
+    let second = app.state.search.generation();
+    assert_ne!(second, first);
+    for (q, expected) in queries.iter().zip(&incremental) {
+        assert_eq!(&hits(&app, q).await, expected, "{q}: rebuilt = incremental");
+    }
+    // Writes after the swap land in the new generation.
+    let (late, _) = app
+        .topic(&t, "tips", "Late", "kingfisher after the swap")
+        .await;
+    app.index_now().await;
+    assert_eq!(hits(&app, "kingfisher").await, vec![late]);
+
+    // In-process, through the admin API: the oldest generation is cleaned up.
+    let admin = app
+        .user_with_role("chief", chorus::accounts::Role::Admin)
+        .await
+        .1;
+    let r = app
+        .client()
+        .with_bearer(&admin)
+        .post_json("/api/v1/admin/reindex", json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["indexed"], 5);
+    let third = app.state.search.generation();
+    assert!(third > second);
+    assert!(
+        !root.join(&first).exists(),
+        "the oldest generation is removed"
+    );
+    assert!(
+        root.join(&second).exists(),
+        "the one just replaced may still be open"
+    );
+    assert_eq!(hits(&app, "kingfisher").await, vec![late]);
+}
+
+#[actix_web::test]
+async fn a_node_behind_the_pruned_outbox_rebuilds_instead_of_missing_documents() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (_, t) = app.member("pruner").await;
+    let (a, _) = app.topic(&t, "tips", "Osprey", "osprey nest").await;
+    let (b, _) = app.topic(&t, "tips", "Heron", "heron wading").await;
+    app.index_now().await;
+    // A week later every applied row but the newest is pruned.
+    let mut conn = app.conn().await;
+    let pruned = chorus::search::indexer::prune_outbox(
+        &mut conn,
+        chrono::Utc::now() + chrono::Duration::days(1),
+    )
+    .await
+    .unwrap();
+    assert!(pruned > 0);
+    // A new node starts with an empty index: replaying what is left would miss the osprey.
+    let other = app.data_dir.path().join("node-b-index");
+    let node_b = chorus::search::Search::open(&other).unwrap();
+    chorus::search::indexer::apply_pending(&node_b.index(), &app.state.pool)
+        .await
+        .unwrap();
+    let idx = node_b.index();
+    let found = chorus::search::query::search(
+        &idx,
+        &chorus::search::query::SearchParams {
+            q: "osprey OR heron".into(),
+            page: 1,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut ids: Vec<i64> = found.hits.iter().map(|h| h.topic_id).collect();
+    ids.sort();
+    assert_eq!(ids, vec![a, b]);
+    // The live node, already current, is not rebuilt by the prune.
+    assert_eq!(app.index_now().await, 0);
 }
 
 #[actix_web::test]

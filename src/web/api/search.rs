@@ -13,15 +13,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/reindex", web::post().to(reindex));
 }
 
-/// Rebuilds this node's index from PostgreSQL while it keeps serving: searches see the old index
-/// until the rebuild's single commit. (The `chorus reindex` command is for a stopped server:
-/// tantivy allows one writer per directory.)
+/// Rebuilds this node's index from PostgreSQL into a new generation while it keeps serving, then
+/// swaps it in (`chorus reindex` does the same from outside the server).
 async fn reindex(
     state: web::Data<AppState>,
     _admin: crate::web::extract::AdminUser,
 ) -> Result<HttpResponse, AppError> {
     let started = std::time::Instant::now();
-    let n = crate::search::indexer::rebuild(&state.search, &state.pool)
+    let n = state
+        .search
+        .reindex(&state.pool)
         .await
         .map_err(AppError::internal)?;
     Ok(
@@ -47,7 +48,7 @@ async fn similar(
     q: web::Query<SimilarQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
-    let index = state.search.clone();
+    let index = state.search.index();
     let items = web::block(move || {
         query::similar(
             &index,
@@ -60,6 +61,13 @@ async fn similar(
     .await
     .map_err(AppError::internal)?
     .map_err(AppError::internal)?;
+    let mut conn = crate::db::get(&state.pool).await?;
+    let ids: Vec<i64> = items.iter().map(|i| i.topic_id).collect();
+    let visible = crate::search::visibility::keep_visible_topics(&mut conn, &ids).await?;
+    let items: Vec<_> = items
+        .into_iter()
+        .filter(|i| visible.contains(&i.topic_id))
+        .collect();
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
 
@@ -98,12 +106,14 @@ async fn search(
         sort,
         page: q.page.unwrap_or(1),
     };
-    let index = state.search.clone();
+    let index = state.search.index();
     // Searching is CPU work: keep it off the request threads.
-    let results = web::block(move || query::search(&index, &params))
+    let mut results = web::block(move || query::search(&index, &params))
         .await
         .map_err(AppError::internal)?
         .map_err(AppError::internal)?;
+    let mut conn = crate::db::get(&state.pool).await?;
+    results.hits = crate::search::visibility::keep_visible(&mut conn, results.hits).await?;
     Ok(HttpResponse::Ok()
         .json(json!({ "total": results.total, "hits": results.hits, "facets": results.facets })))
 }

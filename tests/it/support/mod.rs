@@ -151,7 +151,7 @@ impl TestApp {
         let theme = Arc::new(Theme::load(&settings.themes_dir, &settings.theme).expect("theme"));
         let clock = Clock::default();
         let search = Arc::new(
-            chorus::search::SearchIndex::open(&settings.search_index_dir).expect("search index"),
+            chorus::search::Search::open(&settings.search_index_dir).expect("search index"),
         );
         let state = AppState::new(Arc::new(settings), pool, clock.clone(), theme, search);
         let service = client::boxed_app(state.clone()).await;
@@ -313,7 +313,7 @@ impl TestApp {
 
     /// Applies the search outbox now, as the runner does every second.
     pub async fn index_now(&self) -> usize {
-        chorus::search::indexer::apply_pending(&self.state.search, &self.state.pool)
+        chorus::search::indexer::apply_pending(&self.state.search.index(), &self.state.pool)
             .await
             .unwrap()
     }
