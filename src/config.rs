@@ -48,6 +48,8 @@ pub struct Settings {
     pub mail: MailSettings,
     pub rate_limits: RateLimits,
     pub jobs: JobSettings,
+    pub moderation: ModerationSettings,
+    pub honor: HonorSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -81,6 +83,76 @@ pub struct RateLimits {
     pub reset_per_email: Limit,
 }
 
+/// Spam and abuse controls; see `docs/moderation.md`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModerationSettings {
+    /// Summed flag weight that hides a post at once, pending review.
+    pub flag_hide_threshold: f64,
+    /// Unhandled review items older than this are escalated to every moderator.
+    pub escalate_after_hours: i64,
+    /// The same body from the same author within this many seconds is refused (0: off).
+    pub duplicate_window_secs: i64,
+    /// Level 1 posts with links wait for a moderator.
+    pub hold_new_user_links: bool,
+    /// Level 1 may embed images.
+    pub new_user_images: bool,
+    /// Limits for level 1 (new accounts) and for everyone above; staff are exempt.
+    pub new_user: ActionLimits,
+    pub member: ActionLimits,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionLimits {
+    pub topics_per_hour: i32,
+    pub topics_per_day: i32,
+    pub replies_per_hour: i32,
+    pub replies_per_day: i32,
+    pub likes_per_day: i32,
+    pub flags_per_day: i32,
+    pub mentions_per_post: usize,
+}
+
+/// Points per reason, daily caps, levels; see `docs/honor.md`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HonorSettings {
+    pub points: HonorPoints,
+    /// Most points per reason per day (UTC); absent means no cap.
+    pub daily_caps: HonorCaps,
+    /// Likes and votes from accounts younger than this give no points.
+    pub min_account_age_hours: i64,
+    /// Honor needed for Lv1..Lv10 (ten ascending numbers, the first 0).
+    pub levels: Vec<i32>,
+    /// Bug reports in this board count toward 内测先锋 Beta Pioneer.
+    pub beta_board: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HonorPoints {
+    pub checkin: i32,
+    pub like_received: i32,
+    pub vote_received: i32,
+    pub tip_featured: i32,
+    pub bug_acknowledged: i32,
+    pub bug_resolved: i32,
+    pub idea_planned: i32,
+    pub idea_completed: i32,
+    pub flag_agreed: i32,
+    pub flag_disagreed: i32,
+    pub post_hidden: i32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HonorCaps {
+    pub like_received: i32,
+    pub vote_received: i32,
+    pub flag_agreed: i32,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct JobSettings {
@@ -109,6 +181,8 @@ impl Default for Settings {
             mail: MailSettings::default(),
             rate_limits: RateLimits::default(),
             jobs: JobSettings::default(),
+            moderation: ModerationSettings::default(),
+            honor: HonorSettings::default(),
         }
     }
 }
@@ -134,6 +208,77 @@ impl Default for RateLimits {
             resend_per_account: l(3, 3600),
             reset_per_ip: l(10, 3600),
             reset_per_email: l(3, 3600),
+        }
+    }
+}
+
+impl Default for ModerationSettings {
+    fn default() -> Self {
+        // In the spirit of Discourse's trust-level-0 defaults.
+        ModerationSettings {
+            flag_hide_threshold: 3.0,
+            escalate_after_hours: 48,
+            duplicate_window_secs: 300,
+            hold_new_user_links: true,
+            new_user_images: false,
+            new_user: ActionLimits {
+                topics_per_hour: 3,
+                topics_per_day: 10,
+                replies_per_hour: 10,
+                replies_per_day: 40,
+                likes_per_day: 30,
+                flags_per_day: 5,
+                mentions_per_post: 2,
+            },
+            member: ActionLimits {
+                topics_per_hour: 10,
+                topics_per_day: 50,
+                replies_per_hour: 60,
+                replies_per_day: 300,
+                likes_per_day: 200,
+                flags_per_day: 30,
+                mentions_per_post: 10,
+            },
+        }
+    }
+}
+
+impl Default for HonorSettings {
+    fn default() -> Self {
+        HonorSettings {
+            points: HonorPoints::default(),
+            daily_caps: HonorCaps::default(),
+            min_account_age_hours: 72,
+            levels: vec![0, 20, 60, 150, 300, 600, 1200, 2500, 5000, 10000],
+            beta_board: "beta".into(),
+        }
+    }
+}
+
+impl Default for HonorPoints {
+    fn default() -> Self {
+        HonorPoints {
+            checkin: 1,
+            like_received: 2,
+            vote_received: 1,
+            tip_featured: 20,
+            bug_acknowledged: 10,
+            bug_resolved: 20,
+            idea_planned: 15,
+            idea_completed: 30,
+            flag_agreed: 2,
+            flag_disagreed: -2,
+            post_hidden: -10,
+        }
+    }
+}
+
+impl Default for HonorCaps {
+    fn default() -> Self {
+        HonorCaps {
+            like_received: 40,
+            vote_received: 20,
+            flag_agreed: 20,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod feedback;
 pub mod forum;
+pub mod honor;
 pub mod jobs;
 pub mod moderation;
 pub mod notify;

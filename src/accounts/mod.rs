@@ -32,6 +32,11 @@ pub enum AccountError {
     NotFound,
     #[error("the email address is already verified")]
     AlreadyVerified,
+    #[error("suspended until {until}")]
+    Suspended {
+        until: chrono::DateTime<chrono::Utc>,
+        reason: String,
+    },
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
     #[error(transparent)]

@@ -248,10 +248,24 @@ pub async fn login(
         (true, Some(u)) => u,
         _ => return Err(AccountError::BadCredentials),
     };
-    let token = sessions::create(
+    if let Some(until) = user.suspended_until.filter(|t| *t > ctx.now) {
+        // Told only after the right password: the reason is the account holder's to read.
+        let reason = crate::moderation::sanctions::current(
+            conn,
+            user.id,
+            crate::moderation::sanctions::Kind::Suspend,
+            ctx.now,
+        )
+        .await?
+        .map(|s| s.reason)
+        .unwrap_or_default();
+        return Err(AccountError::Suspended { until, reason });
+    }
+    let token = sessions::create_from(
         conn,
         user.id,
         user_agent,
+        Some(ip),
         Duration::days(ctx.settings.session_days),
         ctx.now,
     )

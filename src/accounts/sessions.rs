@@ -28,6 +28,18 @@ pub async fn create(
     lifetime: Duration,
     now: DateTime<Utc>,
 ) -> QueryResult<String> {
+    create_from(conn, user_id, user_agent, None, lifetime, now).await
+}
+
+/// A session remembering the address it signed in from (staff may see it; each look is logged).
+pub async fn create_from(
+    conn: &mut Conn,
+    user_id: i64,
+    user_agent: &str,
+    ip: Option<&str>,
+    lifetime: Duration,
+    now: DateTime<Utc>,
+) -> QueryResult<String> {
     let (raw, hash) = tokens::generate();
     let agent: String = user_agent
         .chars()
@@ -42,6 +54,7 @@ pub async fn create(
             sessions::created_at.eq(now),
             sessions::last_seen_at.eq(now),
             sessions::expires_at.eq(now + lifetime),
+            sessions::ip.eq(ip.map(|i| i.chars().take(64).collect::<String>())),
         ))
         .execute(conn)
         .await?;
@@ -61,6 +74,12 @@ pub async fn lookup(
         .inner_join(users::table)
         .filter(sessions::token_hash.eq(tokens::digest(raw)))
         .filter(sessions::expires_at.gt(now))
+        // A suspension kills sessions when imposed; this holds even for one created since.
+        .filter(
+            users::suspended_until
+                .is_null()
+                .or(users::suspended_until.le(now)),
+        )
         .select((Session::as_select(), User::as_select()))
         .first(conn)
         .await

@@ -24,9 +24,23 @@ pub struct User {
     pub notify_subscribed: String,
     pub digest_weekly: bool,
     pub notify_status: String,
+    pub silenced_until: Option<DateTime<Utc>>,
+    pub suspended_until: Option<DateTime<Utc>>,
+    pub flags_agreed: i32,
+    pub flags_disagreed: i32,
+    pub honor: i32,
+    pub level: i16,
+    pub title: Option<String>,
 }
 
 impl User {
+    pub fn is_silenced(&self, now: DateTime<Utc>) -> bool {
+        self.silenced_until.is_some_and(|t| t > now)
+    }
+
+    pub fn is_suspended(&self, now: DateTime<Utc>) -> bool {
+        self.suspended_until.is_some_and(|t| t > now)
+    }
     pub fn role(&self) -> Role {
         Role::parse(&self.role).unwrap_or(Role::Member)
     }

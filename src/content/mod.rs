@@ -1,7 +1,7 @@
 //! User content: markdown rendered once at write time and cleaned by an allowlist, mentions,
 //! plain-text excerpts. The only way to get a [`SafeHtml`] is through [`render`].
 
-mod mentions;
+pub mod mentions;
 mod sanitize;
 
 pub use mentions::{candidates as mention_candidates, percent_encode, MENTION_CLASS};

@@ -84,6 +84,7 @@ diesel::table! {
         created_at -> Timestamptz,
         last_seen_at -> Timestamptz,
         expires_at -> Timestamptz,
+        ip -> Nullable<Text>,
     }
 }
 
@@ -106,6 +107,13 @@ diesel::table! {
         notify_subscribed -> Text,
         digest_weekly -> Bool,
         notify_status -> Text,
+        silenced_until -> Nullable<Timestamptz>,
+        suspended_until -> Nullable<Timestamptz>,
+        flags_agreed -> Int4,
+        flags_disagreed -> Int4,
+        honor -> Int4,
+        level -> Int2,
+        title -> Nullable<Text>,
     }
 }
 
@@ -213,13 +221,14 @@ diesel::table! {
         id -> Int8,
         user_id -> Int8,
         kind -> Text,
-        topic_id -> Int8,
+        topic_id -> Nullable<Int8>,
         post_id -> Nullable<Int8>,
         actor_id -> Nullable<Int8>,
         created_at -> Timestamptz,
         read_at -> Nullable<Timestamptz>,
         status_change_id -> Nullable<Int8>,
         mail_pending -> Bool,
+        detail -> Text,
     }
 }
 
@@ -256,6 +265,7 @@ diesel::table! {
         deleted_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         edited_at -> Nullable<Timestamptz>,
+        hidden_reason -> Nullable<Text>,
     }
 }
 
@@ -297,6 +307,107 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reviews (id) {
+        id -> Int8,
+        post_id -> Int8,
+        cause -> Text,
+        weight -> Float8,
+        top_reason -> Nullable<Text>,
+        status -> Text,
+        created_at -> Timestamptz,
+        escalated_at -> Nullable<Timestamptz>,
+        decided_at -> Nullable<Timestamptz>,
+        decided_by -> Nullable<Int8>,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    flags (id) {
+        id -> Int8,
+        post_id -> Int8,
+        flagger_id -> Int8,
+        review_id -> Int8,
+        reason -> Text,
+        note -> Text,
+        weight -> Float8,
+        outcome -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sanctions (id) {
+        id -> Int8,
+        user_id -> Int8,
+        kind -> Text,
+        reason -> Text,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        created_by -> Int8,
+        lifted_at -> Nullable<Timestamptz>,
+        lifted_by -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    mod_log (id) {
+        id -> Int8,
+        actor_id -> Nullable<Int8>,
+        action -> Text,
+        topic_id -> Nullable<Int8>,
+        post_id -> Nullable<Int8>,
+        target_user_id -> Nullable<Int8>,
+        reason -> Text,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
+        actor_ip -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    personal_data_access (id) {
+        id -> Int8,
+        staff_id -> Int8,
+        subject_id -> Int8,
+        what -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    honor_ledger (id) {
+        id -> Int8,
+        user_id -> Int8,
+        reason -> Text,
+        points -> Int4,
+        source -> Text,
+        board_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    honor_totals (user_id, board_id, period) {
+        user_id -> Int8,
+        board_id -> Int8,
+        period -> Text,
+        points -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    user_medals (user_id, medal, scope) {
+        user_id -> Int8,
+        medal -> Text,
+        scope -> Text,
+        awarded_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(consents -> users (user_id));
 diesel::joinable!(mail_outbox -> users (user_id));
@@ -322,6 +433,13 @@ diesel::joinable!(bug_reports -> topics (topic_id));
 diesel::joinable!(satisfaction -> users (user_id));
 diesel::joinable!(status_changes -> users (actor_id));
 diesel::joinable!(topic_votes -> users (user_id));
+diesel::joinable!(reviews -> posts (post_id));
+diesel::joinable!(flags -> reviews (review_id));
+diesel::joinable!(flags -> users (flagger_id));
+diesel::joinable!(sanctions -> users (user_id));
+diesel::joinable!(honor_ledger -> users (user_id));
+diesel::joinable!(honor_totals -> users (user_id));
+diesel::joinable!(user_medals -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_tokens,
@@ -330,14 +448,21 @@ diesel::allow_tables_to_appear_in_same_query!(
     boards,
     bug_reports,
     consents,
+    flags,
+    honor_ledger,
+    honor_totals,
     jobs,
     mail_outbox,
+    mod_log,
     notifications,
+    personal_data_access,
     post_likes,
     post_revisions,
     posts,
     products,
     rate_limits,
+    reviews,
+    sanctions,
     satisfaction,
     search_outbox,
     sessions,
@@ -345,5 +470,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     subscriptions,
     topic_votes,
     topics,
+    user_medals,
     users,
 );

@@ -87,7 +87,7 @@ pub async fn send_status_mail(
     conn.transaction::<_, FanoutError, _>(async |conn| {
         let pending: Vec<Pending> = notifications::table
             .inner_join(status_changes::table.on(status_changes::id.nullable().eq(notifications::status_change_id)))
-            .inner_join(topics::table.on(topics::id.eq(notifications::topic_id)))
+            .inner_join(topics::table.on(notifications::topic_id.eq(topics::id.nullable())))
             .filter(notifications::user_id.eq(user_id))
             .filter(notifications::mail_pending.eq(true))
             .filter(topics::hidden_at.is_null())

@@ -38,6 +38,7 @@ impl VoteKind {
 /// Sets (on = true) or clears the person's vote; returns the topic's count for that kind.
 pub async fn set(
     conn: &mut Conn,
+    s: &crate::config::Settings,
     user: &User,
     topic_id: i64,
     kind: VoteKind,
@@ -95,6 +96,7 @@ pub async fn set(
         };
         if changed != 0 {
             crate::search::outbox::push(conn, topic_id, None).await?;
+            crate::honor::on_vote(conn, &s.honor, user, topic_id, on, now).await?;
         }
         if kind == VoteKind::Vote && changed != 0 {
             refresh_trending(conn, Some(topic_id), now).await?;

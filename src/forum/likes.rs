@@ -25,6 +25,7 @@ async fn likeable(conn: &mut Conn, user: &User, post_id: i64) -> Result<Post, Fo
 /// like count.
 pub async fn set(
     conn: &mut Conn,
+    s: &crate::config::Settings,
     user: &User,
     post_id: i64,
     on: bool,
@@ -32,6 +33,12 @@ pub async fn set(
 ) -> Result<i32, ForumError> {
     conn.transaction::<_, ForumError, _>(async |conn| {
         let post = likeable(conn, user, post_id).await?;
+        if on {
+            use crate::moderation::guard::{self, Action};
+            if let Err(r) = guard::count(conn, &s.moderation, user, Action::Like, now).await? {
+                return Err(ForumError::RateLimited(r));
+            }
+        }
         let delta = if on {
             diesel::insert_into(post_likes::table)
                 .values((
@@ -47,6 +54,9 @@ pub async fn set(
                 .execute(conn)
                 .await? as i32)
         };
+        if delta != 0 {
+            crate::honor::on_like(conn, &s.honor, user, post_id, on, now).await?;
+        }
         change(conn, &post, delta, now).await
     })
     .await

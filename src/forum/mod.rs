@@ -24,8 +24,25 @@ pub enum ForumError {
     OwnPost,
     #[error("not allowed")]
     Forbidden,
+    #[error("silenced until {until}")]
+    Silenced {
+        until: chrono::DateTime<chrono::Utc>,
+    },
+    #[error("rate limited")]
+    RateLimited(crate::moderation::rate_limits::RateLimited),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+}
+
+impl From<crate::moderation::guard::Refusal> for ForumError {
+    fn from(r: crate::moderation::guard::Refusal) -> Self {
+        use crate::moderation::guard::Refusal;
+        match r {
+            Refusal::Silenced { until } => ForumError::Silenced { until },
+            Refusal::Field(f) => ForumError::Invalid(vec![f]),
+            Refusal::RateLimited(r) => ForumError::RateLimited(r),
+        }
+    }
 }
 
 impl From<FieldError> for ForumError {

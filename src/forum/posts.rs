@@ -131,14 +131,25 @@ pub async fn by_id(conn: &mut Conn, id: i64) -> QueryResult<Option<Post>> {
 /// Replies to the topic (or to one of its posts). Locked topics take replies from staff only.
 pub async fn reply(
     conn: &mut Conn,
+    s: &crate::config::Settings,
     author: &User,
     topic_id: i64,
     parent_id: Option<i64>,
     body: &Body,
     now: DateTime<Utc>,
 ) -> Result<Placed, ForumError> {
+    use crate::moderation::guard::{self, Action, Verdict};
     let reader = Reader::of(Some(author));
     conn.transaction::<_, ForumError, _>(async |conn| {
+        let verdict = guard::check_post(
+            conn,
+            &s.moderation,
+            author,
+            body.as_str(),
+            Action::Reply,
+            now,
+        )
+        .await??;
         // The row lock orders concurrent replies to one topic.
         let topic: Topic = topics::table
             .find(topic_id)
@@ -174,6 +185,9 @@ pub async fn reply(
             }
         }
         let placed = insert(conn, topic_id, author.id, Some(&parent), body, now).await?;
+        if verdict == Verdict::Hold {
+            crate::moderation::reviews::hold(conn, placed.id, now).await?;
+        }
         diesel::update(topics::table.find(topic_id))
             .set((
                 topics::reply_count.eq(topics::reply_count + 1),
@@ -226,6 +240,9 @@ pub async fn edit(
         if post.author_id != editor.id && !reader.staff {
             return Err(ForumError::Forbidden);
         }
+        if let Some(until) = editor.silenced_until.filter(|t| *t > now) {
+            return Err(ForumError::Silenced { until });
+        }
         let locked: bool = topics::table
             .find(post.topic_id)
             .select(topics::locked)
@@ -257,6 +274,10 @@ pub async fn edit(
             .get_result(conn)
             .await?;
         crate::search::outbox::push(conn, post.topic_id, Some(post.id)).await?;
+        if post.hidden_at.is_some() && post.author_id == editor.id {
+            // The author's edit is the appeal: back to the moderators.
+            crate::moderation::reviews::appeal(conn, post.id, now).await?;
+        }
         if post.depth == 0 {
             diesel::update(topics::table.find(post.topic_id))
                 .set((

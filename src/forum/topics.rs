@@ -70,11 +70,22 @@ pub struct Created {
 /// Creates the topic and its opening post; the author is subscribed; notifications follow by job.
 pub async fn create(
     conn: &mut Conn,
+    s: &crate::config::Settings,
     author: &User,
     new: NewTopic,
     now: DateTime<Utc>,
 ) -> Result<Created, ForumError> {
+    use crate::moderation::guard::{self, Action, Verdict};
     conn.transaction::<_, ForumError, _>(async |conn| {
+        let verdict = guard::check_post(
+            conn,
+            &s.moderation,
+            author,
+            new.body.as_str(),
+            Action::Topic,
+            now,
+        )
+        .await??;
         let board = boards::by_slug(conn, &new.board)
             .await?
             .ok_or_else(|| FieldError::new("board", "no such board"))?;
@@ -127,6 +138,9 @@ pub async fn create(
             crate::feedback::bugs::insert(conn, topic_id, pid, bug).await?;
         }
         let post = posts::insert(conn, topic_id, author.id, None, &new.body, now).await?;
+        if verdict == Verdict::Hold {
+            crate::moderation::reviews::hold(conn, post.id, now).await?;
+        }
         subscriptions::subscribe(conn, topic_id, author.id, now).await?;
         ranks::refresh_topic(conn, topic_id, now).await?;
         jobs::enqueue(

@@ -37,6 +37,12 @@ pub enum Job {
     StatusMail { user_id: i64 },
     /// Recomputes the "votes in the last 7 days" sort key.
     RefreshTrending,
+    /// Sends review items left open too long to every moderator.
+    EscalateReviews,
+    /// Awards every medal whose rule now holds.
+    AwardMedals,
+    /// Crowns each board's Star of the Month for the given month (e.g. `2026-10`).
+    StarOfTheMonth { month: String },
 }
 
 /// Scheduled work due at `now`, each with the dedupe key that makes every node agree on one run.
@@ -56,6 +62,17 @@ pub fn schedule(now: DateTime<Utc>) -> Vec<(String, Job)> {
             Job::RefreshHotRanks,
         ),
     ];
+    let hour = now.format("%Y-%m-%dT%H");
+    due.push((format!("escalate:{hour}"), Job::EscalateReviews));
+    due.push((format!("medals:{hour}"), Job::AwardMedals));
+    // The first of the month (UTC) crowns last month's stars.
+    let last_month = (now.date_naive().with_day(1).unwrap_or_default() - chrono::Days::new(1))
+        .format("%Y-%m")
+        .to_string();
+    due.push((
+        format!("star:{last_month}"),
+        Job::StarOfTheMonth { month: last_month },
+    ));
     if now.weekday() == chrono::Weekday::Mon && now.hour() >= 8 {
         let w = now.iso_week();
         let week = format!("{}-W{:02}", w.year(), w.week());
@@ -118,6 +135,7 @@ struct Claimed {
 
 /// What a handler needs from the outside world.
 pub struct JobContext {
+    pub settings: std::sync::Arc<crate::config::Settings>,
     pub pool: Pool,
     pub mailer: crate::notify::mail::Mailer,
     pub retry_base_secs: i64,
@@ -212,6 +230,9 @@ async fn handle(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> Result<(), St
                 .map_err(|e| e.to_string())
         }
         Job::StatusChanged { change_id } => {
+            status_honor(&mut conn, &ctx.settings, change_id, now)
+                .await
+                .map_err(|e| e.to_string())?;
             crate::feedback::loop_closure::status_changed(&ctx.pool, change_id, now)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -221,6 +242,24 @@ async fn handle(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> Result<(), St
             crate::feedback::loop_closure::send_status_mail(&ctx.pool, &ctx.mailer, user_id, now)
                 .await
                 .map_err(|e| e.to_string())
+        }
+        Job::EscalateReviews => {
+            crate::moderation::reviews::escalate(&mut conn, &ctx.settings, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(())
+        }
+        Job::AwardMedals => {
+            crate::honor::medals::award_all(&mut conn, &ctx.settings.honor, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(())
+        }
+        Job::StarOfTheMonth { month } => {
+            crate::honor::medals::star_of_the_month(&mut conn, &month, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(())
         }
         Job::RefreshTrending => {
             crate::feedback::votes::refresh_trending(&mut conn, None, now)
@@ -266,4 +305,40 @@ async fn handle(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> Result<(), St
             Ok(())
         }
     }
+}
+
+/// The reporter's honor for a milestone status (acknowledged, planned, resolved). Replays are
+/// harmless: the ledger counts each (reason, topic) once.
+async fn status_honor(
+    conn: &mut Conn,
+    settings: &crate::config::Settings,
+    change_id: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    use crate::db::schema::{status_changes, topics};
+    use diesel_async::AsyncConnection;
+    let (topic_id, actor_id, to_status, kind): (i64, i64, String, String) = status_changes::table
+        .inner_join(topics::table.on(topics::id.eq(status_changes::topic_id)))
+        .filter(status_changes::id.eq(change_id))
+        .select((
+            status_changes::topic_id,
+            status_changes::actor_id,
+            status_changes::to_status,
+            topics::kind,
+        ))
+        .first(conn)
+        .await?;
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        crate::honor::on_status(
+            conn,
+            &settings.honor,
+            actor_id,
+            topic_id,
+            &kind,
+            &to_status,
+            now,
+        )
+        .await
+    })
+    .await
 }

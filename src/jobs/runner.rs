@@ -26,6 +26,7 @@ impl Runner {
     /// Runs until `stop` turns true.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let ctx = JobContext {
+            settings: self.settings.clone(),
             pool: self.pool.clone(),
             mailer: self.mailer.clone(),
             retry_base_secs: self.settings.jobs.retry_base_secs,

@@ -1,3 +1,56 @@
-//! Keeping order. For now: rate limits shared by every node.
+//! Keeping order: rate limits shared by every node, posting guards scaled by trust, flags and the
+//! review queue, moderator actions, sanctions, the audit log and the personal-data access log.
 
+pub mod access_log;
+pub mod actions;
+pub mod audit;
+pub mod flags;
+pub mod guard;
 pub mod rate_limits;
+pub mod reviews;
+pub mod sanctions;
+
+use crate::accounts::{FieldError, User};
+use chrono::{DateTime, Utc};
+
+/// Who did it, from where, and why: every moderation action carries one.
+pub struct Act<'a> {
+    pub moderator: &'a User,
+    pub reason: &'a str,
+    pub ip: Option<&'a str>,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModError {
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("not found")]
+    NotFound,
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("rate limited")]
+    RateLimited(rate_limits::RateLimited),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+impl From<FieldError> for ModError {
+    fn from(e: FieldError) -> Self {
+        ModError::Invalid(vec![e])
+    }
+}
+
+/// A moderator's stated reason: required, bounded.
+pub fn reason(raw: &str) -> Result<String, FieldError> {
+    let r = raw.trim();
+    if r.is_empty() {
+        return Err(FieldError::new("reason", "say why"));
+    }
+    if r.chars().count() > 500 {
+        return Err(FieldError::new("reason", "at most 500 characters"));
+    }
+    Ok(r.to_string())
+}

@@ -40,13 +40,16 @@ impl Delivery {
 pub struct Item {
     pub id: i64,
     pub kind: String,
-    pub topic_id: i64,
-    pub topic_title: String,
+    /// None for notices about the person (a medal, a sanction).
+    pub topic_id: Option<i64>,
+    pub topic_title: Option<String>,
     /// None for status changes.
     pub post_id: Option<i64>,
     pub actor: Option<String>,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
+    /// The medal, the hiding cause or the sanction's reason.
+    pub detail: String,
 }
 
 /// Newest first, keyed by id.
@@ -58,18 +61,19 @@ pub async fn list(
 ) -> QueryResult<(Vec<Item>, Option<i64>)> {
     let actors = diesel::alias!(users as actors);
     let mut q = notifications::table
-        .inner_join(topics::table)
+        .left_join(topics::table)
         .left_join(actors.on(notifications::actor_id.eq(actors.field(users::id).nullable())))
         .filter(notifications::user_id.eq(user_id))
         .select((
             notifications::id,
             notifications::kind,
             notifications::topic_id,
-            topics::title,
+            topics::title.nullable(),
             notifications::post_id,
             actors.field(users::username).nullable(),
             notifications::created_at,
             notifications::read_at,
+            notifications::detail,
         ))
         .order(notifications::id.desc())
         .limit(limit + 1)

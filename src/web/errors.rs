@@ -206,6 +206,13 @@ impl From<AccountError> for AppError {
                 message: "Your email address is already verified.".into(),
                 fields: BTreeMap::new(),
             },
+            AccountError::Suspended { until, reason } => AppError::Forbidden {
+                code: "suspended",
+                message: format!(
+                    "Your account is suspended until {}: {reason}",
+                    until.format("%Y-%m-%d %H:%M UTC")
+                ),
+            },
             AccountError::Db(e) => AppError::internal(e),
             AccountError::Pool(e) => AppError::internal(e),
             AccountError::Mail(e) => AppError::internal(e),
@@ -232,7 +239,36 @@ impl From<crate::forum::ForumError> for AppError {
                 code: "forbidden",
                 message: "You may not do that.".into(),
             },
+            F::Silenced { until } => AppError::Forbidden {
+                code: "silenced",
+                message: format!(
+                    "You are silenced until {} and cannot post.",
+                    until.format("%Y-%m-%d %H:%M UTC")
+                ),
+            },
+            F::RateLimited(r) => AppError::RateLimited {
+                retry_after_secs: r.retry_after_secs,
+            },
             F::Db(e) => AppError::internal(e),
+        }
+    }
+}
+
+impl From<crate::moderation::ModError> for AppError {
+    fn from(e: crate::moderation::ModError) -> Self {
+        use crate::moderation::ModError as M;
+        match e {
+            M::Invalid(fields) => AppError::invalid(fields),
+            M::NotFound => AppError::NotFound,
+            M::Forbidden { code, message } => AppError::Forbidden { code, message },
+            M::Conflict(message) => AppError::Conflict {
+                message,
+                fields: BTreeMap::new(),
+            },
+            M::RateLimited(r) => AppError::RateLimited {
+                retry_after_secs: r.retry_after_secs,
+            },
+            M::Db(e) => AppError::internal(e),
         }
     }
 }

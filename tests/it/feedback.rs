@@ -81,10 +81,12 @@ async fn votes_are_exact_under_concurrency_and_toggle() {
     let now = app.clock.now();
     let futures = voters.iter().map(|u| {
         let pool = app.state.pool.clone();
+        let settings = app.state.settings.clone();
         async move {
             let mut conn = chorus::db::get(&pool).await.unwrap();
             chorus::feedback::votes::set(
                 &mut conn,
+                &settings,
                 u,
                 idea,
                 chorus::feedback::votes::VoteKind::Vote,

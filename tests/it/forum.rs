@@ -108,6 +108,7 @@ async fn a_thousand_reply_topic_pages_without_breaking_the_tree() {
         let parent = ids[(seed >> 33) as usize % ids.len()];
         let p = chorus::forum::posts::reply(
             &mut conn,
+            &app.state.settings,
             &user,
             topic,
             Some(parent),
@@ -371,10 +372,11 @@ async fn fifty_parallel_likes_from_fifty_people_count_fifty() {
     }
     let futures = users.iter().map(|u| {
         let pool = app.state.pool.clone();
+        let settings = app.state.settings.clone();
         let now = app.clock.now();
         async move {
             let mut conn = chorus::db::get(&pool).await.unwrap();
-            chorus::forum::likes::set(&mut conn, u, root, true, now)
+            chorus::forum::likes::set(&mut conn, &settings, u, root, true, now)
                 .await
                 .unwrap()
         }

@@ -6,6 +6,7 @@ use diesel_async::RunQueryDsl;
 
 fn ctx(app: &TestApp) -> JobContext {
     JobContext {
+        settings: app.state.settings.clone(),
         pool: app.state.pool.clone(),
         mailer: app.state.mailer.clone(),
         retry_base_secs: 10,

@@ -243,6 +243,7 @@ async fn topic_and_board_pages_cost_the_same_queries_whatever_their_size() {
     for i in 0..150 {
         let p = chorus::forum::posts::reply(
             &mut conn,
+            &app.state.settings,
             &user,
             big,
             Some(if i % 3 == 0 { big_root } else { parent }),

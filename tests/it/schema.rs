@@ -143,6 +143,7 @@ fn parse_schema_rs(text: &str) -> BTreeSet<(String, String, String, bool)> {
         let udt = match inner {
             "Int8" => "int8",
             "Int4" => "int4",
+            "Int2" => "int2",
             "Text" => "text",
             "Bool" => "bool",
             "Timestamptz" => "timestamptz",

@@ -139,7 +139,16 @@ async fn set_vote(
     on: bool,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&state.pool).await?;
-    let n = votes::set(&mut conn, &me.0.user, id, kind, on, state.clock.now()).await?;
+    let n = votes::set(
+        &mut conn,
+        &state.settings,
+        &me.0.user,
+        id,
+        kind,
+        on,
+        state.clock.now(),
+    )
+    .await?;
     let field = if kind == VoteKind::Vote {
         "vote_count"
     } else {

@@ -197,7 +197,14 @@ async fn create_topic(
         product: b.product.as_deref(),
     })?;
     let mut conn = crate::db::get(&state.pool).await?;
-    let created = topics::create(&mut conn, &me.0.user, new, state.clock.now()).await?;
+    let created = topics::create(
+        &mut conn,
+        &state.settings,
+        &me.0.user,
+        new,
+        state.clock.now(),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(json!({ "id": created.topic_id, "post_id": created.post_id })))
 }
 
@@ -311,6 +318,7 @@ async fn reply(
     let mut conn = crate::db::get(&state.pool).await?;
     let placed = posts::reply(
         &mut conn,
+        &state.settings,
         &me.0.user,
         *id,
         body.parent_id,
@@ -360,7 +368,15 @@ async fn set_like(
     on: bool,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&state.pool).await?;
-    let n = likes::set(&mut conn, &me.0.user, id, on, state.clock.now()).await?;
+    let n = likes::set(
+        &mut conn,
+        &state.settings,
+        &me.0.user,
+        id,
+        on,
+        state.clock.now(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(json!({ "like_count": n })))
 }
 

@@ -47,6 +47,11 @@ fn form_errors(e: AccountError) -> Result<(StatusCode, BTreeMap<String, String>)
         AppError::InvalidCredentials | AppError::BadRequest { .. } | AppError::Conflict { .. } => {
             BTreeMap::from([("form".to_string(), app.code().to_string())])
         }
+        // The suspension's reason is for the account holder to read, as written.
+        AppError::Forbidden {
+            code: "suspended",
+            message,
+        } => BTreeMap::from([("form_text".to_string(), message.clone())]),
         _ => return Err(app),
     };
     Ok((status, fields))

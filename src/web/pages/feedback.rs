@@ -82,6 +82,7 @@ async fn vote(
     };
     match votes::set(
         &mut conn,
+        &page.state.settings,
         &me.user,
         *id,
         kind,

@@ -353,6 +353,7 @@ async fn reply(
     let mut conn = crate::db::get(&page.state.pool).await?;
     match posts::reply(
         &mut conn,
+        &page.state.settings,
         &me.user,
         *id,
         form.parent_id,
@@ -414,6 +415,7 @@ async fn like(
     let mut conn = crate::db::get(&page.state.pool).await?;
     likes::set(
         &mut conn,
+        &page.state.settings,
         &me.user,
         *id,
         form.on.is_some(),
@@ -593,9 +595,15 @@ async fn create(page: PageCtx, form: web::Form<NewForm>) -> Result<HttpResponse,
         }) {
             Ok(new) => {
                 let mut conn = crate::db::get(&page.state.pool).await?;
-                topics::create(&mut conn, &me.user, new, page.state.clock.now())
-                    .await
-                    .map_err(AppError::from)
+                topics::create(
+                    &mut conn,
+                    &page.state.settings,
+                    &me.user,
+                    new,
+                    page.state.clock.now(),
+                )
+                .await
+                .map_err(AppError::from)
             }
             Err(e) => Err(e),
         }

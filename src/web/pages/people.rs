@@ -54,6 +54,8 @@ async fn list(page: PageCtx, q: web::Query<ListQuery>) -> Result<HttpResponse, A
             minijinja::context! {
                 kind => &n.kind, topic_id => n.topic_id, topic_title => &n.topic_title, post_id => n.post_id,
                 actor => &n.actor, unread => n.read_at.is_none(), at => n.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                detail => &n.detail,
+                medal => crate::honor::medals::by_slug(&n.detail).map(|m| if page.lang == crate::accounts::Locale::En { m.name_en } else { m.name_zh }),
             }
         })
         .collect();

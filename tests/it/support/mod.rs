@@ -114,8 +114,31 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// Settings for tests: real theme from the repo, fast retries, a temp data folder.
+/// Posting limits out of the way, for tests about something else; the moderation tests put
+/// the defaults back (`chorus::config::ModerationSettings::default()`).
+pub fn relaxed_moderation() -> chorus::config::ModerationSettings {
+    let open = chorus::config::ActionLimits {
+        topics_per_hour: 10_000,
+        topics_per_day: 10_000,
+        replies_per_hour: 10_000,
+        replies_per_day: 10_000,
+        likes_per_day: 10_000,
+        flags_per_day: 10_000,
+        mentions_per_post: 1_000,
+    };
+    chorus::config::ModerationSettings {
+        duplicate_window_secs: 0,
+        hold_new_user_links: false,
+        new_user_images: true,
+        new_user: open.clone(),
+        member: open,
+        ..Default::default()
+    }
+}
+
 pub fn test_settings(data_dir: &Path) -> Settings {
     Settings {
+        moderation: relaxed_moderation(),
         themes_dir: repo_root().join("themes"),
         data_dir: data_dir.to_path_buf(),
         base_url: "http://chorus.test".into(),
@@ -321,6 +344,7 @@ impl TestApp {
     /// Runs every due job now (notification fan-out and the like).
     pub async fn run_jobs(&self) -> usize {
         let ctx = chorus::jobs::JobContext {
+            settings: self.state.settings.clone(),
             pool: self.state.pool.clone(),
             mailer: self.state.mailer.clone(),
             retry_base_secs: 10,

@@ -1,0 +1,134 @@
+//! What a profile shows: level, honor, title, medals and contribution counts.
+
+use crate::db::schema::{honor_ledger, posts, topics, user_medals, users};
+use crate::db::Conn;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MedalAward {
+    pub slug: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// For Star of the Month: `<board>:<month>`.
+    pub scope: String,
+    pub awarded_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Counts {
+    pub topics: i64,
+    pub posts: i64,
+    pub tips_featured: i64,
+    pub bugs_acknowledged: i64,
+    pub ideas_adopted: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    #[serde(skip)]
+    pub id: i64,
+    pub username: String,
+    pub level: i16,
+    pub title: Option<String>,
+    pub honor: i32,
+    pub medals: Vec<MedalAward>,
+    pub joined_at: DateTime<Utc>,
+    pub counts: Counts,
+    pub role: String,
+}
+
+async fn net(conn: &mut Conn, user_id: i64, reasons: &[&str]) -> QueryResult<i64> {
+    let undo: Vec<String> = reasons.iter().map(|r| format!("{r}:undo")).collect();
+    let plus: i64 = honor_ledger::table
+        .filter(honor_ledger::user_id.eq(user_id))
+        .filter(honor_ledger::reason.eq_any(reasons))
+        .count()
+        .get_result(conn)
+        .await?;
+    let minus: i64 = honor_ledger::table
+        .filter(honor_ledger::user_id.eq(user_id))
+        .filter(honor_ledger::reason.eq_any(undo))
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok(plus - minus)
+}
+
+pub async fn by_username(conn: &mut Conn, username: &str) -> QueryResult<Option<Profile>> {
+    let key = crate::accounts::Username::key_of(username);
+    type Row = (i64, String, i16, Option<String>, i32, DateTime<Utc>, String);
+    let found: Option<Row> = users::table
+        .filter(users::username_key.eq(key))
+        .select((
+            users::id,
+            users::username,
+            users::level,
+            users::title,
+            users::honor,
+            users::created_at,
+            users::role,
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((id, username, level, title, honor, joined_at, role)) = found else {
+        return Ok(None);
+    };
+    let medals = user_medals::table
+        .filter(user_medals::user_id.eq(id))
+        .order(user_medals::awarded_at)
+        .select((
+            user_medals::medal,
+            user_medals::scope,
+            user_medals::awarded_at,
+        ))
+        .load::<(String, String, DateTime<Utc>)>(conn)
+        .await?
+        .into_iter()
+        .map(|(slug, scope, awarded_at)| {
+            let m = super::medals::by_slug(&slug);
+            MedalAward {
+                name_zh: m.map(|m| m.name_zh).unwrap_or(&slug).to_string(),
+                name_en: m.map(|m| m.name_en).unwrap_or(&slug).to_string(),
+                slug,
+                scope,
+                awarded_at,
+            }
+        })
+        .collect();
+    let topics_n: i64 = topics::table
+        .filter(topics::author_id.eq(id))
+        .filter(topics::hidden_at.is_null())
+        .filter(topics::deleted_at.is_null())
+        .count()
+        .get_result(conn)
+        .await?;
+    let posts_n: i64 = posts::table
+        .filter(posts::author_id.eq(id))
+        .filter(posts::hidden_at.is_null())
+        .filter(posts::deleted_at.is_null())
+        .count()
+        .get_result(conn)
+        .await?;
+    let counts = Counts {
+        topics: topics_n,
+        posts: posts_n,
+        tips_featured: net(conn, id, &["tip_featured"]).await?,
+        bugs_acknowledged: net(conn, id, &["bug_acknowledged"]).await?,
+        ideas_adopted: net(conn, id, &["idea_planned"]).await?,
+    };
+    Ok(Some(Profile {
+        id,
+        username,
+        level,
+        title,
+        honor,
+        medals,
+        joined_at,
+        counts,
+        role,
+    }))
+}

@@ -1,0 +1,217 @@
+//! Silence (can read, cannot post) and suspend (cannot log in; every session and token dies at
+//! once) for N days with a reason the user sees; restore lifts both early.
+
+use super::audit::{self, Entry};
+use super::ModError;
+use crate::accounts::{FieldError, Role, User};
+use crate::db::schema::{notifications, sanctions, sessions, users};
+use crate::db::Conn;
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Silence,
+    Suspend,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Silence => "silence",
+            Kind::Suspend => "suspend",
+        }
+    }
+}
+
+pub const MAX_DAYS: i64 = 3650;
+
+/// Moderators act on members and team members, and on each other; only admins act on
+/// moderators' betters, and nobody on themselves.
+fn may_sanction(actor: &User, target: &User) -> Result<(), ModError> {
+    if !actor.role().is_staff() {
+        return Err(ModError::Forbidden {
+            code: "forbidden",
+            message: "Moderators only.".into(),
+        });
+    }
+    if actor.id == target.id {
+        return Err(ModError::Forbidden {
+            code: "self_sanction",
+            message: "You cannot sanction yourself.".into(),
+        });
+    }
+    if target.role() == Role::Admin && actor.role() != Role::Admin {
+        return Err(ModError::Forbidden {
+            code: "admin_target",
+            message: "Moderators cannot sanction admins.".into(),
+        });
+    }
+    Ok(())
+}
+
+pub async fn impose(
+    conn: &mut Conn,
+    act: &super::Act<'_>,
+    target: &User,
+    kind: Kind,
+    days: i64,
+) -> Result<DateTime<Utc>, ModError> {
+    let (actor, ip, now) = (act.moderator, act.ip, act.now);
+    may_sanction(actor, target)?;
+    let reason = super::reason(act.reason)?;
+    if !(1..=MAX_DAYS).contains(&days) {
+        return Err(FieldError::new("days", format!("from 1 to {MAX_DAYS}")).into());
+    }
+    let until = now + Duration::days(days);
+    conn.transaction::<_, ModError, _>(async |conn| {
+        diesel::insert_into(sanctions::table)
+            .values((
+                sanctions::user_id.eq(target.id),
+                sanctions::kind.eq(kind.as_str()),
+                sanctions::reason.eq(&reason),
+                sanctions::starts_at.eq(now),
+                sanctions::ends_at.eq(until),
+                sanctions::created_by.eq(actor.id),
+            ))
+            .execute(conn)
+            .await?;
+        match kind {
+            Kind::Silence => {
+                diesel::update(users::table.find(target.id))
+                    .set(users::silenced_until.eq(until))
+                    .execute(conn)
+                    .await?;
+            }
+            Kind::Suspend => {
+                diesel::update(users::table.find(target.id))
+                    .set(users::suspended_until.eq(until))
+                    .execute(conn)
+                    .await?;
+                // Cookies and bearer tokens are both sessions: all die now.
+                diesel::delete(sessions::table.filter(sessions::user_id.eq(target.id)))
+                    .execute(conn)
+                    .await?;
+            }
+        }
+        diesel::insert_into(notifications::table)
+            .values((
+                notifications::user_id.eq(target.id),
+                notifications::kind.eq(kind.as_str()),
+                notifications::detail.eq(&reason),
+                notifications::created_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        audit::record(
+            conn,
+            Entry {
+                actor_id: Some(actor.id),
+                action: kind.as_str(),
+                target_user_id: Some(target.id),
+                reason: &reason,
+                after: Some(serde_json::json!({ "until": until, "days": days })),
+                actor_ip: ip,
+                ..Default::default()
+            },
+            now,
+        )
+        .await?;
+        Ok(until)
+    })
+    .await
+}
+
+/// Lifts every sanction in force now.
+pub async fn restore(conn: &mut Conn, act: &super::Act<'_>, target: &User) -> Result<(), ModError> {
+    let (actor, ip, now) = (act.moderator, act.ip, act.now);
+    may_sanction(actor, target)?;
+    let reason = super::reason(act.reason)?;
+    conn.transaction::<_, ModError, _>(async |conn| {
+        diesel::update(
+            sanctions::table
+                .filter(sanctions::user_id.eq(target.id))
+                .filter(sanctions::lifted_at.is_null())
+                .filter(sanctions::ends_at.gt(now)),
+        )
+        .set((
+            sanctions::lifted_at.eq(now),
+            sanctions::lifted_by.eq(actor.id),
+        ))
+        .execute(conn)
+        .await?;
+        diesel::update(users::table.find(target.id))
+            .set((
+                users::silenced_until.eq(None::<DateTime<Utc>>),
+                users::suspended_until.eq(None::<DateTime<Utc>>),
+            ))
+            .execute(conn)
+            .await?;
+        audit::record(
+            conn,
+            Entry {
+                actor_id: Some(actor.id),
+                action: "restore",
+                target_user_id: Some(target.id),
+                reason: &reason,
+                actor_ip: ip,
+                ..Default::default()
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    })
+    .await
+}
+
+#[derive(Debug, Clone, Serialize, Queryable)]
+pub struct Sanction {
+    pub kind: String,
+    pub reason: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub lifted_at: Option<DateTime<Utc>>,
+}
+
+/// The sanction in force of `kind`, if any: what the user is shown.
+pub async fn current(
+    conn: &mut Conn,
+    user_id: i64,
+    kind: Kind,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<Sanction>> {
+    sanctions::table
+        .filter(sanctions::user_id.eq(user_id))
+        .filter(sanctions::kind.eq(kind.as_str()))
+        .filter(sanctions::lifted_at.is_null())
+        .filter(sanctions::ends_at.gt(now))
+        .order(sanctions::ends_at.desc())
+        .select((
+            sanctions::kind,
+            sanctions::reason,
+            sanctions::starts_at,
+            sanctions::ends_at,
+            sanctions::lifted_at,
+        ))
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn history(conn: &mut Conn, user_id: i64) -> QueryResult<Vec<Sanction>> {
+    sanctions::table
+        .filter(sanctions::user_id.eq(user_id))
+        .order(sanctions::starts_at.desc())
+        .select((
+            sanctions::kind,
+            sanctions::reason,
+            sanctions::starts_at,
+            sanctions::ends_at,
+            sanctions::lifted_at,
+        ))
+        .load(conn)
+        .await
+}
