@@ -104,3 +104,11 @@ CREATE TRIGGER personal_data_access_append_only BEFORE UPDATE OR DELETE ON perso
 -- Notices without a topic (a medal, a sanction) and a short detail (medal slug, reason).
 ALTER TABLE notifications ALTER COLUMN topic_id DROP NOT NULL;
 ALTER TABLE notifications ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
+ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check
+    CHECK (kind IN ('reply', 'mention', 'subscribed', 'status', 'post_hidden', 'review_escalated',
+                    'medal', 'silence', 'suspend'));
+-- One "someone posted" notice per person per post; moderation notices may repeat.
+DROP INDEX notifications_user_post;
+CREATE UNIQUE INDEX notifications_user_post ON notifications (user_id, post_id)
+    WHERE kind IN ('reply', 'mention', 'subscribed');

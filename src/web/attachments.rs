@@ -27,6 +27,17 @@ async fn download(
     if !a.visible_to(user) {
         return Err(AppError::NotFound);
     }
+    // Someone else's private log is personal data: the look is recorded.
+    if let Some(u) = user.filter(|u| a.private && u.id != a.uploader_id) {
+        crate::moderation::access_log::record(
+            &mut conn,
+            u.id,
+            a.uploader_id,
+            &format!("private_attachment:{}", a.id),
+            state.clock.now(),
+        )
+        .await?;
+    }
     let body = tokio::fs::read(attachments::path_of(&state.settings.uploads_dir(), &a))
         .await
         .map_err(|_| AppError::NotFound)?;

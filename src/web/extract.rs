@@ -143,6 +143,28 @@ impl FromRequest for AdminUser {
     }
 }
 
+/// A signed-in moderator or admin; 403 otherwise.
+pub struct StaffUser(pub Authed);
+
+impl FromRequest for StaffUser {
+    type Error = AppError;
+    type Future = Fut<Self>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let a = resolve(req).await?.0.ok_or(AppError::Unauthorized)?;
+            if a.user.role().is_staff() {
+                Ok(StaffUser(a))
+            } else {
+                Err(AppError::Forbidden {
+                    code: "forbidden",
+                    message: "Moderators only.".into(),
+                })
+            }
+        })
+    }
+}
+
 /// The client's address: the socket peer, or the `X-Forwarded-For` hop a trusted proxy reports.
 /// A client cannot choose its own rate-limit key by sending the header itself.
 #[derive(Debug, Clone)]

@@ -3,7 +3,9 @@
 pub mod auth;
 pub mod feedback;
 pub mod forum;
+pub mod honor;
 pub mod me;
+pub mod moderation;
 pub mod notifications;
 pub mod search;
 
@@ -21,6 +23,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(feedback::routes)
             .configure(notifications::routes)
             .configure(search::routes)
+            .configure(moderation::routes)
+            .configure(honor::routes)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(crate::web::errors::AppError::NotFound)
             })),
@@ -36,9 +40,11 @@ pub struct MeView {
     pub email_verified: bool,
     pub role: String,
     pub locale: Option<String>,
-    /// Honor arrives with the honor system; every account starts at level 1 with 0 points.
-    pub level: i32,
-    pub honor: i64,
+    pub level: i16,
+    pub honor: i32,
+    pub title: Option<String>,
+    /// Until when a sanction is in force, if one is.
+    pub silenced_until: Option<DateTime<Utc>>,
     pub joined_at: DateTime<Utc>,
     pub notify_reply: String,
     pub notify_mention: String,
@@ -56,8 +62,10 @@ impl From<&User> for MeView {
             email_verified: u.is_verified(),
             role: u.role.clone(),
             locale: u.locale.clone(),
-            level: 1,
-            honor: 0,
+            level: u.level,
+            honor: u.honor,
+            title: u.title.clone(),
+            silenced_until: u.silenced_until,
             joined_at: u.created_at,
             notify_reply: u.notify_reply.clone(),
             notify_mention: u.notify_mention.clone(),

@@ -334,6 +334,30 @@ impl TestApp {
         r.json()["id"].as_i64().unwrap()
     }
 
+    /// Puts a user at a trust level (as honor would), without the points.
+    pub async fn set_level(&self, user_id: i64, level: i16) {
+        use chorus::db::schema::users;
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        diesel::update(users::table.find(user_id))
+            .set(users::level.eq(level))
+            .execute(&mut self.conn().await)
+            .await
+            .unwrap();
+    }
+
+    /// Makes an account `days` older, so its likes and votes count for honor.
+    pub async fn age_account(&self, user_id: i64, days: i64) {
+        use chorus::db::schema::users;
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        diesel::update(users::table.find(user_id))
+            .set(users::created_at.eq(users::created_at - chrono::Duration::days(days)))
+            .execute(&mut self.conn().await)
+            .await
+            .unwrap();
+    }
+
     /// Applies the search outbox now, as the runner does every second.
     pub async fn index_now(&self) -> usize {
         chorus::search::indexer::apply_pending(&self.state.search.index(), &self.state.pool)
