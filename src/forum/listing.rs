@@ -31,6 +31,7 @@ pub struct TopicSummary {
     #[serde(skip)]
     pub hot_rank: f64,
     pub author: String,
+    pub author_level: i16,
     pub created_at: DateTime<Utc>,
     pub last_posted_at: DateTime<Utc>,
     pub vote_count: i32,
@@ -94,6 +95,7 @@ pub async fn page(
             topics::like_count,
             topics::hot_rank,
             users::username,
+            users::level,
             topics::created_at,
             topics::last_posted_at,
             topics::vote_count,

@@ -701,3 +701,140 @@ async fn registrations_per_address_cannot_be_reset_by_a_spoofed_header() {
     }
     assert_eq!(statuses, vec![201, 201, 429]);
 }
+
+#[actix_web::test]
+async fn the_pages_flag_queue_decide_moderate_and_show_honor() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (author, at) = app.member("poster").await;
+    app.set_level(author.id, 4).await;
+    let (topic, _) = app.topic(&at, "tips", "Page topic", "opening words").await;
+    let reply = app.reply(&at, topic, None, "rude words here").await;
+
+    // Levels beside names on the topic page and in listings.
+    let page = app.client().get(&format!("/t/{topic}")).await;
+    assert!(
+        page.text().contains(">Lv4</span>"),
+        "level badge on the topic page"
+    );
+    assert!(app
+        .client()
+        .get("/b/tips")
+        .await
+        .text()
+        .contains(">Lv4</span>"));
+
+    // A member flags through the form (a reason is required) and sees a notice.
+    let fan = app.logged_in("flagger", Role::Member).await;
+    let r = fan
+        .post_form(
+            &format!("/posts/{reply}/flag"),
+            &[("reason", "abuse"), ("note", "")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert!(r.header("location").unwrap().contains("notice=flagged"));
+    let r = fan
+        .post_form(&format!("/posts/{reply}/flag"), &[("reason", "abuse")])
+        .await;
+    assert!(r
+        .header("location")
+        .unwrap()
+        .contains("notice=already_flagged"));
+    let r = fan
+        .post_form(&format!("/posts/{reply}/flag"), &[("reason", "")])
+        .await;
+    assert!(r
+        .header("location")
+        .unwrap()
+        .contains("notice=flag_invalid"));
+    assert!(
+        fan.get(&format!("/t/{topic}?notice=flagged"))
+            .await
+            .text()
+            .contains("Thanks: the moderators will look at it.",)
+            || fan
+                .get(&format!("/t/{topic}?notice=flagged"))
+                .await
+                .text()
+                .contains("感谢举报")
+    );
+
+    // Members do not see moderation pages at all; staff do, and decide there.
+    assert_eq!(fan.get("/mod").await.status, 404);
+    assert_eq!(fan.get("/mod/log").await.status, 404);
+    let warden = app.logged_in("warden", Role::Moderator).await;
+    let q = warden.get("/mod").await;
+    assert_eq!(q.status, 200);
+    assert!(q.text().contains("rude words here"));
+    let review = app
+        .client()
+        .with_bearer(&app.user_with_role("second", Role::Moderator).await.1)
+        .get("/api/v1/mod/queue")
+        .await
+        .json()["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let r = warden
+        .post_form(
+            &format!("/mod/queue/{review}"),
+            &[("decision", "agree"), ("note", "clear abuse")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert!(!warden.get("/mod").await.text().contains("rude words here"));
+
+    // Topic tools from the page, a reason for post tools, and the log shows it all.
+    let r = warden
+        .post_form(
+            &format!("/t/{topic}/mod"),
+            &[("action", "feature"), ("reason", "great tip")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        fan.post_form(&format!("/t/{topic}/mod"), &[("action", "lock")])
+            .await
+            .status,
+        404
+    );
+    let log = warden.get("/mod/log").await.text();
+    assert!(log.contains("feature_topic") && log.contains("review_agree"));
+
+    // Honor and profile pages: the feature's 20 points, minus the hidden post's 10.
+    let profile = app.client().get("/u/poster").await.text();
+    assert!(profile.contains("10"), "{profile}");
+    let honor = app.client().get("/honor?period=all").await;
+    assert_eq!(honor.status, 200);
+    assert!(honor.text().contains("poster"));
+    assert_eq!(
+        app.client()
+            .get("/honor?period=bogus&board=nope")
+            .await
+            .status,
+        200
+    );
+
+    // Sanctions from the profile page, staff only.
+    let r = warden
+        .post_form(
+            "/u/poster/sanction",
+            &[
+                ("action", "silence"),
+                ("days", "2"),
+                ("reason", "cool down"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert!(warden.get("/u/poster").await.text().contains("cool down"));
+    assert_eq!(
+        fan.post_form(
+            "/u/poster/sanction",
+            &[("action", "suspend"), ("days", "2"), ("reason", "x")]
+        )
+        .await
+        .status,
+        404
+    );
+}

@@ -52,7 +52,7 @@ fn summaries(items: &[listing::TopicSummary], lang: Locale) -> Vec<Value> {
                 board => &t.board, board_name => match lang { Locale::ZhCn => &t.board_name_zh, Locale::En => &t.board_name_en },
                 featured => t.featured, pinned => t.pinned, locked => t.locked, status => &t.status,
                 reply_count => t.reply_count, like_count => t.like_count, author => &t.author,
-                vote_count => t.vote_count, me_too_count => t.me_too_count,
+                author_level => t.author_level, vote_count => t.vote_count, me_too_count => t.me_too_count,
                 created_at => t.created_at.format("%Y-%m-%d %H:%M").to_string(),
                 last_posted_at => t.last_posted_at.format("%Y-%m-%d %H:%M").to_string(),
             }
@@ -207,6 +207,7 @@ fn tree(posts: Vec<PostView>, base_depth: i32) -> Vec<Value> {
                 id => p.id, parent_id => p.parent_id, depth => p.depth - base_depth, author => &p.author,
                 body_html => p.body_html.map(Value::from_safe_string), liked => p.liked, like_count => p.like_count,
                 hidden => p.hidden, deleted => p.deleted, more => more, author_id => p.author_id,
+                author_level => p.author_level, author_title => &p.author_title,
                 created_at => p.created_at.format("%Y-%m-%d %H:%M").to_string(),
                 edited => p.edited_at.is_some(),
             }
@@ -285,6 +286,16 @@ async fn topic_page(
     } else {
         Vec::new()
     };
+    let move_boards: Vec<Value> = if reader.staff {
+        boards::all(&mut conn)
+            .await?
+            .iter()
+            .filter(|b| b.kinds.contains(&t.kind))
+            .map(|b| minijinja::context! { slug => &b.slug, name => b.name(page.lang) })
+            .collect()
+    } else {
+        Vec::new()
+    };
     page.render_status(
         status,
         "topic.html",
@@ -303,6 +314,7 @@ async fn topic_page(
             can_change => can_change, notice => &q.notice, author_id => t.author_id,
             answers => Value::from(minijinja::value::Serde(&answers)),
             statuses => crate::feedback::status::Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            flag_reasons => crate::moderation::flags::REASONS, move_boards => move_boards,
         },
     )
 }

@@ -5,6 +5,8 @@ mod admin;
 mod feedback;
 mod forum;
 mod home;
+mod honor;
+mod moderation;
 mod people;
 mod search;
 
@@ -26,6 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     people::routes(cfg);
     search::routes(cfg);
     admin::routes(cfg);
+    moderation::routes(cfg);
+    honor::routes(cfg);
     accounts::routes(cfg);
 }
 
@@ -98,6 +102,8 @@ impl PageCtx {
             minijinja::context! {
                 username => &a.user.username,
                 role => &a.user.role,
+                staff => a.user.role().is_staff(),
+                level => a.user.level,
                 email_verified => a.user.is_verified(),
                 unread => self.unread,
             }

@@ -1,7 +1,6 @@
 //! Profiles and the notification list.
 
 use super::{redirect, PageCtx};
-use crate::accounts::users;
 use crate::forum::listing;
 use crate::notify::notifications;
 use crate::web::errors::AppError;
@@ -17,22 +16,44 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 async fn profile(page: PageCtx, name: web::Path<String>) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
-    let user = users::by_username(&mut conn, &name)
+    let p = crate::honor::profile::by_username(&mut conn, &name)
         .await?
         .ok_or(AppError::NotFound)?;
-    let recent = listing::by_author(&mut conn, user.id, 20).await?;
+    let recent = listing::by_author(&mut conn, p.id, 20).await?;
     let topics: Vec<Value> = recent
         .iter()
         .map(|(id, title, at)| minijinja::context! { id => id, title => title, at => at.format("%Y-%m-%d").to_string() })
         .collect();
+    let now = page.state.clock.now();
+    let staff = page
+        .viewer
+        .0
+        .as_ref()
+        .is_some_and(|a| a.user.role().is_staff());
+    // Staff see sanctions in force (not personal data: that is behind the logged API view).
+    let sanctions = if staff {
+        crate::moderation::sanctions::history(&mut conn, p.id)
+            .await?
+            .into_iter()
+            .filter(|s| s.lifted_at.is_none() && s.ends_at > now)
+            .map(|s| minijinja::context! { kind => s.kind, reason => s.reason, until => s.ends_at.format("%Y-%m-%d %H:%M").to_string() })
+            .collect::<Vec<_>>()
+    } else {
+        Vec::new()
+    };
+    let en = page.lang == crate::accounts::Locale::En;
     page.render(
         "user.html",
         minijinja::context! {
             user => minijinja::context! {
-                username => &user.username, role => &user.role, level => 1,
-                joined_at => user.created_at.format("%Y-%m-%d").to_string(),
+                username => &p.username, role => &p.role, level => p.level, honor => p.honor, title => &p.title,
+                joined_at => p.joined_at.format("%Y-%m-%d").to_string(),
+                counts => Value::from(minijinja::value::Serde(&p.counts)),
+                medals => p.medals.iter().map(|m| minijinja::context! {
+                    slug => &m.slug, name => if en { &m.name_en } else { &m.name_zh }, scope => &m.scope,
+                }).collect::<Vec<_>>(),
             },
-            topics => topics,
+            topics => topics, staff => staff, sanctions => sanctions,
         },
     )
 }
