@@ -304,6 +304,8 @@ pub enum ConfigError {
         path: PathBuf,
         source: Box<toml::de::Error>,
     },
+    #[error("{path}: {why}")]
+    Invalid { path: PathBuf, why: String },
     #[error("environment variable {name}: {why}")]
     Env { name: String, why: String },
 }
@@ -336,7 +338,23 @@ impl Settings {
         };
         let mut table: toml::Table = file.parse().map_err(parse_err)?;
         overlay(&mut table, env_table(vars)?);
-        table.try_into().map_err(parse_err)
+        let settings: Settings = table.try_into().map_err(parse_err)?;
+        let l = &settings.honor.levels;
+        if l.len() != 10 || l[0] != 0 || l.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(ConfigError::Invalid {
+                path: path.into(),
+                why: "honor.levels must be ten ascending numbers starting at 0".into(),
+            });
+        }
+        if settings.moderation.flag_hide_threshold.is_nan()
+            || settings.moderation.flag_hide_threshold <= 0.0
+        {
+            return Err(ConfigError::Invalid {
+                path: path.into(),
+                why: "moderation.flag_hide_threshold must be above 0".into(),
+            });
+        }
+        Ok(settings)
     }
 
     pub fn uses_embedded_db(&self) -> bool {
