@@ -104,6 +104,10 @@ pub async fn by_id(conn: &mut Conn, id: i64) -> QueryResult<Option<User>> {
 }
 
 pub async fn by_username(conn: &mut Conn, name: &str) -> QueryResult<Option<User>> {
+    // No username holds control characters (and PostgreSQL text cannot hold NUL).
+    if name.chars().any(char::is_control) || name.len() > 200 {
+        return Ok(None);
+    }
     users::table
         .filter(users::username_key.eq(Username::key_of(name)))
         .select(User::as_select())

@@ -217,8 +217,69 @@ pub async fn seed(
     }
     crate::forum::ranks::refresh_recent(conn, now).await?;
     crate::feedback::votes::refresh_trending(conn, None, now).await?;
+    backfill_honor(conn, settings).await?;
     diesel::sql_query("ANALYZE").execute(conn).await?;
     Ok(out)
+}
+
+/// The history the demo content implies, written set-wise into the ledger (the same keys the live
+/// events use, so nothing counts twice later): likes received, featured tips, feedback
+/// milestones; then totals, honor and levels. Caps do not apply to the past.
+async fn backfill_honor(conn: &mut Conn, settings: &Settings) -> anyhow::Result<()> {
+    use diesel::sql_types::{Array, Integer};
+    let p = &settings.honor.points;
+    // Some well-liked tips are featured (精华), as a moderator would have.
+    diesel::sql_query(
+        "UPDATE topics SET featured = true WHERE kind = 'discussion' AND id % 29 = 0 AND like_count > 0",
+    )
+    .execute(conn)
+    .await?;
+    diesel::sql_query(
+        "INSERT INTO honor_ledger (user_id, reason, points, source, board_id, created_at) \
+         SELECT p.author_id, 'like_received', $1, 'like:' || l.post_id || ':' || l.user_id, t.board_id, l.created_at \
+         FROM post_likes l JOIN posts p ON p.id = l.post_id JOIN topics t ON t.id = p.topic_id \
+         WHERE p.author_id <> l.user_id \
+         UNION ALL SELECT author_id, 'tip_featured', $2, 'topic:' || id, board_id, created_at FROM topics WHERE featured \
+         UNION ALL SELECT author_id, 'bug_acknowledged', $3, 'topic:' || id, board_id, coalesce(status_changed_at, created_at) \
+         FROM topics WHERE kind = 'bug' AND status IN ('acknowledged', 'planned', 'in_progress', 'resolved') \
+         UNION ALL SELECT author_id, 'bug_resolved', $4, 'topic:' || id, board_id, coalesce(status_changed_at, created_at) \
+         FROM topics WHERE kind = 'bug' AND status = 'resolved' \
+         UNION ALL SELECT author_id, 'idea_planned', $5, 'topic:' || id, board_id, coalesce(status_changed_at, created_at) \
+         FROM topics WHERE kind = 'idea' AND status IN ('planned', 'in_progress', 'resolved') \
+         UNION ALL SELECT author_id, 'idea_completed', $6, 'topic:' || id, board_id, coalesce(status_changed_at, created_at) \
+         FROM topics WHERE kind = 'idea' AND status = 'resolved' \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind::<Integer, _>(p.like_received)
+    .bind::<Integer, _>(p.tip_featured)
+    .bind::<Integer, _>(p.bug_acknowledged)
+    .bind::<Integer, _>(p.bug_resolved)
+    .bind::<Integer, _>(p.idea_planned)
+    .bind::<Integer, _>(p.idea_completed)
+    .execute(conn)
+    .await?;
+    diesel::sql_query(
+        "INSERT INTO honor_totals (user_id, board_id, period, points, updated_at) \
+         SELECT user_id, b, per, sum(points), max(created_at) FROM ( \
+         SELECT l.user_id, l.points, l.created_at, bs.b, ps.per FROM honor_ledger l \
+         CROSS JOIN LATERAL (VALUES (0::int8), (l.board_id)) bs(b) \
+         CROSS JOIN LATERAL (VALUES ('all'), (to_char(l.created_at AT TIME ZONE 'UTC', 'IYYY-\"W\"IW')), \
+         (to_char(l.created_at AT TIME ZONE 'UTC', 'YYYY-MM'))) ps(per) \
+         WHERE bs.b IS NOT NULL) x \
+         GROUP BY user_id, b, per \
+         ON CONFLICT (user_id, board_id, period) DO UPDATE SET points = EXCLUDED.points, updated_at = EXCLUDED.updated_at",
+    )
+    .execute(conn)
+    .await?;
+    diesel::sql_query(
+        "UPDATE users u SET honor = t.points, \
+         level = (SELECT count(*) FROM unnest($1::int4[]) x WHERE x <= t.points)::int2 \
+         FROM honor_totals t WHERE t.user_id = u.id AND t.board_id = 0 AND t.period = 'all'",
+    )
+    .bind::<Array<Integer>, _>(&settings.honor.levels)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 async fn seed_users(

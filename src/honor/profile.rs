@@ -58,6 +58,9 @@ async fn net(conn: &mut Conn, user_id: i64, reasons: &[&str]) -> QueryResult<i64
 }
 
 pub async fn by_username(conn: &mut Conn, username: &str) -> QueryResult<Option<Profile>> {
+    if username.chars().any(char::is_control) || username.len() > 200 {
+        return Ok(None);
+    }
     let key = crate::accounts::Username::key_of(username);
     type Row = (i64, String, i16, Option<String>, i32, DateTime<Utc>, String);
     let found: Option<Row> = users::table

@@ -49,7 +49,8 @@ pub async fn create(
         )
         .into());
     }
-    let note = note.trim();
+    let note = super::clean_text(note);
+    let note = note.as_str();
     if note.chars().count() > 1000 {
         return Err(FieldError::new("note", "at most 1000 characters").into());
     }

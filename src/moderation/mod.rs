@@ -43,14 +43,30 @@ impl From<FieldError> for ModError {
     }
 }
 
-/// A moderator's stated reason: required, bounded.
-pub fn reason(raw: &str) -> Result<String, FieldError> {
-    let r = raw.trim();
-    if r.is_empty() {
-        return Err(FieldError::new("reason", "say why"));
-    }
+/// Free text from staff or flaggers: control characters out (PostgreSQL cannot store NUL),
+/// newlines kept, trimmed.
+pub fn clean_text(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| *c == '\n' || !c.is_control())
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// A stated reason, possibly empty, bounded.
+pub fn optional_reason(raw: &str) -> Result<String, FieldError> {
+    let r = clean_text(raw);
     if r.chars().count() > 500 {
         return Err(FieldError::new("reason", "at most 500 characters"));
     }
-    Ok(r.to_string())
+    Ok(r)
+}
+
+/// A moderator's stated reason: required, bounded.
+pub fn reason(raw: &str) -> Result<String, FieldError> {
+    let r = optional_reason(raw)?;
+    if r.is_empty() {
+        return Err(FieldError::new("reason", "say why"));
+    }
+    Ok(r)
 }

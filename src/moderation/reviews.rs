@@ -285,7 +285,10 @@ pub async fn decide(
             message: "Moderators only.".into(),
         });
     }
-    let note = act.reason.trim().chars().take(1000).collect::<String>();
+    let note = super::clean_text(act.reason)
+        .chars()
+        .take(1000)
+        .collect::<String>();
     conn.transaction::<_, ModError, _>(async |conn| {
         let (post_id, status): (i64, String) = reviews::table
             .find(review_id)

@@ -242,3 +242,77 @@ async fn bad_form_posts_re_show_the_form_not_an_error() {
         .await;
     assert_eq!(r.status, 422);
 }
+
+#[actix_web::test]
+async fn moderation_and_honor_endpoints_answer_hostile_input_with_4xx() {
+    use chorus::accounts::Role;
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (_, member) = app.member("someone").await;
+    let (topic, post) = app.topic(&member, "tips", "Target", "text").await;
+    let (_, staff) = app.user_with_role("warden", Role::Moderator).await;
+    let long = "长".repeat(5000);
+    let bodies = [
+        json!({}),
+        json!({"reason": 5}),
+        json!({"reason": "spam", "note": long}),
+        json!({"reason": "\u{0000}"}),
+        json!({"decision": ["agree"]}),
+        json!({"days": -3, "reason": "x"}),
+        json!({"days": 99999999999i64, "reason": "x"}),
+        json!({"days": "ten", "reason": "x"}),
+        json!({"reason": long}),
+        json!({"board": {"slug": "x"}}),
+        json!({"body": "", "reason": "x"}),
+        json!({"unexpected": true}),
+        json!([1, 2, 3]),
+    ];
+    let paths = [
+        format!("/api/v1/posts/{post}/flags"),
+        "/api/v1/posts/999999/flags".to_string(),
+        "/api/v1/mod/queue/1".to_string(),
+        "/api/v1/mod/queue/-1".to_string(),
+        format!("/api/v1/mod/posts/{post}/hide"),
+        format!("/api/v1/mod/posts/{post}/edit"),
+        format!("/api/v1/mod/posts/{post}/explode"),
+        format!("/api/v1/mod/topics/{topic}/move"),
+        format!("/api/v1/mod/topics/{topic}/lock"),
+        "/api/v1/mod/users/someone/suspend".to_string(),
+        "/api/v1/mod/users/someone/silence".to_string(),
+        "/api/v1/mod/users/%00/silence".to_string(),
+        "/api/v1/admin/users/someone/title".to_string(),
+        "/api/v1/me/checkin".to_string(),
+    ];
+    for token in [&member, &staff] {
+        for path in &paths {
+            for body in &bodies {
+                let r = app
+                    .client()
+                    .with_bearer(token)
+                    .post_json(path, body.clone())
+                    .await;
+                assert!(
+                    r.status.is_client_error() || r.status.is_success(),
+                    "{path} {body}: {} {}",
+                    r.status,
+                    r.text()
+                );
+                if r.status.is_client_error() && r.status != 404 {
+                    assert_error_shape(&r, path);
+                }
+            }
+        }
+    }
+    for q in [
+        "/api/v1/honor/leaderboard?period=%00",
+        "/api/v1/honor/leaderboard?board=%27%3B--",
+        "/api/v1/mod/log?cursor=abc",
+        "/api/v1/mod/log?user=nobody",
+        "/api/v1/users/%E2%80%AE",
+        "/honor?period=x&board=%00",
+        "/u/%00",
+    ] {
+        let r = app.client().with_bearer(&staff).get(q).await;
+        assert!(r.status.as_u16() < 500, "{q}: {}", r.status);
+    }
+}

@@ -448,3 +448,65 @@ async fn check_in_counts_once_a_day_and_admins_grant_titles() {
     );
     assert_eq!(app.client().get("/api/v1/users/nobody").await.status, 404);
 }
+
+#[actix_web::test]
+async fn demo_content_comes_with_a_consistent_honor_history() {
+    use diesel::sql_types::BigInt;
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::new().await;
+    let out = chorus::demo::seed(
+        &mut *app.conn().await,
+        &app.state.settings,
+        300,
+        7,
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.topics, 300);
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let n = |sql: &'static str| {
+        let app = &app;
+        async move {
+            diesel::sql_query(sql)
+                .get_result::<N>(&mut *app.conn().await)
+                .await
+                .unwrap()
+                .n
+        }
+    };
+    assert!(n("SELECT count(*) AS n FROM honor_ledger").await > 100);
+    // Every user's honor equals their ledger; the overall all-time total agrees.
+    assert_eq!(
+        n("SELECT count(*) AS n FROM users u WHERE honor <> \
+           (SELECT coalesce(sum(points), 0) FROM honor_ledger l WHERE l.user_id = u.id)")
+        .await,
+        0
+    );
+    assert_eq!(
+        n(
+            "SELECT count(*) AS n FROM honor_totals t JOIN users u ON u.id = t.user_id \
+           WHERE t.board_id = 0 AND t.period = 'all' AND t.points <> u.honor"
+        )
+        .await,
+        0
+    );
+    assert!(n("SELECT count(*) AS n FROM users WHERE level > 1").await > 0);
+    let board = app
+        .client()
+        .get("/api/v1/honor/leaderboard?period=all")
+        .await
+        .json();
+    assert!(board["items"].as_array().unwrap().len() >= 10);
+    let top = board["items"][0]["username"].as_str().unwrap().to_string();
+    let page = app
+        .client()
+        .get(&format!("/u/{}", chorus::content::percent_encode(&top)))
+        .await;
+    assert_eq!(page.status, 200);
+    assert_eq!(app.client().get("/honor?period=all").await.status, 200);
+}

@@ -146,13 +146,12 @@ async fn topic_action(
     let Some(which) = TopicAction::parse(&action) else {
         return Err(AppError::NotFound);
     };
-    if body.reason.chars().count() > 500 {
-        return Err(AppError::field("reason", "at most 500 characters"));
-    }
+    let reason =
+        crate::moderation::optional_reason(&body.reason).map_err(|e| AppError::invalid(vec![e]))?;
     let mut conn = crate::db::get(&state.pool).await?;
     let act = Act {
         moderator: &staff.0.user,
-        reason: body.reason.trim(),
+        reason: &reason,
         ip: Some(&ip.0),
         now: state.clock.now(),
     };

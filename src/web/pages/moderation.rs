@@ -127,9 +127,11 @@ async fn topic_action(
     let me = staff(&page)?;
     let which = TopicAction::parse(&form.action)
         .ok_or_else(|| AppError::field("action", "not a topic action"))?;
+    let reason =
+        crate::moderation::optional_reason(&form.reason).map_err(|e| AppError::invalid(vec![e]))?;
     let act = Act {
         moderator: me,
-        reason: form.reason.trim(),
+        reason: &reason,
         ip: Some(&ip.0),
         now: page.state.clock.now(),
     };
