@@ -15,4 +15,5 @@ pub mod moderation;
 pub mod notify;
 pub mod search;
 pub mod theme;
+pub mod triage;
 pub mod web;

@@ -304,6 +304,8 @@ diesel::table! {
         trending -> Int4,
         duplicate_of -> Nullable<Int8>,
         status_changed_at -> Nullable<Timestamptz>,
+        team_id -> Nullable<Int8>,
+        routed_by -> Nullable<Text>,
     }
 }
 
@@ -408,6 +410,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    teams (id) {
+        id -> Int8,
+        slug -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        sla_crash_hours -> Int4,
+        sla_major_hours -> Int4,
+        sla_minor_hours -> Int4,
+        sla_idea_hours -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    team_members (team_id, user_id) {
+        team_id -> Int8,
+        user_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    routing_rules (id) {
+        id -> Int8,
+        position -> Int4,
+        team_id -> Int8,
+        board -> Nullable<Text>,
+        product -> Nullable<Text>,
+        product_line -> Nullable<Text>,
+        kind -> Nullable<Text>,
+        tags -> Array<Text>,
+        keywords -> Array<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(consents -> users (user_id));
 diesel::joinable!(mail_outbox -> users (user_id));
@@ -440,6 +479,10 @@ diesel::joinable!(sanctions -> users (user_id));
 diesel::joinable!(honor_ledger -> users (user_id));
 diesel::joinable!(honor_totals -> users (user_id));
 diesel::joinable!(user_medals -> users (user_id));
+diesel::joinable!(team_members -> teams (team_id));
+diesel::joinable!(team_members -> users (user_id));
+diesel::joinable!(routing_rules -> teams (team_id));
+diesel::joinable!(topics -> teams (team_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_tokens,
@@ -462,12 +505,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     products,
     rate_limits,
     reviews,
+    routing_rules,
     sanctions,
     satisfaction,
     search_outbox,
     sessions,
     status_changes,
     subscriptions,
+    team_members,
+    teams,
     topic_votes,
     topics,
     user_medals,

@@ -286,6 +286,7 @@ pub async fn edit(
                 ))
                 .execute(conn)
                 .await?;
+            crate::triage::routing::route(conn, post.topic_id).await?;
         }
         Ok(updated)
     })

@@ -17,3 +17,4 @@ mod schema;
 mod search;
 mod security;
 mod support;
+mod triage;

@@ -8,6 +8,7 @@ pub mod me;
 pub mod moderation;
 pub mod notifications;
 pub mod search;
+pub mod triage;
 
 use crate::accounts::User;
 use actix_web::web;
@@ -25,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(search::routes)
             .configure(moderation::routes)
             .configure(honor::routes)
+            .configure(triage::routes)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(crate::web::errors::AppError::NotFound)
             })),

@@ -1,0 +1,26 @@
+//! Triage: product teams, routing rules, and where each bug or idea goes (see `docs/triage.md`).
+//! Priority, the queue, SLAs, analytics and webhooks are still to come.
+
+pub mod routing;
+pub mod rules;
+pub mod teams;
+
+use crate::accounts::FieldError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TriageError {
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+impl From<FieldError> for TriageError {
+    fn from(e: FieldError) -> Self {
+        TriageError::Invalid(vec![e])
+    }
+}

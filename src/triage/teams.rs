@@ -1,0 +1,190 @@
+//! Product teams: admin-managed, with members (users with role `team_member`, in any number of
+//! teams) and default SLA hours.
+
+use super::TriageError;
+use crate::accounts::{FieldError, Role};
+use crate::db::schema::{team_members, teams, users};
+use crate::db::Conn;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Queryable, Selectable)]
+#[diesel(table_name = teams)]
+pub struct Team {
+    pub id: i64,
+    pub slug: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub sla_crash_hours: i32,
+    pub sla_major_hours: i32,
+    pub sla_minor_hours: i32,
+    pub sla_idea_hours: i32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamInput {
+    #[serde(default)]
+    pub slug: String,
+    #[serde(default)]
+    pub name_zh: String,
+    #[serde(default)]
+    pub name_en: String,
+    pub sla_crash_hours: Option<i32>,
+    pub sla_major_hours: Option<i32>,
+    pub sla_minor_hours: Option<i32>,
+    pub sla_idea_hours: Option<i32>,
+}
+
+fn check(t: &TeamInput) -> Result<(), TriageError> {
+    let mut errs = Vec::new();
+    let slug_ok = (2..=40).contains(&t.slug.len())
+        && t.slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !slug_ok {
+        errs.push(FieldError::new("slug", "2–40 of a–z, 0–9 and -"));
+    }
+    for (field, v) in [("name_zh", &t.name_zh), ("name_en", &t.name_en)] {
+        let n = v.trim().chars().count();
+        if n == 0 || n > 60 || v.chars().any(char::is_control) {
+            errs.push(FieldError::new(field, "1–60 characters"));
+        }
+    }
+    for (field, v) in [
+        ("sla_crash_hours", t.sla_crash_hours),
+        ("sla_major_hours", t.sla_major_hours),
+        ("sla_minor_hours", t.sla_minor_hours),
+        ("sla_idea_hours", t.sla_idea_hours),
+    ] {
+        if v.is_some_and(|h| !(1..=24 * 365).contains(&h)) {
+            errs.push(FieldError::new(field, "from 1 to 8760 hours"));
+        }
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(TriageError::Invalid(errs))
+    }
+}
+
+/// Creates the team or updates the one with this slug.
+pub async fn upsert(
+    conn: &mut Conn,
+    t: &TeamInput,
+    now: DateTime<Utc>,
+) -> Result<Team, TriageError> {
+    check(t)?;
+    let team = diesel::insert_into(teams::table)
+        .values((
+            teams::slug.eq(&t.slug),
+            teams::name_zh.eq(t.name_zh.trim()),
+            teams::name_en.eq(t.name_en.trim()),
+            teams::sla_crash_hours.eq(t.sla_crash_hours.unwrap_or(24)),
+            teams::sla_major_hours.eq(t.sla_major_hours.unwrap_or(72)),
+            teams::sla_minor_hours.eq(t.sla_minor_hours.unwrap_or(168)),
+            teams::sla_idea_hours.eq(t.sla_idea_hours.unwrap_or(336)),
+            teams::created_at.eq(now),
+        ))
+        .on_conflict(teams::slug)
+        .do_update()
+        .set((
+            teams::name_zh.eq(t.name_zh.trim()),
+            teams::name_en.eq(t.name_en.trim()),
+            teams::sla_crash_hours.eq(t.sla_crash_hours.unwrap_or(24)),
+            teams::sla_major_hours.eq(t.sla_major_hours.unwrap_or(72)),
+            teams::sla_minor_hours.eq(t.sla_minor_hours.unwrap_or(168)),
+            teams::sla_idea_hours.eq(t.sla_idea_hours.unwrap_or(336)),
+        ))
+        .returning(Team::as_returning())
+        .get_result(conn)
+        .await?;
+    Ok(team)
+}
+
+pub async fn by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Team>> {
+    teams::table
+        .filter(teams::slug.eq(slug))
+        .select(Team::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamView {
+    #[serde(flatten)]
+    pub team: Team,
+    pub members: Vec<String>,
+}
+
+pub async fn all(conn: &mut Conn) -> QueryResult<Vec<TeamView>> {
+    let list: Vec<Team> = teams::table
+        .order(teams::slug)
+        .select(Team::as_select())
+        .load(conn)
+        .await?;
+    let members: Vec<(i64, String)> = team_members::table
+        .inner_join(users::table)
+        .order(users::username)
+        .select((team_members::team_id, users::username))
+        .load(conn)
+        .await?;
+    Ok(list
+        .into_iter()
+        .map(|team| TeamView {
+            members: members
+                .iter()
+                .filter(|m| m.0 == team.id)
+                .map(|m| m.1.clone())
+                .collect(),
+            team,
+        })
+        .collect())
+}
+
+/// Adds (or with `on == false` removes) a member; only team members (the role) may join.
+pub async fn set_member(
+    conn: &mut Conn,
+    team_slug: &str,
+    username: &str,
+    on: bool,
+    now: DateTime<Utc>,
+) -> Result<(), TriageError> {
+    let team = by_slug(conn, team_slug)
+        .await?
+        .ok_or(TriageError::NotFound)?;
+    let user = crate::accounts::users::by_username(conn, username)
+        .await?
+        .ok_or_else(|| FieldError::new("username", "no such user"))?;
+    if on && user.role() != Role::TeamMember {
+        return Err(FieldError::new("username", "give the user the team_member role first").into());
+    }
+    if on {
+        diesel::insert_into(team_members::table)
+            .values((
+                team_members::team_id.eq(team.id),
+                team_members::user_id.eq(user.id),
+                team_members::created_at.eq(now),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+    } else {
+        diesel::delete(team_members::table.find((team.id, user.id)))
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The teams a user belongs to.
+pub async fn of_user(conn: &mut Conn, user_id: i64) -> QueryResult<Vec<i64>> {
+    team_members::table
+        .filter(team_members::user_id.eq(user_id))
+        .select(team_members::team_id)
+        .load(conn)
+        .await
+}

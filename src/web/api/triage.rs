@@ -1,0 +1,219 @@
+//! Triage set-up and routing: `/api/v1/admin/teams`, `/api/v1/triage/rules`, manual reroutes,
+//! the unrouted inbox. (The priority queue, SLAs and analytics are to come.)
+
+use crate::accounts::Role;
+use crate::triage::rules::{self, RuleInput};
+use crate::triage::teams::{self, TeamInput};
+use crate::triage::{routing, TriageError};
+use crate::web::errors::AppError;
+use crate::web::extract::{AdminUser, CurrentUser};
+use crate::web::AppState;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/teams", web::get().to(list_teams))
+        .route("/admin/teams", web::post().to(save_team))
+        .route("/admin/teams/{slug}/members", web::post().to(member))
+        .route("/admin/products/{slug}/team", web::post().to(product_team))
+        .route("/triage/rules", web::get().to(list_rules))
+        .route("/triage/rules", web::post().to(save_rules))
+        .route("/triage/items/{id}/route", web::post().to(reroute))
+        .route("/triage/unrouted", web::get().to(unrouted));
+}
+
+impl From<TriageError> for AppError {
+    fn from(e: TriageError) -> Self {
+        match e {
+            TriageError::Invalid(f) => AppError::invalid(f),
+            TriageError::NotFound => AppError::NotFound,
+            TriageError::Conflict(message) => AppError::Conflict {
+                message,
+                fields: Default::default(),
+            },
+            TriageError::Db(e) => AppError::internal(e),
+        }
+    }
+}
+
+/// Product teams, moderators and admins read triage set-up; members do not.
+fn triage_reader(me: &CurrentUser) -> Result<(), AppError> {
+    match me.0.user.role() {
+        Role::TeamMember | Role::Moderator | Role::Admin => Ok(()),
+        Role::Member => Err(AppError::Forbidden {
+            code: "forbidden",
+            message: "Product teams and staff only.".into(),
+        }),
+    }
+}
+
+async fn list_teams(state: web::Data<AppState>, _a: AdminUser) -> Result<HttpResponse, AppError> {
+    let mut conn = crate::db::get(&state.pool).await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": teams::all(&mut conn).await? })))
+}
+
+async fn save_team(
+    state: web::Data<AppState>,
+    _a: AdminUser,
+    body: web::Json<TeamInput>,
+) -> Result<HttpResponse, AppError> {
+    let mut conn = crate::db::get(&state.pool).await?;
+    let team = teams::upsert(&mut conn, &body, state.clock.now()).await?;
+    Ok(HttpResponse::Ok().json(team))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberBody {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    remove: bool,
+}
+
+async fn member(
+    state: web::Data<AppState>,
+    _a: AdminUser,
+    slug: web::Path<String>,
+    body: web::Json<MemberBody>,
+) -> Result<HttpResponse, AppError> {
+    let mut conn = crate::db::get(&state.pool).await?;
+    teams::set_member(
+        &mut conn,
+        &slug,
+        &body.username,
+        !body.remove,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .json(json!({ "team": *slug, "username": body.username, "member": !body.remove })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductTeamBody {
+    team: Option<String>,
+}
+
+async fn product_team(
+    state: web::Data<AppState>,
+    _a: AdminUser,
+    slug: web::Path<String>,
+    body: web::Json<ProductTeamBody>,
+) -> Result<HttpResponse, AppError> {
+    use crate::db::schema::products;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let mut conn = crate::db::get(&state.pool).await?;
+    let team_id = match body.team.as_deref().filter(|t| !t.is_empty()) {
+        Some(t) => Some(
+            teams::by_slug(&mut conn, t)
+                .await?
+                .ok_or_else(|| AppError::field("team", "no such team"))?
+                .id,
+        ),
+        None => None,
+    };
+    let n = diesel::update(products::table.filter(products::slug.eq(&*slug)))
+        .set(products::team_id.eq(team_id))
+        .execute(&mut conn)
+        .await?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(HttpResponse::Ok().json(json!({ "product": *slug, "team": body.team })))
+}
+
+async fn list_rules(state: web::Data<AppState>, me: CurrentUser) -> Result<HttpResponse, AppError> {
+    triage_reader(&me)?;
+    let mut conn = crate::db::get(&state.pool).await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": rules::all(&mut conn).await? })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesBody {
+    rules: Vec<RuleInput>,
+}
+
+async fn save_rules(
+    state: web::Data<AppState>,
+    _a: AdminUser,
+    body: web::Json<RulesBody>,
+) -> Result<HttpResponse, AppError> {
+    let mut conn = crate::db::get(&state.pool).await?;
+    let saved = rules::replace_all(&mut conn, &body.rules, state.clock.now()).await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": saved })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteBody {
+    #[serde(default)]
+    team: String,
+}
+
+async fn reroute(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+    body: web::Json<RouteBody>,
+) -> Result<HttpResponse, AppError> {
+    triage_reader(&me)?;
+    let mut conn = crate::db::get(&state.pool).await?;
+    let team = teams::by_slug(&mut conn, body.team.trim())
+        .await?
+        .ok_or_else(|| AppError::field("team", "no such team"))?;
+    // Team members move items that are theirs (or unrouted); staff move anything.
+    if me.0.user.role() == Role::TeamMember {
+        use crate::db::schema::topics;
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        let current: Option<Option<i64>> = topics::table
+            .find(*id)
+            .select(topics::team_id)
+            .first(&mut conn)
+            .await
+            .optional()?;
+        let mine = teams::of_user(&mut conn, me.0.user.id).await?;
+        match current {
+            None => return Err(AppError::NotFound),
+            Some(Some(t)) if !mine.contains(&t) => {
+                return Err(AppError::Forbidden {
+                    code: "not_your_team",
+                    message: "This item belongs to another team.".into(),
+                })
+            }
+            _ => {}
+        }
+    }
+    if routing::reroute(&mut conn, *id, team.id).await? == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(HttpResponse::Ok()
+        .json(json!({ "topic_id": *id, "team": team.slug, "routed_by": "manual" })))
+}
+
+async fn unrouted(state: web::Data<AppState>, _a: AdminUser) -> Result<HttpResponse, AppError> {
+    use crate::db::schema::topics;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let mut conn = crate::db::get(&state.pool).await?;
+    let items: Vec<(i64, String, String, String)> = topics::table
+        .filter(topics::kind.eq_any(["bug", "idea"]))
+        .filter(topics::team_id.is_null())
+        .filter(topics::hidden_at.is_null())
+        .filter(topics::deleted_at.is_null())
+        .order(topics::id.desc())
+        .limit(200)
+        .select((topics::id, topics::kind, topics::title, topics::status))
+        .load(&mut conn)
+        .await?;
+    let items: Vec<_> = items
+        .into_iter()
+        .map(|(id, kind, title, status)| json!({ "topic_id": id, "kind": kind, "title": title, "status": status }))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
