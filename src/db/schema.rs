@@ -306,6 +306,11 @@ diesel::table! {
         status_changed_at -> Nullable<Timestamptz>,
         team_id -> Nullable<Int8>,
         routed_by -> Nullable<Text>,
+        priority -> Float8,
+        priority_breakdown -> Nullable<Jsonb>,
+        sla_due_at -> Nullable<Timestamptz>,
+        first_response_at -> Nullable<Timestamptz>,
+        assignee_id -> Nullable<Int8>,
     }
 }
 

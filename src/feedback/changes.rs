@@ -152,6 +152,18 @@ pub(super) async fn record(
         .execute(conn)
         .await?;
     crate::search::outbox::push(conn, topic.id, None).await?;
+    // The first change by someone other than the reporter is the official response (SLA).
+    if actor_id != topic.author_id {
+        diesel::update(
+            topics::table
+                .find(topic.id)
+                .filter(topics::first_response_at.is_null()),
+        )
+        .set(topics::first_response_at.eq(now))
+        .execute(conn)
+        .await?;
+    }
+    crate::triage::priority::refresh(conn, Some(topic.id), now).await?;
     jobs::enqueue(
         conn,
         &Job::StatusChanged { change_id: id },

@@ -81,7 +81,7 @@ pub async fn merge(
             .await?;
         super::votes::refresh_trending(conn, Some(target.id), now).await?;
         crate::search::outbox::push(conn, target.id, None).await?;
-        crate::triage::routing::route(conn, target.id).await?;
+        crate::triage::routing::route(conn, target.id, now).await?;
         let req = ChangeRequest {
             status: Status::Duplicate,
             note: note.to_string(),

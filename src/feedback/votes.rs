@@ -97,6 +97,7 @@ pub async fn set(
         if changed != 0 {
             crate::search::outbox::push(conn, topic_id, None).await?;
             crate::honor::on_vote(conn, &s.honor, user, topic_id, on, now).await?;
+            crate::triage::priority::refresh(conn, Some(topic_id), now).await?;
         }
         if kind == VoteKind::Vote && changed != 0 {
             refresh_trending(conn, Some(topic_id), now).await?;

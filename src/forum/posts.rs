@@ -286,7 +286,7 @@ pub async fn edit(
                 ))
                 .execute(conn)
                 .await?;
-            crate::triage::routing::route(conn, post.topic_id).await?;
+            crate::triage::routing::route(conn, post.topic_id, now).await?;
         }
         Ok(updated)
     })

@@ -138,7 +138,7 @@ pub async fn create(
             crate::feedback::bugs::insert(conn, topic_id, pid, bug).await?;
         }
         let post = posts::insert(conn, topic_id, author.id, None, &new.body, now).await?;
-        crate::triage::routing::route(conn, topic_id).await?;
+        crate::triage::routing::route(conn, topic_id, now).await?;
         if verdict == Verdict::Hold {
             crate::moderation::reviews::hold(conn, post.id, now).await?;
         }

@@ -39,6 +39,8 @@ pub enum Job {
     RefreshTrending,
     /// Sends review items left open too long to every moderator.
     EscalateReviews,
+    /// Recomputes every open triage item's priority (age against the SLA moves it).
+    RefreshPriorities,
     /// Awards every medal whose rule now holds.
     AwardMedals,
     /// Crowns each board's Star of the Month for the given month (e.g. `2026-10`).
@@ -65,6 +67,10 @@ pub fn schedule(now: DateTime<Utc>) -> Vec<(String, Job)> {
     let hour = now.format("%Y-%m-%dT%H");
     due.push((format!("escalate:{hour}"), Job::EscalateReviews));
     due.push((format!("medals:{hour}"), Job::AwardMedals));
+    due.push((
+        format!("priorities:{hour}:{}", now.minute() / 10),
+        Job::RefreshPriorities,
+    ));
     // The first of the month (UTC) crowns last month's stars.
     let last_month = (now.date_naive().with_day(1).unwrap_or_default() - chrono::Days::new(1))
         .format("%Y-%m")
@@ -245,6 +251,12 @@ async fn handle(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> Result<(), St
         }
         Job::EscalateReviews => {
             crate::moderation::reviews::escalate(&mut conn, &ctx.settings, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(())
+        }
+        Job::RefreshPriorities => {
+            crate::triage::priority::refresh(&mut conn, None, now)
                 .await
                 .map_err(|e| e.to_string())?;
             Ok(())

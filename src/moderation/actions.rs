@@ -309,7 +309,7 @@ pub async fn on_topic(
                     .execute(conn)
                     .await?;
                 crate::search::outbox::push(conn, topic_id, None).await?;
-                crate::triage::routing::route(conn, topic_id).await?;
+                crate::triage::routing::route(conn, topic_id, act.now).await?;
                 (
                     json!({ "board_id": board_id }),
                     json!({ "board_id": to_id }),

@@ -1,6 +1,8 @@
 //! Triage: product teams, routing rules, and where each bug or idea goes (see `docs/triage.md`).
 //! Priority, the queue, SLAs, analytics and webhooks are still to come.
 
+pub mod priority;
+pub mod queue;
 pub mod routing;
 pub mod rules;
 pub mod teams;

@@ -70,7 +70,11 @@ pub fn first_match<'a>(rules: &'a [Rule], item: &Item) -> Option<&'a Rule> {
 }
 
 /// Routes one topic now; returns its team (None: unrouted). Discussions are not triaged.
-pub async fn route(conn: &mut Conn, topic_id: i64) -> QueryResult<Option<i64>> {
+pub async fn route(
+    conn: &mut Conn,
+    topic_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> QueryResult<Option<i64>> {
     type Row = (
         String,
         Vec<String>,
@@ -100,7 +104,11 @@ pub async fn route(conn: &mut Conn, topic_id: i64) -> QueryResult<Option<i64>> {
             ))
             .first(conn)
             .await?;
-    if kind == "discussion" || routed_by.as_deref() == Some("manual") {
+    if kind == "discussion" {
+        return Ok(team_id);
+    }
+    if routed_by.as_deref() == Some("manual") {
+        super::priority::refresh(conn, Some(topic_id), now).await?;
         return Ok(team_id);
     }
     let body: String = posts::table
@@ -129,17 +137,26 @@ pub async fn route(conn: &mut Conn, topic_id: i64) -> QueryResult<Option<i64>> {
         .set((topics::team_id.eq(team), topics::routed_by.eq(by)))
         .execute(conn)
         .await?;
+    // The team decides the SLA, which the priority uses.
+    super::priority::refresh(conn, Some(topic_id), now).await?;
     Ok(team)
 }
 
 /// Staff send an item to a team by hand; later edits keep it there.
-pub async fn reroute(conn: &mut Conn, topic_id: i64, team_id: i64) -> QueryResult<usize> {
-    diesel::update(
+pub async fn reroute(
+    conn: &mut Conn,
+    topic_id: i64,
+    team_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> QueryResult<usize> {
+    let n = diesel::update(
         topics::table
             .find(topic_id)
             .filter(topics::kind.eq_any(["bug", "idea"])),
     )
     .set((topics::team_id.eq(team_id), topics::routed_by.eq("manual")))
     .execute(conn)
-    .await
+    .await?;
+    super::priority::refresh(conn, Some(topic_id), now).await?;
+    Ok(n)
 }

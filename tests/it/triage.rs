@@ -302,3 +302,233 @@ async fn a_manual_reroute_survives_later_edits_and_needs_the_right_people() {
         403
     );
 }
+
+async fn sql(app: &TestApp, q: &str) {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(q)
+        .execute(&mut *app.conn().await)
+        .await
+        .unwrap();
+}
+
+async fn refresh_all(app: &TestApp) {
+    chorus::triage::priority::refresh(&mut *app.conn().await, None, app.clock.now())
+        .await
+        .unwrap();
+}
+
+async fn queue(app: &TestApp, token: &str, query: &str) -> Vec<serde_json::Value> {
+    let r = app
+        .client()
+        .with_bearer(token)
+        .get(&format!("/api/v1/triage/queue?{query}"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()["items"].as_array().unwrap().clone()
+}
+
+#[actix_web::test]
+async fn the_queue_order_and_breakdown_follow_the_documented_formula() {
+    let app = TestApp::new().await;
+    let admin = setup(&app).await;
+    let severities = ["crash", "major", "minor", "cosmetic"];
+    let levels = [1i16, 3, 6, 9];
+    let mut reporters = Vec::new();
+    for (i, l) in levels.iter().enumerate() {
+        let (u, t) = app.member(&format!("reporter{i}")).await;
+        app.set_level(u.id, *l).await;
+        reporters.push(t);
+    }
+    // 20 items with known inputs: severity, reporter level, me-too count, featured.
+    let mut expected = Vec::new();
+    for i in 0..20usize {
+        let sev = severities[i % 4];
+        let r = app
+            .client()
+            .with_bearer(&reporters[i % 4])
+            .post_json(
+                "/api/v1/topics",
+                json!({"board": "phones", "kind": "bug", "title": format!("Wi-Fi issue {i}"), "body": "drops",
+                    "bug": {"product": "chorus-14", "os_version": "2.0.1", "reproducibility": "often", "severity": sev}}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        let id = r.json()["id"].as_i64().unwrap();
+        let me_too = (i * 7 % 23) as i64;
+        let featured = i % 9 == 0;
+        sql(
+            &app,
+            &format!(
+                "UPDATE topics SET me_too_count = {me_too}, featured = {featured} WHERE id = {id}"
+            ),
+        )
+        .await;
+        let sev_w = match sev {
+            "crash" => 8.0,
+            "major" => 4.0,
+            "minor" => 2.0,
+            _ => 1.0,
+        };
+        let level = levels[i % 4] as f64;
+        let credibility = ((0.8 + 0.1 * (level - 1.0)) * (0.5 + 0.5f64)).clamp(0.5, 2.0);
+        let score = sev_w
+            * (1.0 + ((1 + me_too) as f64).ln())
+            * credibility
+            * if featured { 1.25 } else { 1.0 };
+        expected.push((id, (score * 100.0).round() / 100.0));
+    }
+    refresh_all(&app).await;
+    let items = queue(&app, &admin, "team=phone").await;
+    assert_eq!(items.len(), 20);
+    let mut want = expected.clone();
+    want.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap().then(b.0.cmp(&a.0)));
+    let got: Vec<(i64, f64)> = items
+        .iter()
+        .map(|i| {
+            (
+                i["topic_id"].as_i64().unwrap(),
+                i["priority"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+    let top = &items[0]["priority_breakdown"];
+    for key in [
+        "severity_weight",
+        "affected",
+        "affected_factor",
+        "credibility",
+        "moderation_factor",
+        "urgency_factor",
+        "sla_hours",
+        "score",
+    ] {
+        assert!(top.get(key).is_some(), "breakdown lacks {key}: {top}");
+    }
+    assert_eq!(top["score"], items[0]["priority"]);
+
+    // Members cannot read the queue.
+    let (_, member) = app.member("outsider").await;
+    assert_eq!(
+        app.client()
+            .with_bearer(&member)
+            .get("/api/v1/triage/queue")
+            .await
+            .status,
+        403
+    );
+}
+
+#[actix_web::test]
+async fn merging_raises_the_target_overdue_items_climb_and_sla_is_per_severity() {
+    let app = TestApp::new().await;
+    let admin = setup(&app).await;
+    let (_, t) = app.member("reporter").await;
+    let (_, t2) = app.member("second").await;
+    let a = bug(&app, &t, "chorus-14", "Wi-Fi drops on 5 GHz", "drops").await;
+    let b = bug(&app, &t2, "chorus-14", "WiFi keeps dropping", "drops too").await;
+    let c = bug(&app, &t2, "chorus-14", "Bluetooth stutter", "stutters").await;
+    let prio = |id: i64| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            queue(app, &admin, "")
+                .await
+                .into_iter()
+                .find(|i| i["topic_id"] == id)
+                .map(|i| i["priority"].as_f64().unwrap())
+        }
+    };
+    let before = prio(a).await.unwrap();
+    // SLA: major bugs are due in 72 h (the team's setting).
+    let item = queue(&app, &admin, "")
+        .await
+        .into_iter()
+        .find(|i| i["topic_id"] == a)
+        .unwrap();
+    let due: chrono::DateTime<chrono::Utc> = item["sla_due_at"].as_str().unwrap().parse().unwrap();
+    let created = app.clock.now();
+    assert!(
+        (due - created - chrono::Duration::hours(72))
+            .num_minutes()
+            .abs()
+            <= 1
+    );
+
+    let (_, pm) = app.user_with_role("phone_pm", Role::TeamMember).await;
+    let r = app
+        .client()
+        .with_bearer(&pm)
+        .post_json(&format!("/api/v1/topics/{b}/merge"), json!({ "into": a }))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let after = prio(a).await.unwrap();
+    assert!(
+        after > before,
+        "merge raises the target: {before} -> {after}"
+    );
+    assert_eq!(prio(b).await, None, "the duplicate leaves the queue");
+
+    // Four days later, with no answer, c is overdue and climbs; the job does it.
+    let c_before = prio(c).await.unwrap();
+    app.clock.advance(chrono::Duration::hours(96));
+    app.run_jobs().await;
+    refresh_all(&app).await;
+    let admin2 = app.user_with_role("chief2", Role::Admin).await.1;
+    let c_item = queue(&app, &admin2, "overdue=1")
+        .await
+        .into_iter()
+        .find(|i| i["topic_id"] == c)
+        .expect("c is overdue");
+    assert_eq!(c_item["overdue"], true);
+    assert!(c_item["priority"].as_f64().unwrap() > c_before * 1.5);
+    // An answer stops the climb.
+    let pm2 = app.user_with_role("phone_pm2", Role::TeamMember).await.1;
+    app.client()
+        .with_bearer(&pm2)
+        .post_json(
+            &format!("/api/v1/topics/{c}/status"),
+            json!({ "status": "acknowledged" }),
+        )
+        .await;
+    assert!(queue(&app, &admin2, "overdue=1")
+        .await
+        .iter()
+        .all(|i| i["topic_id"] != c));
+    // Assignment: to a team member, not to a plain member.
+    let r = app
+        .client()
+        .with_bearer(&admin2)
+        .post_json(
+            &format!("/api/v1/triage/items/{c}/assign"),
+            json!({ "username": "phone_pm2" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(queue(&app, &admin2, "assignee=phone_pm2").await.len(), 1);
+    let r = app
+        .client()
+        .with_bearer(&admin2)
+        .post_json(
+            &format!("/api/v1/triage/items/{c}/assign"),
+            json!({ "username": "reporter" }),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        app.client()
+            .with_bearer(&admin2)
+            .get("/api/v1/triage/queue?status=resolved")
+            .await
+            .status,
+        422
+    );
+    assert_eq!(
+        app.client()
+            .with_bearer(&admin2)
+            .get("/api/v1/triage/queue?cursor=%00zz")
+            .await
+            .status,
+        200
+    );
+}

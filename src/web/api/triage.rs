@@ -4,7 +4,7 @@
 use crate::accounts::Role;
 use crate::triage::rules::{self, RuleInput};
 use crate::triage::teams::{self, TeamInput};
-use crate::triage::{routing, TriageError};
+use crate::triage::{queue as tq, routing, TriageError};
 use crate::web::errors::AppError;
 use crate::web::extract::{AdminUser, CurrentUser};
 use crate::web::AppState;
@@ -20,7 +20,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/triage/rules", web::get().to(list_rules))
         .route("/triage/rules", web::post().to(save_rules))
         .route("/triage/items/{id}/route", web::post().to(reroute))
-        .route("/triage/unrouted", web::get().to(unrouted));
+        .route("/triage/unrouted", web::get().to(unrouted))
+        .route("/triage/queue", web::get().to(queue))
+        .route("/triage/items/{id}/assign", web::post().to(assign));
 }
 
 impl From<TriageError> for AppError {
@@ -189,7 +191,7 @@ async fn reroute(
             _ => {}
         }
     }
-    if routing::reroute(&mut conn, *id, team.id).await? == 0 {
+    if routing::reroute(&mut conn, *id, team.id, state.clock.now()).await? == 0 {
         return Err(AppError::NotFound);
     }
     Ok(HttpResponse::Ok()
@@ -216,4 +218,127 @@ async fn unrouted(state: web::Data<AppState>, _a: AdminUser) -> Result<HttpRespo
         .map(|(id, kind, title, status)| json!({ "topic_id": id, "kind": kind, "title": title, "status": status }))
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueQuery {
+    team: Option<String>,
+    status: Option<String>,
+    kind: Option<String>,
+    product: Option<String>,
+    assignee: Option<String>,
+    #[serde(default)]
+    overdue: Option<String>,
+    cursor: Option<String>,
+}
+
+/// Team members see their teams' items by default; staff see every team. `team=` narrows.
+async fn queue(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    q: web::Query<QueueQuery>,
+) -> Result<HttpResponse, AppError> {
+    triage_reader(&me)?;
+    let mut conn = crate::db::get(&state.pool).await?;
+    let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let teams = match nonempty(&q.team) {
+        Some(slug) => Some(vec![
+            teams::by_slug(&mut conn, &slug)
+                .await?
+                .ok_or_else(|| AppError::field("team", "no such team"))?
+                .id,
+        ]),
+        None if me.0.user.role() == Role::TeamMember => {
+            Some(teams::of_user(&mut conn, me.0.user.id).await?)
+        }
+        None => None,
+    };
+    if let Some(s) = nonempty(&q.status) {
+        if !crate::triage::priority::OPEN.contains(&s.as_str()) {
+            return Err(AppError::field("status", "an open status"));
+        }
+    }
+    if let Some(k) = nonempty(&q.kind) {
+        if k != "bug" && k != "idea" {
+            return Err(AppError::field("kind", "bug or idea"));
+        }
+    }
+    let assignee_id = match nonempty(&q.assignee) {
+        Some(name) => Some(
+            crate::accounts::users::by_username(&mut conn, &name)
+                .await?
+                .ok_or_else(|| AppError::field("assignee", "no such user"))?
+                .id,
+        ),
+        None => None,
+    };
+    let filter = tq::Filter {
+        teams,
+        status: nonempty(&q.status),
+        kind: nonempty(&q.kind),
+        product: nonempty(&q.product),
+        assignee_id,
+        overdue: matches!(q.overdue.as_deref(), Some("1" | "true" | "on")),
+        after: q.cursor.as_deref().and_then(tq::parse_cursor),
+    };
+    let (items, next) = tq::list(&mut conn, &filter, state.clock.now()).await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": next })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignBody {
+    /// Empty clears the assignee.
+    #[serde(default)]
+    username: String,
+}
+
+/// Staff assign anyone on the staff or a product team; team members act on their teams' items.
+async fn assign(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+    body: web::Json<AssignBody>,
+) -> Result<HttpResponse, AppError> {
+    use crate::db::schema::topics;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    triage_reader(&me)?;
+    let mut conn = crate::db::get(&state.pool).await?;
+    let team: Option<i64> = topics::table
+        .find(*id)
+        .filter(topics::kind.eq_any(["bug", "idea"]))
+        .select(topics::team_id)
+        .first(&mut conn)
+        .await
+        .optional()?
+        .ok_or(AppError::NotFound)?;
+    if me.0.user.role() == Role::TeamMember {
+        let mine = teams::of_user(&mut conn, me.0.user.id).await?;
+        if !team.is_some_and(|t| mine.contains(&t)) {
+            return Err(AppError::Forbidden {
+                code: "not_your_team",
+                message: "This item belongs to another team.".into(),
+            });
+        }
+    }
+    let name = body.username.trim();
+    let user_id = if name.is_empty() {
+        None
+    } else {
+        let u = crate::accounts::users::by_username(&mut conn, name)
+            .await?
+            .ok_or_else(|| AppError::field("username", "no such user"))?;
+        if u.role() == Role::Member {
+            return Err(AppError::field(
+                "username",
+                "only product teams and staff take items",
+            ));
+        }
+        Some(u.id)
+    };
+    tq::assign(&mut conn, *id, user_id).await?;
+    Ok(HttpResponse::Ok()
+        .json(json!({ "topic_id": *id, "assignee": (!name.is_empty()).then_some(name) })))
 }

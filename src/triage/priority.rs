@@ -1,0 +1,265 @@
+//! The priority score: a pure function of documented inputs (see `docs/triage.md`), stored on
+//! the topic with its breakdown so the queue sorts by an index and every row can say why.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::sql_types::{BigInt, Bool, Double, Integer, Nullable, SmallInt, Text, Timestamptz};
+use diesel_async::RunQueryDsl;
+use serde::Serialize;
+
+/// Statuses still waiting on the team.
+pub const OPEN: [&str; 5] = [
+    "new",
+    "needs_info",
+    "acknowledged",
+    "planned",
+    "in_progress",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inputs {
+    pub kind: String,
+    /// Bugs: crash, major, minor, cosmetic.
+    pub severity: Option<String>,
+    pub votes: i64,
+    pub me_too: i64,
+    pub reporter_level: i16,
+    pub reporter_acknowledged: i64,
+    pub reporter_declined: i64,
+    pub featured: bool,
+    /// Summed weight of open flags on the opening post.
+    pub flag_weight: f64,
+    pub created_at: DateTime<Utc>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub sla_hours: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Breakdown {
+    pub severity: String,
+    pub severity_weight: f64,
+    pub affected: i64,
+    pub affected_factor: f64,
+    pub credibility: f64,
+    pub moderation_factor: f64,
+    pub age_hours: f64,
+    pub sla_hours: i64,
+    pub urgency_factor: f64,
+    pub score: f64,
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+pub fn severity_weight(kind: &str, severity: Option<&str>) -> f64 {
+    match (kind, severity) {
+        ("bug", Some("crash")) => 8.0,
+        ("bug", Some("major")) => 4.0,
+        ("bug", Some("minor")) => 2.0,
+        ("bug", _) => 1.0,
+        _ => 3.0,
+    }
+}
+
+/// SLA hours for an item, from its team's settings (or the defaults 24/72/168/336).
+pub fn sla_hours(kind: &str, severity: Option<&str>, team: Option<[i32; 4]>) -> i64 {
+    let [crash, major, minor, idea] = team.unwrap_or([24, 72, 168, 336]);
+    (match (kind, severity) {
+        ("bug", Some("crash")) => crash,
+        ("bug", Some("major")) => major,
+        ("bug", _) => minor,
+        _ => idea,
+    }) as i64
+}
+
+/// `score = severity × (1 + ln affected) × credibility × moderation × urgency`, where
+/// affected = 1 + votes + me-too (merged duplicates' people are already moved in),
+/// moderation = (featured ? 1.25 : 1) / (1 + open flag weight / 3), and urgency rises from 1 to
+/// 1.5 while the first response is due and then by 1 per SLA period overdue (at most 5); an item
+/// that has had its first response keeps urgency 1.
+pub fn score(i: &Inputs, now: DateTime<Utc>) -> Breakdown {
+    let sev = severity_weight(&i.kind, i.severity.as_deref());
+    let affected = 1 + i.votes.max(0) + i.me_too.max(0);
+    let affected_factor = 1.0 + (affected as f64).ln();
+    let credibility = crate::honor::levels::reporter_credibility(
+        i.reporter_level,
+        i.reporter_acknowledged,
+        i.reporter_declined,
+    );
+    let moderation = if i.featured { 1.25 } else { 1.0 } / (1.0 + i.flag_weight.max(0.0) / 3.0);
+    let age_hours = ((now - i.created_at).num_seconds().max(0) as f64) / 3600.0;
+    let urgency = if i.first_response_at.is_some() {
+        1.0
+    } else {
+        let r = age_hours / i.sla_hours.max(1) as f64;
+        (1.0 + 0.5 * r.min(1.0) + (r - 1.0).max(0.0)).min(5.0)
+    };
+    let s = sev * affected_factor * credibility * moderation * urgency;
+    Breakdown {
+        severity: i.severity.clone().unwrap_or_else(|| i.kind.clone()),
+        severity_weight: sev,
+        affected,
+        affected_factor: round2(affected_factor),
+        credibility: round2(credibility),
+        moderation_factor: round2(moderation),
+        age_hours: round2(age_hours),
+        sla_hours: i.sla_hours,
+        urgency_factor: round2(urgency),
+        score: round2(s),
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Row {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    severity: Option<String>,
+    #[diesel(sql_type = Integer)]
+    vote_count: i32,
+    #[diesel(sql_type = Integer)]
+    me_too_count: i32,
+    #[diesel(sql_type = SmallInt)]
+    level: i16,
+    #[diesel(sql_type = BigInt)]
+    ack: i64,
+    #[diesel(sql_type = BigInt)]
+    declined: i64,
+    #[diesel(sql_type = Bool)]
+    featured: bool,
+    #[diesel(sql_type = Double)]
+    flag_weight: f64,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    first_response_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    crash: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    major: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    minor: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    idea: Option<i32>,
+}
+
+/// Recomputes one item (`Some(id)`) or every open item, in two statements whatever the count.
+pub async fn refresh(
+    conn: &mut crate::db::Conn,
+    topic_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> diesel::QueryResult<usize> {
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT t.id, t.kind, b.severity, t.vote_count, t.me_too_count, u.level, \
+                coalesce(a.ack, 0) AS ack, coalesce(a.declined, 0) AS declined, t.featured, \
+                coalesce(f.w, 0)::float8 AS flag_weight, t.created_at, t.first_response_at, \
+                tm.sla_crash_hours AS crash, tm.sla_major_hours AS major, \
+                tm.sla_minor_hours AS minor, tm.sla_idea_hours AS idea \
+         FROM topics t JOIN users u ON u.id = t.author_id \
+         LEFT JOIN bug_reports b ON b.topic_id = t.id \
+         LEFT JOIN teams tm ON tm.id = t.team_id \
+         LEFT JOIN LATERAL ( \
+             SELECT count(*) FILTER (WHERE x.status IN ('acknowledged', 'planned', 'in_progress', 'resolved')) AS ack, \
+                    count(*) FILTER (WHERE x.status = 'declined') AS declined \
+             FROM topics x WHERE x.author_id = t.author_id AND x.kind = 'bug') a ON true \
+         LEFT JOIN LATERAL ( \
+             SELECT sum(r.weight) AS w FROM reviews r JOIN posts p ON p.id = r.post_id \
+             WHERE p.topic_id = t.id AND p.depth = 0 AND r.status IN ('pending', 'deferred')) f ON true \
+         WHERE t.kind IN ('bug', 'idea') AND ($1::int8 IS NULL OR t.id = $1) \
+           AND t.status IN ('new', 'needs_info', 'acknowledged', 'planned', 'in_progress')",
+    )
+    .bind::<Nullable<BigInt>, _>(topic_id)
+    .load(conn)
+    .await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut scores = Vec::with_capacity(rows.len());
+    let mut breakdowns = Vec::with_capacity(rows.len());
+    let mut dues = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let team = match (r.crash, r.major, r.minor, r.idea) {
+            (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
+            _ => None,
+        };
+        let sla = sla_hours(&r.kind, r.severity.as_deref(), team);
+        let b = score(
+            &Inputs {
+                kind: r.kind.clone(),
+                severity: r.severity.clone(),
+                votes: r.vote_count as i64,
+                me_too: r.me_too_count as i64,
+                reporter_level: r.level,
+                reporter_acknowledged: r.ack,
+                reporter_declined: r.declined,
+                featured: r.featured,
+                flag_weight: r.flag_weight,
+                created_at: r.created_at,
+                first_response_at: r.first_response_at,
+                sla_hours: sla,
+            },
+            now,
+        );
+        ids.push(r.id);
+        scores.push(b.score);
+        breakdowns.push(serde_json::to_string(&b).unwrap_or_default());
+        dues.push(r.created_at + Duration::hours(sla));
+    }
+    use diesel::sql_types::Array;
+    diesel::sql_query(
+        "UPDATE topics t SET priority = v.p, priority_breakdown = v.b::jsonb, sla_due_at = v.d \
+         FROM unnest($1::int8[], $2::float8[], $3::text[], $4::timestamptz[]) AS v(id, p, b, d) \
+         WHERE t.id = v.id",
+    )
+    .bind::<Array<BigInt>, _>(&ids)
+    .bind::<Array<Double>, _>(&scores)
+    .bind::<Array<Text>, _>(&breakdowns)
+    .bind::<Array<Timestamptz>, _>(&dues)
+    .execute(conn)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base(now: DateTime<Utc>) -> Inputs {
+        Inputs {
+            kind: "bug".into(),
+            severity: Some("major".into()),
+            votes: 0,
+            me_too: 0,
+            reporter_level: 1,
+            reporter_acknowledged: 0,
+            reporter_declined: 0,
+            featured: false,
+            flag_weight: 0.0,
+            created_at: now,
+            first_response_at: None,
+            sla_hours: 72,
+        }
+    }
+
+    #[test]
+    fn the_documented_formula() {
+        let now = Utc::now();
+        let b = score(&base(now), now);
+        // 4 × (1 + ln 1) × 0.8 × 1 × 1
+        assert_eq!(b.score, 3.2);
+        let mut i = base(now);
+        i.me_too = 9;
+        assert_eq!(score(&i, now).affected_factor, round2(1.0 + 10f64.ln()));
+        let mut late = base(now - Duration::hours(144));
+        late.sla_hours = 72;
+        // r = 2: 1 + 0.5 + 1
+        assert_eq!(score(&late, now).urgency_factor, 2.5);
+        late.first_response_at = Some(now);
+        assert_eq!(score(&late, now).urgency_factor, 1.0);
+        let mut flagged = base(now);
+        flagged.flag_weight = 3.0;
+        assert_eq!(score(&flagged, now).moderation_factor, 0.5);
+    }
+}
