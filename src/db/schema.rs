@@ -416,6 +416,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    overdue_notices (topic_id) {
+        topic_id -> Int8,
+        notified_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     teams (id) {
         id -> Int8,
         slug -> Text,
@@ -503,6 +510,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_outbox,
     mod_log,
     notifications,
+    overdue_notices,
     personal_data_access,
     post_likes,
     post_revisions,

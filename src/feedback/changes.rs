@@ -110,6 +110,22 @@ pub(super) async fn lock_feedback_topic(
     if topic.kind == "discussion" {
         return Err(FeedbackError::WrongKind);
     }
+    // Product teams act on their own teams' items (and unrouted ones); others are read-only.
+    if actor.role() == crate::accounts::Role::TeamMember {
+        let team: Option<i64> = topics::table
+            .find(topic_id)
+            .select(topics::team_id)
+            .first(conn)
+            .await?;
+        if let Some(t) = team {
+            if !crate::triage::teams::of_user(conn, actor.id)
+                .await?
+                .contains(&t)
+            {
+                return Err(FeedbackError::Forbidden);
+            }
+        }
+    }
     Ok(topic)
 }
 

@@ -259,6 +259,9 @@ async fn handle(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> Result<(), St
             crate::triage::priority::refresh(&mut conn, None, now)
                 .await
                 .map_err(|e| e.to_string())?;
+            crate::triage::priority::notify_overdue(&mut conn, now)
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(())
         }
         Job::AwardMedals => {

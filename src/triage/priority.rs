@@ -222,6 +222,48 @@ pub async fn refresh(
     .await
 }
 
+/// Tells each team, once per item, about items that passed their SLA without an official
+/// response. Returns how many items became overdue now.
+pub async fn notify_overdue(
+    conn: &mut crate::db::Conn,
+    now: DateTime<Utc>,
+) -> diesel::QueryResult<usize> {
+    use diesel_async::AsyncConnection;
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        #[derive(diesel::QueryableByName)]
+        struct Due {
+            #[diesel(sql_type = BigInt)]
+            id: i64,
+        }
+        let due: Vec<Due> = diesel::sql_query(
+            "INSERT INTO overdue_notices (topic_id, notified_at) \
+             SELECT id, $1 FROM topics \
+             WHERE kind IN ('bug', 'idea') AND team_id IS NOT NULL AND first_response_at IS NULL \
+               AND sla_due_at < $1 AND hidden_at IS NULL AND deleted_at IS NULL \
+               AND status IN ('new', 'needs_info', 'acknowledged', 'planned', 'in_progress') \
+             ON CONFLICT DO NOTHING RETURNING topic_id AS id",
+        )
+        .bind::<Timestamptz, _>(now)
+        .load(conn)
+        .await?;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<i64> = due.iter().map(|d| d.id).collect();
+        diesel::sql_query(
+            "INSERT INTO notifications (user_id, kind, topic_id, created_at) \
+             SELECT m.user_id, 'overdue', t.id, $2 FROM topics t \
+             JOIN team_members m ON m.team_id = t.team_id WHERE t.id = ANY($1)",
+        )
+        .bind::<diesel::sql_types::Array<BigInt>, _>(&ids)
+        .bind::<Timestamptz, _>(now)
+        .execute(conn)
+        .await?;
+        Ok(ids.len())
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

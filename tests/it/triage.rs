@@ -303,6 +303,18 @@ async fn a_manual_reroute_survives_later_edits_and_needs_the_right_people() {
     );
 }
 
+async fn join(app: &TestApp, admin: &str, team: &str, user: &str) {
+    let r = app
+        .client()
+        .with_bearer(admin)
+        .post_json(
+            &format!("/api/v1/admin/teams/{team}/members"),
+            json!({ "username": user }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+}
+
 async fn sql(app: &TestApp, q: &str) {
     use diesel_async::RunQueryDsl;
     diesel::sql_query(q)
@@ -456,6 +468,16 @@ async fn merging_raises_the_target_overdue_items_climb_and_sla_is_per_severity()
     );
 
     let (_, pm) = app.user_with_role("phone_pm", Role::TeamMember).await;
+    let (_, outsider_pm) = app.user_with_role("wear_pm", Role::TeamMember).await;
+    join(&app, &admin, "phone", "phone_pm").await;
+    join(&app, &admin, "wear", "wear_pm").await;
+    // Another team's member is read-only here.
+    let r = app
+        .client()
+        .with_bearer(&outsider_pm)
+        .post_json(&format!("/api/v1/topics/{b}/merge"), json!({ "into": a }))
+        .await;
+    assert_eq!(r.status, 403);
     let r = app
         .client()
         .with_bearer(&pm)
@@ -484,6 +506,7 @@ async fn merging_raises_the_target_overdue_items_climb_and_sla_is_per_severity()
     assert!(c_item["priority"].as_f64().unwrap() > c_before * 1.5);
     // An answer stops the climb.
     let pm2 = app.user_with_role("phone_pm2", Role::TeamMember).await.1;
+    join(&app, &admin2, "phone", "phone_pm2").await;
     app.client()
         .with_bearer(&pm2)
         .post_json(
@@ -531,4 +554,66 @@ async fn merging_raises_the_target_overdue_items_climb_and_sla_is_per_severity()
             .status,
         200
     );
+}
+
+#[actix_web::test]
+async fn the_team_hears_once_when_an_item_becomes_overdue() {
+    let app = TestApp::new().await;
+    let admin = setup(&app).await;
+    let (_, t) = app.member("reporter").await;
+    let (_, pm) = app.user_with_role("power_pm", Role::TeamMember).await;
+    join(&app, &admin, "power", "power_pm").await;
+    // A crash routed to the battery team: due in 24 h.
+    let r = app
+        .client()
+        .with_bearer(&t)
+        .post_json(
+            "/api/v1/topics",
+            json!({"board": "phones", "kind": "bug", "title": "Phone dies at 30% battery", "body": "shuts down",
+                "bug": {"product": "chorus-14", "os_version": "2.0.1", "reproducibility": "always", "severity": "crash"}}),
+        )
+        .await;
+    let id = r.json()["id"].as_i64().unwrap();
+    let overdue = || {
+        let app = &app;
+        async move {
+            chorus::triage::priority::notify_overdue(&mut *app.conn().await, app.clock.now())
+                .await
+                .unwrap()
+        }
+    };
+    app.clock.advance(chrono::Duration::hours(23));
+    assert_eq!(overdue().await, 0, "not yet due");
+    app.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(overdue().await, 1);
+    assert_eq!(overdue().await, 0, "once");
+    app.clock.advance(chrono::Duration::hours(5));
+    assert_eq!(overdue().await, 0, "still once");
+    let pm_fresh = chorus::accounts::sessions::create(
+        &mut *app.conn().await,
+        chorus::accounts::users::by_username(&mut *app.conn().await, "power_pm")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        "test",
+        chrono::Duration::days(1),
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    let _ = pm;
+    let n = app
+        .client()
+        .with_bearer(&pm_fresh)
+        .get("/api/v1/notifications")
+        .await
+        .json();
+    let hits: Vec<_> = n["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "overdue" && i["topic_id"] == id)
+        .collect();
+    assert_eq!(hits.len(), 1);
 }

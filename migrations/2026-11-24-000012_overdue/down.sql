@@ -1,0 +1,6 @@
+DELETE FROM notifications WHERE kind = 'overdue';
+ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
+ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check
+    CHECK (kind IN ('reply', 'mention', 'subscribed', 'status', 'post_hidden', 'review_escalated',
+                    'medal', 'silence', 'suspend'));
+DROP TABLE overdue_notices;
