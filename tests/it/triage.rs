@@ -617,3 +617,147 @@ async fn the_team_hears_once_when_an_item_becomes_overdue() {
         .collect();
     assert_eq!(hits.len(), 1);
 }
+
+#[actix_web::test]
+async fn stats_on_seeded_data_equal_what_the_test_computes() {
+    let app = TestApp::new().await;
+    let admin = setup(&app).await;
+    let (_, t) = app.member("reporter").await;
+    let (_, pm) = app.user_with_role("phone_pm", Role::TeamMember).await;
+    join(&app, &admin, "phone", "phone_pm").await;
+    // Five Wi-Fi bugs for the phone team, answered after 2, 4, 6, 8 and 10 hours; three resolved
+    // after 10, 20 and 30 hours.
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(
+            bug(
+                &app,
+                &t,
+                "chorus-14",
+                &format!("Wi-Fi drops when roaming {i}"),
+                "drops",
+            )
+            .await,
+        );
+    }
+    let start = app.clock.now();
+    let _ = pm;
+    let status = |id: i64, s: &'static str| {
+        let app = &app;
+        async move {
+            // A fresh session each time: the test's sessions last a day.
+            let pm = chorus::accounts::sessions::create(
+                &mut *app.conn().await,
+                chorus::accounts::users::by_username(&mut *app.conn().await, "phone_pm")
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id,
+                "test",
+                chrono::Duration::days(1),
+                app.clock.now(),
+            )
+            .await
+            .unwrap();
+            let r = app
+                .client()
+                .with_bearer(&pm)
+                .post_json(
+                    &format!("/api/v1/topics/{id}/status"),
+                    json!({ "status": s }),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text());
+        }
+    };
+    for (k, id) in ids.iter().enumerate() {
+        app.clock.advance(chrono::Duration::hours(2));
+        status(*id, "acknowledged").await;
+        let _ = k;
+    }
+    let _ = start;
+    // Resolutions at 10 h (already passed for #0 at t=10), then more.
+    status(ids[0], "resolved").await; // created at 0, resolved at 10 h
+    app.clock.advance(chrono::Duration::hours(10));
+    status(ids[1], "resolved").await; // 20 h
+    app.clock.advance(chrono::Duration::hours(10));
+    status(ids[2], "resolved").await; // 30 h
+                                      // The pm's session would expire; use a fresh admin for reading.
+    let reader = app.user_with_role("analyst", Role::Admin).await.1;
+    let r = app
+        .client()
+        .with_bearer(&reader)
+        .get("/api/v1/triage/stats?days=30")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let s = r.json();
+    let counts: Vec<(String, String, i64)> = s["status_counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["team"].as_str().unwrap().into(),
+                c["status"].as_str().unwrap().into(),
+                c["count"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        vec![
+            ("phone".into(), "acknowledged".into(), 2),
+            ("phone".into(), "resolved".into(), 3),
+        ]
+    );
+    let timing = &s["timings"][0];
+    assert_eq!(timing["team"], "phone");
+    assert_eq!(timing["responded"], 5);
+    // Median of 2, 4, 6, 8, 10 is 6; p90 (continuous) is 9.2.
+    assert!((timing["first_response_median_hours"].as_f64().unwrap() - 6.0).abs() < 0.01);
+    assert!((timing["first_response_p90_hours"].as_f64().unwrap() - 9.2).abs() < 0.01);
+    assert_eq!(timing["resolved"], 3);
+    assert!((timing["resolution_median_hours"].as_f64().unwrap() - 20.0).abs() < 0.01);
+    let weeks = s["weeks"].as_array().unwrap();
+    let opened: i64 = weeks.iter().map(|w| w["opened"].as_i64().unwrap()).sum();
+    let resolved: i64 = weeks.iter().map(|w| w["resolved"].as_i64().unwrap()).sum();
+    assert_eq!((opened, resolved), (5, 3));
+    // The five similar titles form one cluster.
+    assert_eq!(s["clusters"][0]["count"], 5, "{}", s["clusters"]);
+    // CSV export, and bad input.
+    let csv = app
+        .client()
+        .with_bearer(&reader)
+        .get("/api/v1/triage/stats?days=30&format=csv")
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    assert!(csv
+        .text()
+        .contains("\"phone\",\"resolved\",3,6.00,9.20,20.00,"));
+    assert_eq!(
+        app.client()
+            .with_bearer(&reader)
+            .get("/api/v1/triage/stats?days=0")
+            .await
+            .status,
+        422
+    );
+    assert_eq!(
+        app.client()
+            .with_bearer(&reader)
+            .get("/api/v1/triage/stats?format=xml")
+            .await
+            .status,
+        422
+    );
+    let member = app.member("curious").await.1;
+    assert_eq!(
+        app.client()
+            .with_bearer(&member)
+            .get("/api/v1/triage/stats")
+            .await
+            .status,
+        403
+    );
+}

@@ -22,6 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/triage/items/{id}/route", web::post().to(reroute))
         .route("/triage/unrouted", web::get().to(unrouted))
         .route("/triage/queue", web::get().to(queue))
+        .route("/triage/stats", web::get().to(stats))
         .route("/triage/items/{id}/assign", web::post().to(assign));
 }
 
@@ -341,4 +342,37 @@ async fn assign(
     tq::assign(&mut conn, *id, user_id).await?;
     Ok(HttpResponse::Ok()
         .json(json!({ "topic_id": *id, "assignee": (!name.is_empty()).then_some(name) })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatsQuery {
+    days: Option<i64>,
+    format: Option<String>,
+}
+
+/// `?days=30` (1–365); `&format=csv` for a spreadsheet.
+async fn stats(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    q: web::Query<StatsQuery>,
+) -> Result<HttpResponse, AppError> {
+    triage_reader(&me)?;
+    let days = q.days.unwrap_or(30);
+    if !(1..=crate::triage::stats::MAX_DAYS).contains(&days) {
+        return Err(AppError::field("days", "from 1 to 365"));
+    }
+    let mut conn = crate::db::get(&state.pool).await?;
+    let s = crate::triage::stats::compute(&mut conn, days, state.clock.now()).await?;
+    match q.format.as_deref() {
+        None | Some("" | "json") => Ok(HttpResponse::Ok().json(s)),
+        Some("csv") => Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                "Content-Disposition",
+                format!("attachment; filename=\"triage-stats-{days}d.csv\""),
+            ))
+            .body(crate::triage::stats::to_csv(&s))),
+        Some(_) => Err(AppError::field("format", "json or csv")),
+    }
 }
