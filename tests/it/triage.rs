@@ -761,3 +761,67 @@ async fn stats_on_seeded_data_equal_what_the_test_computes() {
         403
     );
 }
+
+#[actix_web::test]
+async fn the_triage_pages_show_the_queue_and_act_in_bulk() {
+    let app = TestApp::new().await;
+    let admin = setup(&app).await;
+    let (_, t) = app.member("reporter").await;
+    let a = bug(&app, &t, "chorus-14", "Wi-Fi drops", "drops").await;
+    let b = bug(
+        &app,
+        &t,
+        "chorus-14",
+        "Camera blurry",
+        "the camera is blurry",
+    )
+    .await;
+    let pm = app.logged_in("phone_pm", Role::TeamMember).await;
+    join(&app, &admin, "phone", "phone_pm").await;
+    let page = pm.get("/triage").await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    assert!(html.contains("Wi-Fi drops"), "their team's item");
+    assert!(
+        !html.contains("Camera blurry"),
+        "another team's item is not in 'my teams'"
+    );
+    assert!(pm
+        .get("/triage?team=all")
+        .await
+        .text()
+        .contains("Camera blurry"));
+    // Bulk: claim both; only the phone team's item is theirs to claim.
+    let r = pm
+        .post_form(
+            "/triage/bulk",
+            &[
+                ("id", &a.to_string()),
+                ("id", &b.to_string()),
+                ("action", "claim"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location").unwrap(), "/triage?notice=done:1:1");
+    let page = pm.get("/triage?notice=done:1:1").await.text();
+    assert!(page.contains("1 done, 1 refused") || page.contains("完成 1 条，拒绝 1 条"));
+    let r = pm
+        .post_form(
+            "/triage/bulk",
+            &[
+                ("id", &a.to_string()),
+                ("action", "status"),
+                ("status", "acknowledged"),
+                ("note", "on it"),
+            ],
+        )
+        .await;
+    assert_eq!(r.header("location").unwrap(), "/triage?notice=done:1:0");
+    let stats = pm.get("/triage/stats?days=7").await;
+    assert_eq!(stats.status, 200, "{}", stats.text());
+    assert!(stats.text().contains("<svg"));
+    let member = app.logged_in("nosy", Role::Member).await;
+    assert_eq!(member.get("/triage").await.status, 404);
+    assert_eq!(member.get("/triage/stats").await.status, 404);
+}

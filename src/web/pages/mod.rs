@@ -9,6 +9,7 @@ mod honor;
 mod moderation;
 mod people;
 mod search;
+mod triage;
 
 use super::errors::AppError;
 use super::extract::{self, Viewer};
@@ -30,6 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     admin::routes(cfg);
     moderation::routes(cfg);
     honor::routes(cfg);
+    triage::routes(cfg);
     accounts::routes(cfg);
 }
 
