@@ -433,6 +433,8 @@ diesel::table! {
         sla_minor_hours -> Int4,
         sla_idea_hours -> Int4,
         created_at -> Timestamptz,
+        webhook_url -> Nullable<Text>,
+        webhook_secret -> Nullable<Text>,
     }
 }
 

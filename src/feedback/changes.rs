@@ -180,6 +180,7 @@ pub(super) async fn record(
         .await?;
     }
     crate::triage::priority::refresh(conn, Some(topic.id), now).await?;
+    crate::triage::webhooks::queue_event(conn, topic.id, "status_changed", now).await?;
     jobs::enqueue(
         conn,
         &Job::StatusChanged { change_id: id },

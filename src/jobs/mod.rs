@@ -41,6 +41,12 @@ pub enum Job {
     EscalateReviews,
     /// Recomputes every open triage item's priority (age against the SLA moves it).
     RefreshPriorities,
+    /// Delivers a team webhook event (`routed`, `status_changed`); retried on failure.
+    Webhook {
+        topic_id: i64,
+        event: String,
+        at: String,
+    },
     /// Awards every medal whose rule now holds.
     AwardMedals,
     /// Crowns each board's Star of the Month for the given month (e.g. `2026-10`).
@@ -254,6 +260,20 @@ async fn handle(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> Result<(), St
                 .await
                 .map_err(|e| e.to_string())?;
             Ok(())
+        }
+        Job::Webhook {
+            topic_id,
+            event,
+            at,
+        } => {
+            crate::triage::webhooks::deliver(
+                &mut conn,
+                &ctx.settings.base_url,
+                topic_id,
+                &event,
+                &at,
+            )
+            .await
         }
         Job::RefreshPriorities => {
             crate::triage::priority::refresh(&mut conn, None, now)

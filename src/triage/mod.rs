@@ -7,6 +7,7 @@ pub mod routing;
 pub mod rules;
 pub mod stats;
 pub mod teams;
+pub mod webhooks;
 
 use crate::accounts::FieldError;
 

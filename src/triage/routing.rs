@@ -137,6 +137,9 @@ pub async fn route(
         .set((topics::team_id.eq(team), topics::routed_by.eq(by)))
         .execute(conn)
         .await?;
+    if team.is_some() && team != team_id {
+        super::webhooks::queue_event(conn, topic_id, "routed", now).await?;
+    }
     // The team decides the SLA, which the priority uses.
     super::priority::refresh(conn, Some(topic_id), now).await?;
     Ok(team)
@@ -157,6 +160,9 @@ pub async fn reroute(
     .set((topics::team_id.eq(team_id), topics::routed_by.eq("manual")))
     .execute(conn)
     .await?;
+    if n > 0 {
+        super::webhooks::queue_event(conn, topic_id, "routed", now).await?;
+    }
     super::priority::refresh(conn, Some(topic_id), now).await?;
     Ok(n)
 }

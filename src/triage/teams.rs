@@ -21,6 +21,9 @@ pub struct Team {
     pub sla_major_hours: i32,
     pub sla_minor_hours: i32,
     pub sla_idea_hours: i32,
+    pub webhook_url: Option<String>,
+    #[serde(skip)]
+    pub webhook_secret: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -36,6 +39,10 @@ pub struct TeamInput {
     pub sla_major_hours: Option<i32>,
     pub sla_minor_hours: Option<i32>,
     pub sla_idea_hours: Option<i32>,
+    /// `http(s)://…`; empty or absent: no webhook.
+    pub webhook_url: Option<String>,
+    /// At least 16 characters; signs each delivery (HMAC-SHA256).
+    pub webhook_secret: Option<String>,
 }
 
 fn check(t: &TeamInput) -> Result<(), TriageError> {
@@ -63,6 +70,18 @@ fn check(t: &TeamInput) -> Result<(), TriageError> {
             errs.push(FieldError::new(field, "from 1 to 8760 hours"));
         }
     }
+    let url = t.webhook_url.as_deref().unwrap_or("").trim();
+    if !url.is_empty() {
+        let ok = (url.starts_with("http://") || url.starts_with("https://"))
+            && url.len() <= 500
+            && !url.chars().any(|c| c.is_control() || c.is_whitespace());
+        if !ok {
+            errs.push(FieldError::new("webhook_url", "an http:// or https:// URL"));
+        }
+        if t.webhook_secret.as_deref().unwrap_or("").chars().count() < 16 {
+            errs.push(FieldError::new("webhook_secret", "at least 16 characters"));
+        }
+    }
     if errs.is_empty() {
         Ok(())
     } else {
@@ -77,6 +96,15 @@ pub async fn upsert(
     now: DateTime<Utc>,
 ) -> Result<Team, TriageError> {
     check(t)?;
+    let url = t
+        .webhook_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty());
+    let hook: (Option<String>, Option<String>) = match url {
+        Some(u) => (Some(u.to_string()), t.webhook_secret.clone()),
+        None => (None, None),
+    };
     let team = diesel::insert_into(teams::table)
         .values((
             teams::slug.eq(&t.slug),
@@ -87,6 +115,8 @@ pub async fn upsert(
             teams::sla_minor_hours.eq(t.sla_minor_hours.unwrap_or(168)),
             teams::sla_idea_hours.eq(t.sla_idea_hours.unwrap_or(336)),
             teams::created_at.eq(now),
+            teams::webhook_url.eq(hook.0.clone()),
+            teams::webhook_secret.eq(hook.1.clone()),
         ))
         .on_conflict(teams::slug)
         .do_update()
@@ -97,6 +127,8 @@ pub async fn upsert(
             teams::sla_major_hours.eq(t.sla_major_hours.unwrap_or(72)),
             teams::sla_minor_hours.eq(t.sla_minor_hours.unwrap_or(168)),
             teams::sla_idea_hours.eq(t.sla_idea_hours.unwrap_or(336)),
+            teams::webhook_url.eq(hook.0.clone()),
+            teams::webhook_secret.eq(hook.1.clone()),
         ))
         .returning(Team::as_returning())
         .get_result(conn)

@@ -825,3 +825,134 @@ async fn the_triage_pages_show_the_queue_and_act_in_bulk() {
     assert_eq!(member.get("/triage").await.status, 404);
     assert_eq!(member.get("/triage/stats").await.status, 404);
 }
+
+#[actix_web::test]
+async fn team_webhooks_are_signed_and_retried_until_delivered() {
+    use std::sync::{Arc, Mutex};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::new().await;
+    let admin = setup(&app).await;
+    // A receiver on 127.0.0.1: the first delivery gets a 500, later ones 200.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let log = received.clone();
+    actix_web::rt::spawn(async move {
+        let mut n = 0;
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                break;
+            };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            loop {
+                let k = s.read(&mut chunk).await.unwrap_or(0);
+                buf.extend_from_slice(&chunk[..k]);
+                let text = String::from_utf8_lossy(&buf).to_string();
+                if let Some(i) = text.find("\r\n\r\n") {
+                    let len: usize = text
+                        .lines()
+                        .find_map(|l| l.strip_prefix("Content-Length: "))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    if buf.len() >= i + 4 + len || k == 0 {
+                        let sig = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix("X-Chorus-Signature: "))
+                            .unwrap_or("")
+                            .to_string();
+                        log.lock().unwrap().push((sig, text[i + 4..].to_string()));
+                        break;
+                    }
+                }
+                if k == 0 {
+                    break;
+                }
+            }
+            let status = if n == 0 {
+                "500 Internal Server Error"
+            } else {
+                "200 OK"
+            };
+            n += 1;
+            let _ = s
+                .write_all(format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n").as_bytes())
+                .await;
+        }
+    });
+    let secret = "a-long-shared-secret";
+    let r = app
+        .client()
+        .with_bearer(&admin)
+        .post_json(
+            "/api/v1/admin/teams",
+            json!({ "slug": "camera", "name_zh": "影像团队", "name_en": "Camera team",
+                    "webhook_url": format!("http://127.0.0.1:{port}/hook"), "webhook_secret": secret }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(
+        r.json().get("webhook_secret").is_none(),
+        "the secret is never shown"
+    );
+    let r = app
+        .client()
+        .with_bearer(&admin)
+        .post_json("/api/v1/admin/teams", json!({ "slug": "camera", "name_zh": "影像", "name_en": "Camera", "webhook_url": "ftp://x", "webhook_secret": "short" }))
+        .await;
+    assert_eq!(r.status, 422);
+
+    let (_, t) = app.member("reporter").await;
+    let id = bug(
+        &app,
+        &t,
+        "chorus-14",
+        "Camera app freezes",
+        "the camera hangs",
+    )
+    .await;
+    app.run_jobs().await;
+    assert_eq!(
+        received.lock().unwrap().len(),
+        1,
+        "first attempt (answered 500)"
+    );
+    app.run_jobs().await;
+    assert_eq!(
+        received.lock().unwrap().len(),
+        1,
+        "the retry waits for its backoff"
+    );
+    app.clock.advance(chrono::Duration::minutes(30));
+    app.run_jobs().await;
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 2, "retried and delivered");
+    for (sig, body) in &got {
+        assert_eq!(
+            sig,
+            &chorus::triage::webhooks::signature(secret, body.as_bytes())
+        );
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(v["event"], "routed");
+        assert_eq!(v["item"]["topic_id"], id);
+        assert_eq!(v["team"], "camera");
+    }
+    // A status change by the team is sent too.
+    let (_, pm) = app.user_with_role("camera_pm", Role::TeamMember).await;
+    join(&app, &admin, "camera", "camera_pm").await;
+    app.client()
+        .with_bearer(&pm)
+        .post_json(
+            &format!("/api/v1/topics/{id}/status"),
+            json!({ "status": "acknowledged" }),
+        )
+        .await;
+    app.run_jobs().await;
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 3);
+    let v: serde_json::Value = serde_json::from_str(&got[2].1).unwrap();
+    assert_eq!(
+        (v["event"].as_str(), v["item"]["status"].as_str()),
+        (Some("status_changed"), Some("acknowledged"))
+    );
+}

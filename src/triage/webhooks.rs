@@ -1,0 +1,247 @@
+//! Team webhooks: when an item is routed to a team or its status changes, a job POSTs a JSON
+//! event to the team's URL, signed `X-Chorus-Signature: sha256=<hex HMAC-SHA256 of the body>`.
+//! A failure (connection, timeout, non-2xx) fails the job, which the queue retries with backoff.
+
+use crate::db::schema::{teams, topics};
+use crate::db::Conn;
+use crate::jobs::{enqueue, Job};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+/// HMAC-SHA256 (RFC 2104), so the receiver can check the body came from us.
+pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
+    let mut k = [0u8; 64];
+    if key.len() > 64 {
+        k[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let pad = |b: u8| k.iter().map(|x| x ^ b).collect::<Vec<u8>>();
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(msg)
+        .finalize();
+    Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    format!(
+        "sha256={}",
+        hex::encode(hmac_sha256(secret.as_bytes(), body))
+    )
+}
+
+/// Queues an event for the topic's team, if it has a webhook (inside the cause's transaction).
+pub async fn queue_event(
+    conn: &mut Conn,
+    topic_id: i64,
+    event: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let hooked: Option<Option<String>> = topics::table
+        .inner_join(teams::table)
+        .filter(topics::id.eq(topic_id))
+        .select(teams::webhook_url)
+        .first(conn)
+        .await
+        .optional()?;
+    if hooked.flatten().is_none() {
+        return Ok(());
+    }
+    enqueue(
+        conn,
+        &Job::Webhook {
+            topic_id,
+            event: event.to_string(),
+            at: now.to_rfc3339(),
+        },
+        None,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Builds the event from the item as it is now and delivers it.
+pub async fn deliver(
+    conn: &mut Conn,
+    base_url: &str,
+    topic_id: i64,
+    event: &str,
+    at: &str,
+) -> Result<(), String> {
+    // kind, title, status, team, url, secret
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let row: Option<Row> = topics::table
+        .inner_join(teams::table)
+        .filter(topics::id.eq(topic_id))
+        .select((
+            topics::kind,
+            topics::title,
+            topics::status,
+            teams::slug,
+            teams::webhook_url,
+            teams::webhook_secret,
+        ))
+        .first(conn)
+        .await
+        .optional()
+        .map_err(|e| e.to_string())?;
+    // Rerouted elsewhere or the hook removed since: nothing to send.
+    let Some((kind, title, status, team, Some(url), Some(secret))) = row else {
+        return Ok(());
+    };
+    let body = serde_json::json!({
+        "event": event, "at": at, "team": team,
+        "item": { "topic_id": topic_id, "kind": kind, "title": title, "status": status,
+                  "url": format!("{}/t/{topic_id}", base_url.trim_end_matches('/')) },
+    })
+    .to_string();
+    let status = post(&url, &body, &signature(&secret, body.as_bytes())).await?;
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err(format!("webhook answered {status}"))
+    }
+}
+
+struct Target {
+    tls: bool,
+    host: String,
+    port: u16,
+    path: String,
+}
+
+fn parse(url: &str) -> Result<Target, String> {
+    let (tls, rest) = if let Some(r) = url.strip_prefix("https://") {
+        (true, r)
+    } else if let Some(r) = url.strip_prefix("http://") {
+        (false, r)
+    } else {
+        return Err("not an http(s) URL".into());
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => (
+            h.to_string(),
+            p.parse().map_err(|_| "bad port".to_string())?,
+        ),
+        _ => (authority.to_string(), if tls { 443 } else { 80 }),
+    };
+    if host.is_empty() {
+        return Err("no host".into());
+    }
+    Ok(Target {
+        tls,
+        host: host.trim_matches(['[', ']']).to_string(),
+        port,
+        path: path.to_string(),
+    })
+}
+
+/// A minimal HTTP/1.1 POST (one request per connection); returns the status code.
+async fn post(url: &str, body: &str, signature: &str) -> Result<u16, String> {
+    let t = parse(url)?;
+    let request = format!(
+        "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: Chorus-Webhook\r\nContent-Type: application/json\r\n\
+         X-Chorus-Signature: {signature}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        t.path,
+        t.host,
+        body.len()
+    );
+    let io = async {
+        let tcp = tokio::net::TcpStream::connect((t.host.as_str(), t.port))
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
+        if t.tls {
+            use tokio_rustls::rustls;
+            let mut roots = rustls::RootCertStore::empty();
+            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+            let name = rustls::pki_types::ServerName::try_from(t.host.clone())
+                .map_err(|e| e.to_string())?;
+            let stream = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+                .connect(name, tcp)
+                .await
+                .map_err(|e| format!("tls: {e}"))?;
+            exchange(stream, &request).await
+        } else {
+            exchange(tcp, &request).await
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), io)
+        .await
+        .map_err(|_| "timed out".to_string())?
+}
+
+async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    mut s: S,
+    request: &str,
+) -> Result<u16, String> {
+    s.write_all(request.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut head = Vec::new();
+    let mut buf = [0u8; 512];
+    // The status line is all we need.
+    while !head.windows(2).any(|w| w == b"\r\n") && head.len() < 4096 {
+        let n = s.read(&mut buf).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    let line = String::from_utf8_lossy(&head);
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| "no HTTP status line".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_matches_rfc_4231() {
+        // Test case 2.
+        assert_eq!(
+            hex::encode(hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn urls_parse() {
+        let t = parse("https://hooks.example.com/in/123?x=1").unwrap();
+        assert!(t.tls && t.host == "hooks.example.com" && t.port == 443 && t.path == "/in/123?x=1");
+        let t = parse("http://127.0.0.1:8099").unwrap();
+        assert!(!t.tls && t.port == 8099 && t.path == "/");
+        assert!(parse("ftp://x").is_err());
+        assert!(parse("http://:80/").is_err());
+    }
+}
