@@ -956,3 +956,49 @@ async fn team_webhooks_are_signed_and_retried_until_delivered() {
         (Some("status_changed"), Some("acknowledged"))
     );
 }
+
+#[actix_web::test]
+async fn hidden_items_leave_the_queue_and_restored_ones_return() {
+    let app = TestApp::new().await;
+    let admin = setup(&app).await;
+    let (_, t) = app.member("reporter").await;
+    let id = bug(&app, &t, "chorus-14", "Spammy report", "buy now").await;
+    let root = app
+        .client()
+        .get(&format!("/api/v1/topics/{id}"))
+        .await
+        .json()["posts"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let (_, mt) = app.user_with_role("warden", Role::Moderator).await;
+    let in_queue = || {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            queue(app, &admin, "")
+                .await
+                .iter()
+                .any(|i| i["topic_id"] == id)
+        }
+    };
+    assert!(in_queue().await);
+    let act = |action: &'static str| {
+        let app = &app;
+        let mt = mt.clone();
+        async move {
+            let r = app
+                .client()
+                .with_bearer(&mt)
+                .post_json(
+                    &format!("/api/v1/mod/posts/{root}/{action}"),
+                    json!({ "reason": "spam check" }),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text());
+        }
+    };
+    act("hide").await;
+    assert!(!in_queue().await, "hidden: out of the queue");
+    act("unhide").await;
+    assert!(in_queue().await, "restored: back");
+}
