@@ -5,6 +5,7 @@ pub mod priority;
 pub mod queue;
 pub mod routing;
 pub mod rules;
+pub mod similar;
 pub mod stats;
 pub mod teams;
 pub mod webhooks;

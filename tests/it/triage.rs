@@ -1002,3 +1002,54 @@ async fn hidden_items_leave_the_queue_and_restored_ones_return() {
     act("unhide").await;
     assert!(in_queue().await, "restored: back");
 }
+
+#[actix_web::test]
+async fn similar_items_are_offered_for_merging() {
+    let app = TestApp::new().await;
+    let admin = setup(&app).await;
+    let (_, t) = app.member("reporter").await;
+    let a = bug(
+        &app,
+        &t,
+        "chorus-14",
+        "Wi-Fi drops when the screen turns off",
+        "wifi drops after screen off",
+    )
+    .await;
+    let b = bug(
+        &app,
+        &t,
+        "chorus-14",
+        "Wi-Fi disconnects when the screen is off",
+        "screen off then wifi drops",
+    )
+    .await;
+    let _other = bug(&app, &t, "chorus-14", "Camera is blurry", "blurry photos").await;
+    app.index_now().await;
+    let r = app
+        .client()
+        .with_bearer(&admin)
+        .get(&format!("/api/v1/triage/items/{a}/similar"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let ids: Vec<i64> = r.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["topic_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![b]);
+    let pm = app.logged_in("phone_pm", Role::TeamMember).await;
+    join(&app, &admin, "phone", "phone_pm").await;
+    let page = pm.get(&format!("/t/{a}")).await.text();
+    assert!(
+        page.contains(&format!("name=\"into\" value=\"{b}\"")),
+        "a merge button for #{b}"
+    );
+    let member_view = app
+        .client()
+        .with_bearer(&t)
+        .get(&format!("/api/v1/triage/items/{a}/similar"))
+        .await;
+    assert_eq!(member_view.status, 403);
+}

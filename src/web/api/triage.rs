@@ -23,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/triage/unrouted", web::get().to(unrouted))
         .route("/triage/queue", web::get().to(queue))
         .route("/triage/stats", web::get().to(stats))
+        .route("/triage/items/{id}/similar", web::get().to(similar))
         .route("/triage/items/{id}/assign", web::post().to(assign));
 }
 
@@ -375,4 +376,18 @@ async fn stats(
             .body(crate::triage::stats::to_csv(&s))),
         Some(_) => Err(AppError::field("format", "json or csv")),
     }
+}
+
+/// Likely duplicates to merge, from search.
+async fn similar(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    triage_reader(&me)?;
+    let mut conn = crate::db::get(&state.pool).await?;
+    let items = crate::triage::similar::for_topic(&mut conn, state.search.index(), *id)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }

@@ -286,6 +286,14 @@ async fn topic_page(
     } else {
         Vec::new()
     };
+    // Merge candidates for whoever may merge; search trouble must not cost the page.
+    let similar = if can_change && t.kind != "discussion" {
+        crate::triage::similar::for_topic(&mut conn, page.state.search.index(), t.id)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let move_boards: Vec<Value> = if reader.staff {
         boards::all(&mut conn)
             .await?
@@ -315,6 +323,7 @@ async fn topic_page(
             answers => Value::from(minijinja::value::Serde(&answers)),
             statuses => crate::feedback::status::Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             flag_reasons => crate::moderation::flags::REASONS, move_boards => move_boards,
+            similar => Value::from(minijinja::value::Serde(&similar)),
         },
     )
 }

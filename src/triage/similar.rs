@@ -1,0 +1,51 @@
+//! Likely duplicates of a bug or idea, from search: same kind, open, visible, not itself — the
+//! candidates a product manager may merge.
+
+use crate::db::schema::{boards, posts, products, topics};
+use crate::db::Conn;
+use crate::search::query::{self, Similar};
+use crate::search::SearchIndex;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use std::sync::Arc;
+
+pub async fn for_topic(
+    conn: &mut Conn,
+    index: Arc<SearchIndex>,
+    topic_id: i64,
+) -> Result<Vec<Similar>, crate::search::SearchError> {
+    let found: Option<(String, String, String, Option<String>)> = topics::table
+        .inner_join(boards::table)
+        .left_join(products::table)
+        .filter(topics::id.eq(topic_id))
+        .select((
+            topics::kind,
+            topics::title,
+            boards::slug,
+            products::slug.nullable(),
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((kind, title, board, product)) = found else {
+        return Ok(Vec::new());
+    };
+    let body: String = posts::table
+        .filter(posts::topic_id.eq(topic_id))
+        .filter(posts::depth.eq(0))
+        .select(posts::body_md)
+        .first(conn)
+        .await?;
+    let hits = tokio::task::spawn_blocking(move || {
+        query::similar(&index, &title, &body, Some(&board), product.as_deref())
+    })
+    .await
+    .map_err(|e| crate::search::SearchError::Other(e.to_string()))??;
+    let ids: Vec<i64> = hits.iter().map(|h| h.topic_id).collect();
+    let visible = crate::search::visibility::keep_visible_topics(conn, &ids).await?;
+    Ok(hits
+        .into_iter()
+        .filter(|h| h.topic_id != topic_id && h.kind == kind && visible.contains(&h.topic_id))
+        .filter(|h| super::priority::OPEN.contains(&h.status.as_str()))
+        .collect())
+}
