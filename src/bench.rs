@@ -412,3 +412,130 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     v[((v.len() as f64 - 1.0) * p).round() as usize]
 }
+
+/// Triage on the demo corpus: routes every open bug and idea to one team (topped up with copies
+/// until it holds `items`), then times recomputing all priorities and reading the queue's first
+/// page and a deep page, as `/triage` does.
+pub async fn triage(pool: &db::Pool, items: i64, now: DateTime<Utc>) -> anyhow::Result<()> {
+    use crate::triage::{priority, queue};
+    let mut conn = db::get(pool).await?;
+    diesel::sql_query(
+        "INSERT INTO teams (slug, name_zh, name_en, created_at) VALUES ('bench', '压测团队', 'Bench team', now()) \
+         ON CONFLICT (slug) DO NOTHING",
+    )
+    .execute(&mut conn)
+    .await?;
+    // Copies of existing open items until the team has enough.
+    loop {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        let open: N = diesel::sql_query(
+            "SELECT count(*) AS n FROM topics WHERE kind IN ('bug', 'idea') \
+             AND status IN ('new', 'needs_info', 'acknowledged', 'planned', 'in_progress') \
+             AND hidden_at IS NULL AND deleted_at IS NULL",
+        )
+        .get_result(&mut conn)
+        .await?;
+        if open.n >= items {
+            break;
+        }
+        diesel::sql_query(
+            "INSERT INTO topics (board_id, author_id, kind, title, tags, excerpt, status, last_posted_at, \
+                 created_at, updated_at, product_id, vote_count, me_too_count) \
+             SELECT board_id, author_id, kind, title, tags, excerpt, 'new', last_posted_at, created_at, \
+                 updated_at, product_id, vote_count, me_too_count FROM topics \
+             WHERE kind IN ('bug', 'idea') LIMIT $1",
+        )
+        .bind::<BigInt, _>((items - open.n).min(20_000))
+        .execute(&mut conn)
+        .await?;
+        // Every topic needs its opening post for routing; copies get a short one.
+        diesel::sql_query(
+            "INSERT INTO posts (topic_id, author_id, path, depth, body_md, body_html, created_at) \
+             SELECT t.id, t.author_id, ARRAY[nextval('posts_id_seq')], 0, t.excerpt, t.excerpt, t.created_at \
+             FROM topics t WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.topic_id = t.id)",
+        )
+        .execute(&mut conn)
+        .await?;
+    }
+    let team: i64 = diesel::sql_query("SELECT id AS n FROM teams WHERE slug = 'bench'")
+        .get_result::<Id>(&mut conn)
+        .await?
+        .n;
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let routed = diesel::sql_query(
+        "UPDATE topics SET team_id = $1, routed_by = 'manual' WHERE kind IN ('bug', 'idea')",
+    )
+    .bind::<BigInt, _>(team)
+    .execute(&mut conn)
+    .await?;
+    diesel::sql_query("ANALYZE topics")
+        .execute(&mut conn)
+        .await?;
+    let t = Instant::now();
+    let n = priority::refresh(&mut conn, None, now).await?;
+    println!(
+        "recomputed {n} open priorities (of {routed} routed items) in {:.2} s ({:.0}/s)",
+        t.elapsed().as_secs_f64(),
+        n as f64 / t.elapsed().as_secs_f64()
+    );
+    let filter = queue::Filter {
+        teams: Some(vec![team]),
+        ..Default::default()
+    };
+    let mut first = Vec::new();
+    let mut deep_cursor = None;
+    for _ in 0..50 {
+        let t = Instant::now();
+        let (_, next) = queue::list(&mut conn, &filter, now).await?;
+        first.push(t.elapsed().as_secs_f64() * 1000.0);
+        deep_cursor = next;
+    }
+    // Walk 200 pages in, then time that page.
+    let mut f = queue::Filter {
+        teams: Some(vec![team]),
+        ..Default::default()
+    };
+    for _ in 0..200 {
+        f.after = deep_cursor.as_deref().and_then(queue::parse_cursor);
+        let (_, next) = queue::list(&mut conn, &f, now).await?;
+        if next.is_none() {
+            break;
+        }
+        deep_cursor = next;
+    }
+    let mut deep = Vec::new();
+    for _ in 0..50 {
+        let t = Instant::now();
+        queue::list(&mut conn, &f, now).await?;
+        deep.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let overdue = queue::Filter {
+        teams: Some(vec![team]),
+        overdue: true,
+        ..Default::default()
+    };
+    let mut od = Vec::new();
+    for _ in 0..50 {
+        let t = Instant::now();
+        queue::list(&mut conn, &overdue, now).await?;
+        od.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!(
+        "queue page (50 items, team of {n} open): first page p50 {:.2} ms p99 {:.2} ms; page 200 p50 {:.2} ms p99 {:.2} ms; overdue filter p50 {:.2} ms p99 {:.2} ms",
+        pct(&mut first, 0.5),
+        pct(&mut first, 0.99),
+        pct(&mut deep, 0.5),
+        pct(&mut deep, 0.99),
+        pct(&mut od, 0.5),
+        pct(&mut od, 0.99)
+    );
+    Ok(())
+}

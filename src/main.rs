@@ -61,6 +61,11 @@ enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         voters: i64,
     },
+    /// Triage on the current database: priorities for every open item, queue pages.
+    Triage {
+        #[arg(long, default_value_t = 50_000)]
+        items: i64,
+    },
     /// Search on the current database (seed it with `chorus demo`): tantivy against Postgres FTS.
     Search {
         /// Where to build the benchmark's index (deleted first).
@@ -138,6 +143,18 @@ async fn main() -> anyhow::Result<()> {
             let result = async {
                 let pool = db::pool(&db.url, 4)?;
                 chorus::bench::loop_closure(&pool, &settings, voters, Clock::default().now()).await
+            }
+            .await;
+            db.close().await;
+            result
+        }
+        Command::Bench {
+            which: BenchCommand::Triage { items },
+        } => {
+            let db = Database::open(&settings).await?;
+            let result = async {
+                let pool = db::pool(&db.url, 2)?;
+                chorus::bench::triage(&pool, items, Clock::default().now()).await
             }
             .await;
             db.close().await;

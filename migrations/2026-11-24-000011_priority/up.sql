@@ -6,5 +6,5 @@ ALTER TABLE topics
     ADD COLUMN sla_due_at         TIMESTAMPTZ,
     ADD COLUMN first_response_at  TIMESTAMPTZ,
     ADD COLUMN assignee_id        BIGINT REFERENCES users (id);
-CREATE INDEX topics_triage_queue ON topics (team_id, priority DESC, id) WHERE kind IN ('bug', 'idea');
+CREATE INDEX topics_triage_queue ON topics (team_id, priority DESC, id DESC) WHERE kind IN ('bug', 'idea');
 CREATE INDEX topics_assignee ON topics (assignee_id);

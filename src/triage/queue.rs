@@ -66,8 +66,11 @@ pub async fn list(
         .order((topics::priority.desc(), topics::id.desc()))
         .limit(PAGE + 1)
         .into_boxed();
-    if let Some(t) = &f.teams {
-        q = q.filter(topics::team_id.eq_any(t.clone()));
+    match f.teams.as_deref() {
+        // One team: `=` lets the (team, priority, id) index deliver rows in order.
+        Some([one]) => q = q.filter(topics::team_id.eq(*one)),
+        Some(t) => q = q.filter(topics::team_id.eq_any(t.to_vec())),
+        None => {}
     }
     if let Some(s) = &f.status {
         q = q.filter(topics::status.eq(s.clone()));
@@ -87,10 +90,13 @@ pub async fn list(
             .filter(topics::sla_due_at.lt(now));
     }
     if let Some((p, id)) = f.after {
+        // A row comparison, so the index range starts right after the cursor.
         q = q.filter(
-            topics::priority
-                .lt(p)
-                .or(topics::priority.eq(p).and(topics::id.lt(id))),
+            diesel::dsl::sql::<diesel::sql_types::Bool>("(topics.priority, topics.id) < (")
+                .bind::<diesel::sql_types::Double, _>(p)
+                .sql(", ")
+                .bind::<diesel::sql_types::BigInt, _>(id)
+                .sql(")"),
         );
     }
     type Row = (

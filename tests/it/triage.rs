@@ -1053,3 +1053,55 @@ async fn similar_items_are_offered_for_merging() {
         .await;
     assert_eq!(member_view.status, 403);
 }
+
+#[actix_web::test]
+async fn members_get_403_on_every_triage_action() {
+    let app = TestApp::new().await;
+    let _admin = setup(&app).await;
+    let (_, t) = app.member("plain").await;
+    let id = bug(&app, &t, "chorus-14", "Some bug", "text").await;
+    let c = app.client().with_bearer(&t);
+    for path in [
+        "/api/v1/triage/queue".to_string(),
+        "/api/v1/triage/rules".to_string(),
+        "/api/v1/triage/stats".to_string(),
+        "/api/v1/triage/unrouted".to_string(),
+        format!("/api/v1/triage/items/{id}/similar"),
+        "/api/v1/admin/teams".to_string(),
+    ] {
+        assert_eq!(c.get(&path).await.status, 403, "GET {path}");
+    }
+    for (path, body) in [
+        (
+            format!("/api/v1/triage/items/{id}/route"),
+            json!({ "team": "phone" }),
+        ),
+        (
+            format!("/api/v1/triage/items/{id}/assign"),
+            json!({ "username": "plain" }),
+        ),
+        ("/api/v1/triage/rules".to_string(), json!({ "rules": [] })),
+        (
+            "/api/v1/admin/teams".to_string(),
+            json!({ "slug": "x", "name_zh": "x", "name_en": "x" }),
+        ),
+        (
+            "/api/v1/admin/teams/phone/members".to_string(),
+            json!({ "username": "plain" }),
+        ),
+        (
+            "/api/v1/admin/products/chorus-14/team".to_string(),
+            json!({ "team": "phone" }),
+        ),
+        (
+            format!("/api/v1/topics/{id}/status"),
+            json!({ "status": "acknowledged" }),
+        ),
+        (
+            format!("/api/v1/topics/{id}/merge"),
+            json!({ "into": id + 1 }),
+        ),
+    ] {
+        assert_eq!(c.post_json(&path, body).await.status, 403, "POST {path}");
+    }
+}
