@@ -1105,3 +1105,50 @@ async fn members_get_403_on_every_triage_action() {
         assert_eq!(c.post_json(&path, body).await.status, 403, "POST {path}");
     }
 }
+
+#[actix_web::test]
+async fn admins_manage_teams_members_and_rules_from_a_page() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    app.seed_products().await;
+    app.user_with_role("lens_pm", Role::TeamMember).await;
+    let admin = app.logged_in("chief", Role::Admin).await;
+    assert_eq!(admin.get("/admin/triage").await.status, 200);
+    let r = admin
+        .post_form(
+            "/admin/triage/teams",
+            &[("slug", "lens"), ("name_zh", "影像"), ("name_en", "Lens")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let r = admin
+        .post_form(
+            "/admin/triage/members",
+            &[("team", "lens"), ("username", "lens_pm")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let r = admin
+        .post_form(
+            "/admin/triage/rules",
+            &[("rules", r#"[{"team": "lens", "keywords": ["相机"]}]"#)],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let page = admin.get("/admin/triage").await.text();
+    assert!(page.contains("lens_pm") && page.contains("相机"));
+    let r = admin
+        .post_form("/admin/triage/rules", &[("rules", "[{broken")])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("[{broken"), "the text is kept for fixing");
+    let r = admin
+        .post_form(
+            "/admin/triage/rules",
+            &[("rules", r#"[{"team": "ghosts"}]"#)],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let member = app.logged_in("someone", Role::Member).await;
+    assert_ne!(member.get("/admin/triage").await.status, 200);
+}

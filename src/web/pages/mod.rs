@@ -2,6 +2,7 @@
 
 mod accounts;
 mod admin;
+mod admin_triage;
 mod feedback;
 mod forum;
 mod home;
@@ -32,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     moderation::routes(cfg);
     honor::routes(cfg);
     triage::routes(cfg);
+    admin_triage::routes(cfg);
     accounts::routes(cfg);
 }
 
