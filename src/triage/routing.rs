@@ -145,13 +145,21 @@ pub async fn route(
     Ok(team)
 }
 
-/// Staff send an item to a team by hand; later edits keep it there.
+/// Staff send an item to a team by hand; later edits keep it there. The move is written to the
+/// audit log (who, from which team, to which).
 pub async fn reroute(
     conn: &mut Conn,
+    actor_id: i64,
     topic_id: i64,
     team_id: i64,
     now: chrono::DateTime<chrono::Utc>,
 ) -> QueryResult<usize> {
+    let before: Option<Option<i64>> = topics::table
+        .find(topic_id)
+        .select(topics::team_id)
+        .first(conn)
+        .await
+        .optional()?;
     let n = diesel::update(
         topics::table
             .find(topic_id)
@@ -162,6 +170,19 @@ pub async fn reroute(
     .await?;
     if n > 0 {
         super::webhooks::queue_event(conn, topic_id, "routed", now).await?;
+        crate::moderation::audit::record(
+            conn,
+            crate::moderation::audit::Entry {
+                actor_id: Some(actor_id),
+                action: "reroute",
+                topic_id: Some(topic_id),
+                before: Some(serde_json::json!({ "team_id": before.flatten() })),
+                after: Some(serde_json::json!({ "team_id": team_id })),
+                ..Default::default()
+            },
+            now,
+        )
+        .await?;
     }
     super::priority::refresh(conn, Some(topic_id), now).await?;
     Ok(n)

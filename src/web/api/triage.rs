@@ -193,7 +193,7 @@ async fn reroute(
             _ => {}
         }
     }
-    if routing::reroute(&mut conn, *id, team.id, state.clock.now()).await? == 0 {
+    if routing::reroute(&mut conn, me.0.user.id, *id, team.id, state.clock.now()).await? == 0 {
         return Err(AppError::NotFound);
     }
     Ok(HttpResponse::Ok()

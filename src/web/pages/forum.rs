@@ -286,6 +286,21 @@ async fn topic_page(
     } else {
         Vec::new()
     };
+    // Why the item sits where it does in the triage queue, for those who triage.
+    let priority: Option<(f64, Option<serde_json::Value>)> = if can_change && t.kind != "discussion"
+    {
+        use crate::db::schema::topics as tt;
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        tt::table
+            .find(t.id)
+            .select((tt::priority, tt::priority_breakdown))
+            .first(&mut conn)
+            .await
+            .optional()?
+    } else {
+        None
+    };
     // Merge candidates for whoever may merge; search trouble must not cost the page.
     let similar = if can_change && t.kind != "discussion" {
         crate::triage::similar::for_topic(&mut conn, page.state.search.index(), t.id)
@@ -324,6 +339,8 @@ async fn topic_page(
             statuses => crate::feedback::status::Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             flag_reasons => crate::moderation::flags::REASONS, move_boards => move_boards,
             similar => Value::from(minijinja::value::Serde(&similar)),
+            priority => priority.as_ref().map(|p| p.0),
+            breakdown => Value::from(minijinja::value::Serde(&priority.and_then(|p| p.1))),
         },
     )
 }

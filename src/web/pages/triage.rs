@@ -119,7 +119,7 @@ async fn bulk(
             },
             "route" => match teams::by_slug(&mut conn, get("to")).await? {
                 Some(t) if me.role().is_staff() => {
-                    routing::reroute(&mut conn, id, t.id, now).await? > 0
+                    routing::reroute(&mut conn, me.id, id, t.id, now).await? > 0
                 }
                 _ => false,
             },
