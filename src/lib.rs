@@ -13,6 +13,7 @@ pub mod honor;
 pub mod jobs;
 pub mod moderation;
 pub mod notify;
+pub mod rights;
 pub mod search;
 pub mod theme;
 pub mod triage;

@@ -12,6 +12,7 @@ mod mail;
 mod moderation;
 mod notifications;
 mod pages;
+mod rights;
 mod sanitize;
 mod schema;
 mod search;

@@ -13,7 +13,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/me", web::get().to(me))
         .route("/me", web::patch().to(update))
         .route("/me/password", web::post().to(change_password))
-        .route("/me/sessions", web::get().to(sessions));
+        .route("/me/sessions", web::get().to(sessions))
+        .route("/me/export", web::get().to(export));
 }
 
 async fn me(req: HttpRequest, me: CurrentUser) -> HttpResponse {
@@ -123,4 +124,16 @@ async fn sessions(state: web::Data<AppState>, me: CurrentUser) -> Result<HttpRes
         })
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": null })))
+}
+
+/// Everything Chorus holds about the signed-in person, as a JSON download.
+async fn export(state: web::Data<AppState>, me: CurrentUser) -> Result<HttpResponse, AppError> {
+    let mut conn = crate::db::get(&state.pool).await?;
+    let doc = crate::rights::export::export(&mut conn, me.0.user.id, state.clock.now()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"chorus-{}.json\"", me.0.user.id),
+        ))
+        .json(doc))
 }
