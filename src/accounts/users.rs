@@ -103,9 +103,14 @@ pub async fn by_id(conn: &mut Conn, id: i64) -> QueryResult<Option<User>> {
         .optional()
 }
 
+/// Whether `name` could be a username at all: no control characters (PostgreSQL text cannot
+/// hold NUL) and a bounded length. Lookups answer "nobody" for anything else.
+pub fn plausible_name(name: &str) -> bool {
+    !name.chars().any(char::is_control) && name.len() <= 200
+}
+
 pub async fn by_username(conn: &mut Conn, name: &str) -> QueryResult<Option<User>> {
-    // No username holds control characters (and PostgreSQL text cannot hold NUL).
-    if name.chars().any(char::is_control) || name.len() > 200 {
+    if !plausible_name(name) {
         return Ok(None);
     }
     users::table

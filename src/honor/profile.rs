@@ -40,25 +40,29 @@ pub struct Profile {
     pub role: String,
 }
 
-async fn net(conn: &mut Conn, user_id: i64, reasons: &[&str]) -> QueryResult<i64> {
-    let undo: Vec<String> = reasons.iter().map(|r| format!("{r}:undo")).collect();
-    let plus: i64 = honor_ledger::table
+/// Net ledger rows per reason for one person (rows minus their `:undo` reversals), one query.
+async fn net_counts(
+    conn: &mut Conn,
+    user_id: i64,
+) -> QueryResult<std::collections::HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> = honor_ledger::table
         .filter(honor_ledger::user_id.eq(user_id))
-        .filter(honor_ledger::reason.eq_any(reasons))
-        .count()
-        .get_result(conn)
+        .group_by(honor_ledger::reason)
+        .select((honor_ledger::reason, diesel::dsl::count_star()))
+        .load(conn)
         .await?;
-    let minus: i64 = honor_ledger::table
-        .filter(honor_ledger::user_id.eq(user_id))
-        .filter(honor_ledger::reason.eq_any(undo))
-        .count()
-        .get_result(conn)
-        .await?;
-    Ok(plus - minus)
+    let mut net = std::collections::HashMap::new();
+    for (reason, n) in rows {
+        match reason.strip_suffix(":undo") {
+            Some(base) => *net.entry(base.to_string()).or_insert(0) -= n,
+            None => *net.entry(reason).or_insert(0) += n,
+        }
+    }
+    Ok(net)
 }
 
 pub async fn by_username(conn: &mut Conn, username: &str) -> QueryResult<Option<Profile>> {
-    if username.chars().any(char::is_control) || username.len() > 200 {
+    if !crate::accounts::users::plausible_name(username) {
         return Ok(None);
     }
     let key = crate::accounts::Username::key_of(username);
@@ -116,12 +120,14 @@ pub async fn by_username(conn: &mut Conn, username: &str) -> QueryResult<Option<
         .count()
         .get_result(conn)
         .await?;
+    let net = net_counts(conn, id).await?;
+    let of = |r: &str| net.get(r).copied().unwrap_or(0);
     let counts = Counts {
         topics: topics_n,
         posts: posts_n,
-        tips_featured: net(conn, id, &["tip_featured"]).await?,
-        bugs_acknowledged: net(conn, id, &["bug_acknowledged"]).await?,
-        ideas_adopted: net(conn, id, &["idea_planned"]).await?,
+        tips_featured: of("tip_featured"),
+        bugs_acknowledged: of("bug_acknowledged"),
+        ideas_adopted: of("idea_planned"),
     };
     Ok(Some(Profile {
         id,

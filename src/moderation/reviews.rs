@@ -385,62 +385,37 @@ pub async fn decide(
 }
 
 /// Items still open after the configured age go to every moderator, once. Returns how many.
+/// Three statements whatever the number of items or moderators.
 pub async fn escalate(conn: &mut Conn, s: &Settings, now: DateTime<Utc>) -> QueryResult<usize> {
+    use diesel::sql_types::{Integer, Timestamptz};
     let cutoff = now - Duration::hours(s.moderation.escalate_after_hours);
     conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-        let items: Vec<i64> = diesel::update(
-            reviews::table
-                .filter(reviews::status.eq_any(["pending", "deferred"]))
-                .filter(reviews::escalated_at.is_null())
-                .filter(reviews::created_at.lt(cutoff)),
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = Integer)]
+            n: i32,
+        }
+        // Mark, notify every moderator and admin, and log, in one statement.
+        let done: N = diesel::sql_query(
+            "WITH marked AS ( \
+                 UPDATE reviews SET escalated_at = $1 \
+                 WHERE status IN ('pending', 'deferred') AND escalated_at IS NULL AND created_at < $2 \
+                 RETURNING post_id), \
+             items AS (SELECT m.post_id, p.topic_id FROM marked m JOIN posts p ON p.id = m.post_id), \
+             told AS ( \
+                 INSERT INTO notifications (user_id, kind, topic_id, post_id, created_at) \
+                 SELECT u.id, 'review_escalated', i.topic_id, i.post_id, $1 FROM items i \
+                 CROSS JOIN users u WHERE u.role IN ('moderator', 'admin')), \
+             logged AS ( \
+                 INSERT INTO mod_log (action, topic_id, post_id, reason, created_at) \
+                 SELECT 'review_escalated', topic_id, post_id, '', $1 FROM items) \
+             SELECT count(*)::int4 AS n FROM items",
         )
-        .set(reviews::escalated_at.eq(now))
-        .returning(reviews::post_id)
-        .get_results(conn)
+        .bind::<Timestamptz, _>(now)
+        .bind::<Timestamptz, _>(cutoff)
+        .get_result(conn)
         .await?;
-        if items.is_empty() {
-            return Ok(0);
-        }
-        let staff: Vec<i64> = users::table
-            .filter(users::role.eq_any(["moderator", "admin"]))
-            .select(users::id)
-            .load(conn)
-            .await?;
-        for post_id in &items {
-            let topic_id: i64 = posts::table
-                .find(post_id)
-                .select(posts::topic_id)
-                .first(conn)
-                .await?;
-            let rows: Vec<_> = staff
-                .iter()
-                .map(|u| {
-                    (
-                        notifications::user_id.eq(*u),
-                        notifications::kind.eq("review_escalated"),
-                        notifications::topic_id.eq(topic_id),
-                        notifications::post_id.eq(*post_id),
-                        notifications::created_at.eq(now),
-                    )
-                })
-                .collect();
-            diesel::insert_into(notifications::table)
-                .values(rows)
-                .execute(conn)
-                .await?;
-            audit::record(
-                conn,
-                Entry {
-                    action: "review_escalated",
-                    topic_id: Some(topic_id),
-                    post_id: Some(*post_id),
-                    ..Default::default()
-                },
-                now,
-            )
-            .await?;
-        }
-        Ok(items.len())
+        Ok(done.n as usize)
     })
     .await
 }

@@ -395,20 +395,11 @@ async fn medals_are_awarded_once_and_stars_crowned_monthly() {
 #[actix_web::test]
 async fn check_in_counts_once_a_day_and_admins_grant_titles() {
     let app = TestApp::new().await;
-    let (u, _) = app.member("daily").await;
+    app.member("daily").await;
     let check = || {
         let app = &app;
         async move {
-            // A fresh session each time: the test's sessions last a day.
-            let t = chorus::accounts::sessions::create(
-                &mut *app.conn().await,
-                u.id,
-                "test",
-                chrono::Duration::days(1),
-                app.clock.now(),
-            )
-            .await
-            .unwrap();
+            let t = app.fresh_token("daily").await;
             app.client()
                 .with_bearer(&t)
                 .post_json("/api/v1/me/checkin", json!({}))

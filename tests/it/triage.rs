@@ -589,19 +589,7 @@ async fn the_team_hears_once_when_an_item_becomes_overdue() {
     assert_eq!(overdue().await, 0, "once");
     app.clock.advance(chrono::Duration::hours(5));
     assert_eq!(overdue().await, 0, "still once");
-    let pm_fresh = chorus::accounts::sessions::create(
-        &mut *app.conn().await,
-        chorus::accounts::users::by_username(&mut *app.conn().await, "power_pm")
-            .await
-            .unwrap()
-            .unwrap()
-            .id,
-        "test",
-        chrono::Duration::days(1),
-        app.clock.now(),
-    )
-    .await
-    .unwrap();
+    let pm_fresh = app.fresh_token("power_pm").await;
     let _ = pm;
     let n = app
         .client()
@@ -645,20 +633,7 @@ async fn stats_on_seeded_data_equal_what_the_test_computes() {
     let status = |id: i64, s: &'static str| {
         let app = &app;
         async move {
-            // A fresh session each time: the test's sessions last a day.
-            let pm = chorus::accounts::sessions::create(
-                &mut *app.conn().await,
-                chorus::accounts::users::by_username(&mut *app.conn().await, "phone_pm")
-                    .await
-                    .unwrap()
-                    .unwrap()
-                    .id,
-                "test",
-                chrono::Duration::days(1),
-                app.clock.now(),
-            )
-            .await
-            .unwrap();
+            let pm = app.fresh_token("phone_pm").await;
             let r = app
                 .client()
                 .with_bearer(&pm)

@@ -334,6 +334,25 @@ impl TestApp {
         r.json()["id"].as_i64().unwrap()
     }
 
+    /// A new bearer token for an existing user at the clock's now (test sessions last a day, so
+    /// tests that move time forward sign in again).
+    pub async fn fresh_token(&self, username: &str) -> String {
+        let mut conn = self.conn().await;
+        let user = chorus::accounts::users::by_username(&mut conn, username)
+            .await
+            .unwrap()
+            .unwrap();
+        chorus::accounts::sessions::create(
+            &mut conn,
+            user.id,
+            "test",
+            chrono::Duration::days(1),
+            self.clock.now(),
+        )
+        .await
+        .unwrap()
+    }
+
     /// Puts a user at a trust level (as honor would), without the points.
     pub async fn set_level(&self, user_id: i64, level: i16) {
         use chorus::db::schema::users;
