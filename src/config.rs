@@ -50,6 +50,7 @@ pub struct Settings {
     pub jobs: JobSettings,
     pub moderation: ModerationSettings,
     pub honor: HonorSettings,
+    pub rights: RightsSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -153,6 +154,29 @@ pub struct HonorCaps {
     pub flag_agreed: i32,
 }
 
+/// Export and erasure; see `docs/data-rights.md`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RightsSettings {
+    /// An erased account's name cannot be registered again for this many days.
+    pub username_hold_days: i64,
+    /// Above this many rows (posts, votes, likes, notifications...) the export is built by a job
+    /// and mailed as a link instead of answered at once.
+    pub export_inline_max_rows: i64,
+    /// How long a mailed export link works.
+    pub export_link_hours: i64,
+}
+
+impl Default for RightsSettings {
+    fn default() -> Self {
+        RightsSettings {
+            username_hold_days: 180,
+            export_inline_max_rows: 5000,
+            export_link_hours: 72,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct JobSettings {
@@ -183,6 +207,7 @@ impl Default for Settings {
             jobs: JobSettings::default(),
             moderation: ModerationSettings::default(),
             honor: HonorSettings::default(),
+            rights: RightsSettings::default(),
         }
     }
 }
@@ -354,7 +379,18 @@ impl Settings {
                 why: "moderation.flag_hide_threshold must be above 0".into(),
             });
         }
+        let r = &settings.rights;
+        if r.username_hold_days < 0 || r.export_inline_max_rows < 0 || r.export_link_hours < 1 {
+            return Err(ConfigError::Invalid {
+                path: path.into(),
+                why: "rights: hold days and row limit must be >= 0, link hours >= 1".into(),
+            });
+        }
         Ok(settings)
+    }
+
+    pub fn exports_dir(&self) -> PathBuf {
+        self.data_dir.join("exports")
     }
 
     pub fn uses_embedded_db(&self) -> bool {

@@ -88,6 +88,22 @@ impl Theme {
             kwargs.assert_all_used().ok();
             Ok::<_, minijinja::Error>(text)
         });
+        // A person's shown name: an erased account's placeholder reads as "deleted user #N" in
+        // the page's language.
+        let s = strings.clone();
+        env.add_filter("who", move |state: &State, name: String| {
+            match crate::rights::erasure::anonymous_number(&name) {
+                None => name,
+                Some(n) => {
+                    let locale = state
+                        .lookup("lang")
+                        .and_then(|v| v.as_str().and_then(Locale::parse))
+                        .unwrap_or(Locale::ZhCn);
+                    let kw = Kwargs::from_iter([("n".to_string(), Value::from(n))]);
+                    translate(&s, locale, "people.deleted", &kw)
+                }
+            }
+        });
         Ok(Theme { env, strings, dirs })
     }
 

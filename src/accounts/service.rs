@@ -94,7 +94,8 @@ pub async fn register(
         .map_err(AccountError::Hash)?;
     let result = conn
         .transaction::<_, AccountError, _>(async |conn| {
-            let (name_taken, email_taken) = users::taken(conn, &reg.username, &reg.email).await?;
+            let (name_taken, email_taken) =
+                users::taken(conn, &reg.username, &reg.email, ctx.now).await?;
             let mut taken = Vec::new();
             if name_taken {
                 taken.push(FieldError::new("username", "is already taken"));
@@ -351,6 +352,29 @@ pub async fn reset_password(
     .await
 }
 
+/// Checks a signed-in person's password before a grave step; rate-limited like login.
+pub async fn confirm_password(
+    conn: &mut Conn,
+    ctx: &Ctx<'_>,
+    user: &User,
+    password: &str,
+    field: &'static str,
+) -> Result<(), AccountError> {
+    ctx.limit(
+        conn,
+        &format!("login:account:{}", Username::key_of(&user.username)),
+        ctx.settings.rate_limits.login_per_account,
+    )
+    .await?;
+    if !passwords::verify(password.to_string(), Some(user.password_hash.clone())).await {
+        return Err(AccountError::Invalid(vec![FieldError::new(
+            field,
+            "is not correct",
+        )]));
+    }
+    Ok(())
+}
+
 /// Changes the password after checking the current one; other sessions end.
 pub async fn change_password(
     conn: &mut Conn,
@@ -360,18 +384,7 @@ pub async fn change_password(
     current: &str,
     new_password: &str,
 ) -> Result<(), AccountError> {
-    ctx.limit(
-        conn,
-        &format!("login:account:{}", Username::key_of(&user.username)),
-        ctx.settings.rate_limits.login_per_account,
-    )
-    .await?;
-    if !passwords::verify(current.to_string(), Some(user.password_hash.clone())).await {
-        return Err(AccountError::Invalid(vec![FieldError::new(
-            "current_password",
-            "is not correct",
-        )]));
-    }
+    confirm_password(conn, ctx, user, current, "current_password").await?;
     let password =
         Password::parse_for(new_password, &[&user.username, &user.email]).map_err(|mut e| {
             e.field = "new_password";
@@ -400,7 +413,7 @@ pub async fn create_verified(
 ) -> Result<User, AccountError> {
     let reg =
         Registration::parse(username, email, password, true).map_err(AccountError::Invalid)?;
-    let (name_taken, email_taken) = users::taken(conn, &reg.username, &reg.email).await?;
+    let (name_taken, email_taken) = users::taken(conn, &reg.username, &reg.email, now).await?;
     if name_taken || email_taken {
         return Err(AccountError::Taken(vec![FieldError::new(
             if name_taken { "username" } else { "email" },

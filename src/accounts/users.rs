@@ -1,7 +1,7 @@
 //! The `users` table: rows, lookups and updates.
 
 use super::fields::{Email, Locale, Role, Username};
-use crate::db::schema::{consents, users};
+use crate::db::schema::{consents, held_usernames, users};
 use crate::db::Conn;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -31,6 +31,7 @@ pub struct User {
     pub honor: i32,
     pub level: i16,
     pub title: Option<String>,
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 impl User {
@@ -47,6 +48,10 @@ impl User {
 
     pub fn locale(&self) -> Option<Locale> {
         self.locale.as_deref().and_then(Locale::parse)
+    }
+
+    pub fn is_erased(&self) -> bool {
+        self.erased_at.is_some()
     }
 
     pub fn is_verified(&self) -> bool {
@@ -121,9 +126,11 @@ pub async fn by_username(conn: &mut Conn, name: &str) -> QueryResult<Option<User
         .optional()
 }
 
+/// Erased accounts are never found by address (their placeholder must not receive mail).
 pub async fn by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<User>> {
     users::table
         .filter(users::email.eq(email.trim().to_lowercase()))
+        .filter(users::erased_at.is_null())
         .select(User::as_select())
         .first(conn)
         .await
@@ -139,11 +146,13 @@ pub async fn by_login(conn: &mut Conn, login: &str) -> QueryResult<Option<User>>
     }
 }
 
-/// Which of the two unique identities are already used: (username, email).
+/// Which of the two unique identities are already used: (username, email). A name an erased
+/// account held is used until its hold ends.
 pub async fn taken(
     conn: &mut Conn,
     username: &Username,
     email: &Email,
+    now: DateTime<Utc>,
 ) -> QueryResult<(bool, bool)> {
     let name = users::table
         .filter(users::username_key.eq(username.key()))
@@ -151,13 +160,19 @@ pub async fn taken(
         .first::<i64>(conn)
         .await
         .optional()?;
+    let held = held_usernames::table
+        .filter(held_usernames::key_hash.eq(super::tokens::digest(&username.key())))
+        .filter(held_usernames::held_until.gt(now))
+        .count()
+        .get_result::<i64>(conn)
+        .await?;
     let mail = users::table
         .filter(users::email.eq(email.as_str()))
         .select(users::id)
         .first::<i64>(conn)
         .await
         .optional()?;
-    Ok((name.is_some(), mail.is_some()))
+    Ok((name.is_some() || held > 0, mail.is_some()))
 }
 
 pub async fn mark_verified(conn: &mut Conn, id: i64, now: DateTime<Utc>) -> QueryResult<()> {

@@ -114,6 +114,7 @@ diesel::table! {
         honor -> Int4,
         level -> Int2,
         title -> Nullable<Text>,
+        erased_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -461,6 +462,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    held_usernames (key_hash) {
+        key_hash -> Bytea,
+        held_until -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    erasures (id) {
+        id -> Int8,
+        user_id -> Int8,
+        requested_by -> Text,
+        actor_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    export_files (id) {
+        id -> Int8,
+        user_id -> Int8,
+        token_hash -> Bytea,
+        file_name -> Text,
+        size_bytes -> Int8,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(consents -> users (user_id));
 diesel::joinable!(mail_outbox -> users (user_id));
@@ -505,7 +535,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     boards,
     bug_reports,
     consents,
+    erasures,
+    export_files,
     flags,
+    held_usernames,
     honor_ledger,
     honor_totals,
     jobs,

@@ -49,6 +49,8 @@ pub enum Job {
     },
     /// Awards every medal whose rule now holds.
     AwardMedals,
+    /// Builds a person's large export and mails them the link.
+    BuildExport { user_id: i64 },
     /// Crowns each board's Star of the Month for the given month (e.g. `2026-10`).
     StarOfTheMonth { month: String },
 }
@@ -314,9 +316,26 @@ async fn handle(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> Result<(), St
                 .map_err(|e| e.to_string())?;
             Ok(())
         }
+        Job::BuildExport { user_id } => {
+            crate::rights::mailed_export::build_and_mail(
+                &mut conn,
+                &ctx.settings,
+                &ctx.mailer,
+                user_id,
+                now,
+            )
+            .await
+        }
         Job::Cleanup => {
             use crate::db::schema::account_tokens;
             let c = &mut *conn;
+            let dir = ctx.settings.exports_dir();
+            for name in crate::rights::mailed_export::expire(c, now)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                tokio::fs::remove_file(dir.join(name)).await.ok();
+            }
             crate::accounts::sessions::delete_expired(c, now)
                 .await
                 .map_err(|e| e.to_string())?;

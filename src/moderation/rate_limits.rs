@@ -13,6 +13,15 @@ pub struct RateLimited {
     pub retry_after_secs: i64,
 }
 
+/// What is stored for a key like `login:account:alice`: its kind and a digest of the rest
+/// (`login:account#3f1c…`), so the table never holds a name, an address or an IP.
+pub fn stored_key(key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let kind = key.rsplit_once(':').map(|(k, _)| k).unwrap_or("");
+    let digest = Sha256::digest(key.as_bytes());
+    format!("{kind}#{}", hex::encode(&digest[..16]))
+}
+
 /// Counts one hit against `key`; refuses once the window already holds `limit.max` hits.
 pub async fn hit(
     conn: &mut Conn,
@@ -25,7 +34,7 @@ pub async fn hit(
     let window_start = Utc.timestamp_opt(start_ts, 0).single().unwrap_or(now);
     let hits: i32 = diesel::insert_into(rate_limits::table)
         .values((
-            rate_limits::key.eq(key),
+            rate_limits::key.eq(stored_key(key)),
             rate_limits::window_start.eq(window_start),
             rate_limits::hits.eq(1),
         ))

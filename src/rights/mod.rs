@@ -1,4 +1,7 @@
-//! Data rights: everything Chorus holds about a person, as one JSON document (the export).
-//! Erasure and consent renewal are still to come (issue 8).
+//! Data rights: everything Chorus holds about a person as one JSON document (the export, inline or
+//! mailed as an expiring link when large), erasure, and consent to the current privacy policy.
 
+pub mod consent;
+pub mod erasure;
 pub mod export;
+pub mod mailed_export;

@@ -1,7 +1,8 @@
-//! `/attachments/{id}`: files served as downloads (images inline), never as HTML or SVG.
+//! `/attachments/{id}`: files served as downloads (images inline), never as HTML or SVG; and
+//! `/exports/{token}`: a mailed export, for its owner only, until the link expires.
 
 use super::errors::AppError;
-use super::extract::Viewer;
+use super::extract::{CurrentUser, Viewer};
 use super::AppState;
 use crate::feedback::attachments;
 use crate::forum::{topics, Reader};
@@ -9,7 +10,36 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/attachments/{id}", web::get().to(download));
+    cfg.route("/attachments/{id}", web::get().to(download))
+        .route("/exports/{token}", web::get().to(export_download));
+}
+
+async fn export_download(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let mut conn = crate::db::get(&state.pool).await?;
+    let path = crate::rights::mailed_export::find(
+        &mut conn,
+        &state.settings,
+        &token,
+        me.0.user.id,
+        state.clock.now(),
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let body = tokio::fs::read(path)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"chorus-{}.json\"", me.0.user.id),
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(body))
 }
 
 async fn download(

@@ -58,6 +58,11 @@ fn presented_token(req: &HttpRequest) -> Option<(String, bool)> {
         .map(|c| (c.value().to_string(), true))
 }
 
+/// The viewer of a request, for middleware (handlers use the extractor).
+pub async fn viewer_of(req: &HttpRequest) -> Result<Viewer, AppError> {
+    resolve(req.clone()).await
+}
+
 async fn resolve(req: HttpRequest) -> Result<Viewer, AppError> {
     if let Some(v) = req.extensions().get::<Viewer>() {
         return Ok(v.clone());

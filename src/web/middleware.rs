@@ -141,6 +141,52 @@ pub async fn csrf(
     Ok(res)
 }
 
+/// Where a person who has not accepted the current privacy policy may still post: their account
+/// (accept, export, erase, sign out, settings) and the ways in and out.
+const CONSENT_FREE: &[&str] = &[
+    "/api/v1/auth/",
+    "/api/v1/me",
+    "/consent",
+    "/login",
+    "/logout",
+    "/register",
+    "/verify",
+    "/reset-password",
+    "/settings",
+];
+
+/// Writing needs consent to the current privacy policy: reading goes on, but an unsafe request by
+/// someone who accepted an older version is refused (API: 403 `consent_required`; pages: sent to
+/// `/consent`) until they accept it.
+pub async fn consent(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let path = req.path();
+    if unsafe_method && !CONSENT_FREE.iter().any(|p| path.starts_with(p)) {
+        let current = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.settings.privacy_policy_version.clone());
+        if let (Some(current), Ok(extract::Viewer(Some(a)))) =
+            (current, extract::viewer_of(req.request()).await)
+        {
+            if crate::rights::consent::needs_renewal(&a.user, &current) {
+                if path.starts_with("/api/") {
+                    let err = AppError::Forbidden {
+                        code: "consent_required",
+                        message: format!("Accept the privacy policy (version {current}) before writing: POST /api/v1/me/consent."),
+                    };
+                    return Ok(req.error_response(err).map_into_right_body());
+                }
+                let to = super::pages::redirect("/consent");
+                return Ok(req.into_response(to).map_into_right_body());
+            }
+        }
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
 fn is_token(t: &str) -> bool {
     t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())
 }

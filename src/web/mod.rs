@@ -107,6 +107,7 @@ pub fn app(
         .app_data(form)
         .app_data(query)
         .app_data(payload)
+        .wrap(from_fn(middleware::consent))
         .wrap(from_fn(middleware::csrf))
         .wrap(headers)
         .wrap(from_fn(middleware::request_context))

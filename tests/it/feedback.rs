@@ -819,7 +819,7 @@ async fn the_roadmap_groups_planned_work_by_product() {
     );
 }
 
-fn multipart(name: &str, bytes: &[u8], private: bool) -> (String, Vec<u8>) {
+pub fn multipart(name: &str, bytes: &[u8], private: bool) -> (String, Vec<u8>) {
     let boundary = "chorusTESTboundary7MA4YWxk";
     let mut body = Vec::new();
     body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());

@@ -2,8 +2,9 @@
 
 use super::MeView;
 use crate::accounts::{self, Locale};
+use crate::rights;
 use crate::web::errors::AppError;
-use crate::web::extract::{self, CurrentUser};
+use crate::web::extract::{self, AdminUser, ClientIp, CurrentUser};
 use crate::web::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -14,13 +15,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/me", web::patch().to(update))
         .route("/me/password", web::post().to(change_password))
         .route("/me/sessions", web::get().to(sessions))
-        .route("/me/export", web::get().to(export));
+        .route("/me", web::delete().to(erase))
+        .route("/me/consent", web::post().to(consent))
+        .route("/me/export", web::get().to(export))
+        .route("/me/export", web::post().to(export_by_mail))
+        .route("/admin/users/{username}/erase", web::post().to(admin_erase));
 }
 
-async fn me(req: HttpRequest, me: CurrentUser) -> HttpResponse {
+async fn me(req: HttpRequest, state: web::Data<AppState>, me: CurrentUser) -> HttpResponse {
     let mut view = serde_json::to_value(MeView::from(&me.0.user)).unwrap_or_default();
     // Cookie clients need it for unsafe calls; bearer clients may ignore it.
     view["csrf_token"] = json!(extract::csrf_token(&req));
+    let current = &state.settings.privacy_policy_version;
+    view["privacy_policy_version"] = json!(current);
+    view["consent_required"] = json!(rights::consent::needs_renewal(&me.0.user, current));
     HttpResponse::Ok().json(view)
 }
 
@@ -126,9 +134,18 @@ async fn sessions(state: web::Data<AppState>, me: CurrentUser) -> Result<HttpRes
     Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": null })))
 }
 
-/// Everything Chorus holds about the signed-in person, as a JSON download.
+/// Everything Chorus holds about the signed-in person, as a JSON download. Large ones are built
+/// by a job instead (`POST /api/v1/me/export`): a GET must not queue work.
 async fn export(state: web::Data<AppState>, me: CurrentUser) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&state.pool).await?;
+    if rights::mailed_export::rows(&mut conn, me.0.user.id).await?
+        > state.settings.rights.export_inline_max_rows
+    {
+        return Err(AppError::Forbidden {
+            code: "export_by_mail",
+            message: "Your export is large: ask for it with POST /api/v1/me/export and we will mail you a link.".into(),
+        });
+    }
     let doc = crate::rights::export::export(&mut conn, me.0.user.id, state.clock.now()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((
@@ -136,4 +153,142 @@ async fn export(state: web::Data<AppState>, me: CurrentUser) -> Result<HttpRespo
             format!("attachment; filename=\"chorus-{}.json\"", me.0.user.id),
         ))
         .json(doc))
+}
+
+/// Queues a full export; a link to it is mailed when it is ready.
+async fn export_by_mail(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    queue_export(&state, me.0.user.id).await?;
+    Ok(HttpResponse::Accepted().json(json!({ "status": "queued" })))
+}
+
+/// One pending export per person: asking again while one is being built changes nothing.
+pub async fn queue_export(state: &AppState, user_id: i64) -> Result<(), AppError> {
+    let mut conn = crate::db::get(&state.pool).await?;
+    crate::jobs::enqueue(
+        &mut conn,
+        &crate::jobs::Job::BuildExport { user_id },
+        Some(&format!("{}export:{user_id}", crate::jobs::PENDING_PREFIX)),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EraseBody {
+    password: String,
+}
+
+/// Erases the signed-in person's account (password required); posts stay, anonymised.
+async fn erase(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    body: web::Json<EraseBody>,
+) -> Result<HttpResponse, AppError> {
+    let mut conn = crate::db::get(&state.pool).await?;
+    accounts::confirm_password(
+        &mut conn,
+        &state.accounts_ctx(),
+        &me.0.user,
+        &body.password,
+        "password",
+    )
+    .await?;
+    erase_confirmed(&state, me.0.user.id).await?;
+    Ok(HttpResponse::NoContent()
+        .cookie(super::auth::expired_session_cookie())
+        .finish())
+}
+
+/// Erases a person whose password was just checked; shared by the API and the settings page.
+pub async fn erase_confirmed(state: &AppState, user_id: i64) -> Result<(), AppError> {
+    let mut conn = crate::db::get(&state.pool).await?;
+    let erased = rights::erasure::erase(
+        &mut conn,
+        &state.settings,
+        user_id,
+        rights::erasure::Requester::Own,
+        state.clock.now(),
+    )
+    .await?;
+    rights::erasure::remove_files(&erased).await;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentBody {
+    version: String,
+}
+
+/// Accepts the current privacy policy; naming the version makes sure the person saw that one.
+async fn consent(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    body: web::Json<ConsentBody>,
+) -> Result<HttpResponse, AppError> {
+    let current = &state.settings.privacy_policy_version;
+    if body.version != *current {
+        return Err(AppError::field(
+            "version",
+            "is not the current privacy policy",
+        ));
+    }
+    let mut conn = crate::db::get(&state.pool).await?;
+    rights::consent::accept(&mut conn, me.0.user.id, current, state.clock.now()).await?;
+    let user = accounts::users::by_id(&mut conn, me.0.user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Ok().json(MeView::from(&user)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminEraseBody {
+    reason: String,
+}
+
+/// An admin erases someone's account (a legal request, a person who lost access); audited.
+async fn admin_erase(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    ip: ClientIp,
+    username: web::Path<String>,
+    body: web::Json<AdminEraseBody>,
+) -> Result<HttpResponse, AppError> {
+    let name = admin_erase_user(&state, &admin.0.user, &ip.0, &username, &body.reason).await?;
+    Ok(HttpResponse::Ok().json(json!({ "username": name, "erased": true })))
+}
+
+/// Shared by the API and the profile page; returns the anonymous name.
+pub async fn admin_erase_user(
+    state: &AppState,
+    admin: &accounts::User,
+    ip: &str,
+    username: &str,
+    reason: &str,
+) -> Result<String, AppError> {
+    let reason = crate::moderation::reason(reason).map_err(|e| AppError::invalid(vec![e]))?;
+    let mut conn = crate::db::get(&state.pool).await?;
+    let target = accounts::users::by_username(&mut conn, username)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let erased = rights::erasure::erase(
+        &mut conn,
+        &state.settings,
+        target.id,
+        rights::erasure::Requester::Admin {
+            admin,
+            reason: &reason,
+            ip: Some(ip),
+        },
+        state.clock.now(),
+    )
+    .await?;
+    rights::erasure::remove_files(&erased).await;
+    Ok(erased.anonymous_name)
 }

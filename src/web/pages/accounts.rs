@@ -26,6 +26,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/settings", web::get().to(settings))
         .route("/settings/password", web::post().to(change_password))
         .route("/settings/logout-all", web::post().to(logout_all))
+        .route("/settings/export", web::post().to(export_by_mail))
+        .route("/settings/erase", web::post().to(erase))
         .route("/settings/resend", web::post().to(resend))
         .route("/settings/language", web::post().to(language))
         .route(
@@ -483,4 +485,51 @@ async fn notification_settings(
     let mut conn = crate::db::get(&page.state.pool).await?;
     accounts::users::set_preferences(&mut conn, me.user.id, &prefs, page.state.clock.now()).await?;
     Ok(redirect("/settings?done=notifications"))
+}
+
+/// Asks for the full export by mail (for large accounts, or to read it later).
+async fn export_by_mail(page: PageCtx) -> Result<HttpResponse, AppError> {
+    let Some(me) = &page.viewer.0 else {
+        return Ok(redirect("/login?next=/settings"));
+    };
+    crate::web::api::me::queue_export(&page.state, me.user.id).await?;
+    Ok(redirect("/settings?done=export"))
+}
+
+#[derive(Deserialize)]
+pub struct EraseForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// Erases the account after the password and an explicit tick; the session ends with it.
+async fn erase(page: PageCtx, form: web::Form<EraseForm>) -> Result<HttpResponse, AppError> {
+    let Some(me) = &page.viewer.0 else {
+        return Ok(redirect("/login?next=/settings"));
+    };
+    if form.confirm.is_none() {
+        let errors =
+            BTreeMap::from([("confirm".to_string(), "tick the box to confirm".to_string())]);
+        return settings_page(&page, StatusCode::UNPROCESSABLE_ENTITY, false, None, errors).await;
+    }
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    let checked = accounts::confirm_password(
+        &mut conn,
+        &page.state.accounts_ctx(),
+        &me.user,
+        &form.password,
+        "password",
+    )
+    .await;
+    if let Err(e) = checked {
+        let (status, errors) = form_errors(e)?;
+        return settings_page(&page, status, false, None, errors).await;
+    }
+    crate::web::api::me::erase_confirmed(&page.state, me.user.id).await?;
+    Ok(HttpResponse::SeeOther()
+        .cookie(expired_session_cookie())
+        .insert_header(("Location", "/?erased=1"))
+        .finish())
 }

@@ -109,6 +109,10 @@ impl PageCtx {
                 staff => a.user.role().is_staff(),
                 level => a.user.level,
                 email_verified => a.user.is_verified(),
+                needs_consent => crate::rights::consent::needs_renewal(
+                    &a.user,
+                    &self.state.settings.privacy_policy_version,
+                ),
                 unread => self.unread,
             }
         });

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/u/{username}", web::get().to(profile))
+        .route("/u/{username}/erase", web::post().to(erase))
         .route("/notifications", web::get().to(list))
         .route("/notifications/read", web::post().to(read_all));
 }
@@ -54,8 +55,36 @@ async fn profile(page: PageCtx, name: web::Path<String>) -> Result<HttpResponse,
                 }).collect::<Vec<_>>(),
             },
             topics => topics, staff => staff, sanctions => sanctions,
+            admin => page.require_admin().is_ok(),
+            erased => crate::rights::erasure::anonymous_number(&p.username).is_some(),
         },
     )
+}
+
+#[derive(Deserialize)]
+pub struct EraseForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// An admin erases an account from its profile page.
+async fn erase(
+    page: PageCtx,
+    ip: crate::web::extract::ClientIp,
+    name: web::Path<String>,
+    form: web::Form<EraseForm>,
+) -> Result<HttpResponse, AppError> {
+    page.require_admin()?;
+    let Some(admin) = &page.viewer.0 else {
+        return Err(AppError::NotFound);
+    };
+    let anonymous =
+        crate::web::api::me::admin_erase_user(&page.state, &admin.user, &ip.0, &name, &form.reason)
+            .await?;
+    Ok(super::redirect(&format!(
+        "/u/{}",
+        crate::content::percent_encode(&anonymous)
+    )))
 }
 
 #[derive(Deserialize)]

@@ -187,6 +187,22 @@ impl TestApp {
         }
     }
 
+    /// Changes settings as an operator would (edit the config, restart): same database, data
+    /// directory and clock; sessions survive.
+    pub async fn reconfigure(&mut self, change: impl FnOnce(&mut Settings)) {
+        let mut settings = (*self.state.settings).clone();
+        change(&mut settings);
+        let state = AppState::new(
+            Arc::new(settings),
+            self.state.pool.clone(),
+            self.clock.clone(),
+            self.state.theme.clone(),
+            self.state.search.clone(),
+        );
+        self.service = client::boxed_app(state.clone()).await;
+        self.state = state;
+    }
+
     pub fn client(&self) -> Client<'_> {
         Client::new(self, "127.0.0.1")
     }

@@ -1,0 +1,43 @@
+//! Consent to the privacy policy. The current version lives in config
+//! (`privacy_policy_version`); a signed-in person whose accepted version differs may read but not
+//! write until they accept it again. Every acceptance is kept (and exported).
+
+use crate::accounts::User;
+use crate::db::schema::{consents, users};
+use crate::db::Conn;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+
+pub fn needs_renewal(user: &User, current_version: &str) -> bool {
+    !user.is_erased() && user.privacy_version != current_version
+}
+
+/// Records acceptance of `version` (the caller checks it is the current one).
+pub async fn accept(
+    conn: &mut Conn,
+    user_id: i64,
+    version: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        diesel::update(users::table.find(user_id))
+            .set((
+                users::privacy_version.eq(version),
+                users::privacy_accepted_at.eq(now),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        diesel::insert_into(consents::table)
+            .values((
+                consents::user_id.eq(user_id),
+                consents::policy_version.eq(version),
+                consents::accepted_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,140 @@
+//! Large exports: built by a job, written under `data/exports/`, mailed as a link that works for
+//! `rights.export_link_hours` and only for the person it belongs to. Only a SHA-256 of the link's
+//! token is stored; expired files are removed by the hourly cleanup.
+
+use crate::accounts::{tokens, Locale};
+use crate::config::Settings;
+use crate::db::schema::export_files;
+use crate::db::Conn;
+use crate::notify::mail::{Letter, Mailer};
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use diesel_async::RunQueryDsl;
+use std::path::PathBuf;
+
+/// How many rows the export would hold (the big categories), to decide inline or mailed.
+pub async fn rows(conn: &mut Conn, user_id: i64) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let n: N = diesel::sql_query(
+        "SELECT (SELECT count(*) FROM posts WHERE author_id = $1) \
+              + (SELECT count(*) FROM post_revisions r JOIN posts p ON p.id = r.post_id \
+                 WHERE p.author_id = $1) \
+              + (SELECT count(*) FROM topic_votes WHERE user_id = $1) \
+              + (SELECT count(*) FROM post_likes WHERE user_id = $1) \
+              + (SELECT count(*) FROM notifications WHERE user_id = $1) \
+              + (SELECT count(*) FROM honor_ledger WHERE user_id = $1) AS n",
+    )
+    .bind::<BigInt, _>(user_id)
+    .get_result(conn)
+    .await?;
+    Ok(n.n)
+}
+
+/// Builds the export, stores it and mails the link (the job's work).
+pub async fn build_and_mail(
+    conn: &mut Conn,
+    settings: &Settings,
+    mailer: &Mailer,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    let user = crate::accounts::users::by_id(conn, user_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(user) = user.filter(|u| !u.is_erased()) else {
+        return Ok(());
+    };
+    let doc = super::export::export(conn, user_id, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    let bytes = serde_json::to_vec(&doc).map_err(|e| e.to_string())?;
+    let dir = settings.exports_dir();
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (token, digest) = tokens::generate();
+    let file_name = format!("{}.json", &token[..32]);
+    let tmp = dir.join(format!("{file_name}.part"));
+    tokio::fs::write(&tmp, &bytes)
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::fs::rename(&tmp, dir.join(&file_name))
+        .await
+        .map_err(|e| e.to_string())?;
+    let expires = now + Duration::hours(settings.rights.export_link_hours);
+    diesel::insert_into(export_files::table)
+        .values((
+            export_files::user_id.eq(user_id),
+            export_files::token_hash.eq(&digest),
+            export_files::file_name.eq(&file_name),
+            export_files::size_bytes.eq(bytes.len() as i64),
+            export_files::created_at.eq(now),
+            export_files::expires_at.eq(expires),
+        ))
+        .execute(conn)
+        .await
+        .map_err(|e| e.to_string())?;
+    let link = format!("{}/exports/{token}", mailer.base_url());
+    let hours = settings.rights.export_link_hours.to_string();
+    mailer
+        .enqueue(
+            conn,
+            Letter {
+                event_key: format!("export:{}:{}", user_id, &hex::encode(&digest)[..16]),
+                user_id: Some(user_id),
+                to: &user.email,
+                locale: user.locale().unwrap_or(Locale::ZhCn),
+                template: "export",
+                subject_args: &[],
+                ctx: minijinja::context! { username => &user.username, link => link, hours => hours },
+                post_id: None,
+            },
+            now,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// The stored file behind a link, if the token is right, it is `user_id`'s and not expired.
+pub async fn find(
+    conn: &mut Conn,
+    settings: &Settings,
+    token: &str,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<PathBuf>> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let name = export_files::table
+        .filter(export_files::token_hash.eq(tokens::digest(token)))
+        .filter(export_files::user_id.eq(user_id))
+        .filter(export_files::expires_at.gt(now))
+        .select(export_files::file_name)
+        .first::<String>(conn)
+        .await
+        .optional()?;
+    Ok(name.map(|n| settings.exports_dir().join(n)))
+}
+
+/// Drops every export of `user_id`; returns the file names to remove.
+pub async fn forget(conn: &mut Conn, user_id: i64) -> QueryResult<Vec<String>> {
+    diesel::delete(export_files::table.filter(export_files::user_id.eq(user_id)))
+        .returning(export_files::file_name)
+        .load(conn)
+        .await
+}
+
+/// Drops expired exports; returns the file names to remove.
+pub async fn expire(conn: &mut Conn, now: DateTime<Utc>) -> QueryResult<Vec<String>> {
+    diesel::delete(export_files::table.filter(export_files::expires_at.le(now)))
+        .returning(export_files::file_name)
+        .load(conn)
+        .await
+}
