@@ -1,6 +1,7 @@
 //! Chorus: a community forum and product-feedback platform.
 
 pub mod accounts;
+pub mod backup;
 pub mod bench;
 pub mod clock;
 pub mod config;

@@ -35,6 +35,13 @@ enum Command {
     Migrate,
     /// Rebuild the search index from PostgreSQL.
     Reindex,
+    /// Write one archive with a consistent dump of the database and the uploaded files.
+    Backup {
+        /// Where to write the archive (a tar file).
+        file: std::path::PathBuf,
+    },
+    /// Restore an archive into an empty database and data folder, then rebuild the search index.
+    Restore { file: std::path::PathBuf },
     /// Seed realistic sample content (zh + en), deterministic for a seed.
     Demo {
         #[arg(long, default_value_t = 1000)]
@@ -115,6 +122,52 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin { command } => admin(settings, command).await,
+        Command::Backup { file } => {
+            let db = Database::open(&settings).await?;
+            let url = db.url.clone();
+            let uploads = settings.uploads_dir();
+            let started = std::time::Instant::now();
+            let out = file.clone();
+            let result =
+                tokio::task::spawn_blocking(move || chorus::backup::backup(&url, &uploads, &out))
+                    .await
+                    .map_err(anyhow::Error::from)
+                    .and_then(|r| r.map_err(anyhow::Error::from));
+            db.close().await;
+            let m = result?;
+            println!(
+                "wrote {}: database dump {} bytes, {} uploaded files, in {:.1} s",
+                file.display(),
+                m.database_bytes,
+                m.upload_files,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let db = Database::connect(&settings).await?;
+            let result = async {
+                let started = std::time::Instant::now();
+                let m = chorus::backup::restore(&db.url, &settings.uploads_dir(), &file).await?;
+                let pool = db::pool(&db.url, 2)?;
+                let n = chorus::search::generations::build_generation(
+                    &settings.search_index_dir,
+                    &pool,
+                )
+                .await?;
+                println!(
+                    "restored {} (made {}): {} uploaded files, {n} posts indexed, in {:.1} s",
+                    file.display(),
+                    m.created_at,
+                    m.upload_files,
+                    started.elapsed().as_secs_f64()
+                );
+                Ok::<_, anyhow::Error>(())
+            }
+            .await;
+            db.close().await;
+            result
+        }
         Command::Reindex => {
             let db = Database::open(&settings).await?;
             let result = async {

@@ -22,6 +22,16 @@ pub enum BootError {
 impl Database {
     /// Opens the database and applies pending migrations.
     pub async fn open(settings: &Settings) -> Result<Database, BootError> {
+        let db = Self::connect(settings).await?;
+        let applied = migrate(&db.url).await?;
+        if !applied.is_empty() {
+            tracing::info!(count = applied.len(), "applied migrations");
+        }
+        Ok(db)
+    }
+
+    /// Opens the database as it is (for `restore`, which needs it empty).
+    pub async fn connect(settings: &Settings) -> Result<Database, BootError> {
         let db = if settings.uses_embedded_db() {
             let dir = settings.pg_dir();
             let (cluster, started_here) = tokio::task::spawn_blocking(move || {
@@ -47,10 +57,6 @@ impl Database {
                 started_here: false,
             }
         };
-        let applied = migrate(&db.url).await?;
-        if !applied.is_empty() {
-            tracing::info!(count = applied.len(), "applied migrations");
-        }
         Ok(db)
     }
 

@@ -269,6 +269,16 @@ fn tail(text: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
+/// A PostgreSQL client program (`pg_dump`, `pg_restore`) from the same installation as the server.
+pub fn tool(name: &str) -> Result<PathBuf, PgError> {
+    let path = find_bin_dir()?.join(name);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(PgError::NoBinaries)
+    }
+}
+
 fn find_bin_dir() -> Result<PathBuf, PgError> {
     let has_tools = |d: &Path| d.join("initdb").is_file() && d.join("pg_ctl").is_file();
     if let Some(path) = std::env::var_os("PATH") {

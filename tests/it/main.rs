@@ -11,6 +11,7 @@ mod jobs;
 mod mail;
 mod moderation;
 mod notifications;
+mod operations;
 mod pages;
 mod rights;
 mod sanitize;

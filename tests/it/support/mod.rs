@@ -166,10 +166,17 @@ impl TestApp {
     }
 
     pub async fn with_settings(change: impl FnOnce(&mut Settings)) -> TestApp {
-        let data_dir = tempdir::TempDir::new();
+        Self::on_database(fresh_database().await, tempdir::TempDir::new(), change).await
+    }
+
+    /// The app over an existing database and data folder (a restored backup, a second node).
+    pub async fn on_database(
+        db_url: String,
+        data_dir: tempdir::TempDir,
+        change: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         let mut settings = test_settings(data_dir.path());
         change(&mut settings);
-        let db_url = fresh_database().await;
         let pool = db::pool(&db_url, settings.database_pool_size).unwrap();
         let theme = Arc::new(Theme::load(&settings.themes_dir, &settings.theme).expect("theme"));
         let clock = Clock::default();
