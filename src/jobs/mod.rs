@@ -95,7 +95,27 @@ pub fn schedule(now: DateTime<Utc>) -> Vec<(String, Job)> {
     due
 }
 
+/// The advisory-lock class of scheduled jobs (the second key is the kind's number).
+const SCHEDULED_LOCK_CLASS: i32 = 0x0c40;
+
 impl Job {
+    /// Periodic work runs on one node at a time: each kind has a Postgres advisory lock, so
+    /// two nodes never run, say, two hot-rank refreshes at once even if rows for two periods
+    /// are due together. Per-event jobs (a post, a status change) need none.
+    fn scheduled_lock(&self) -> Option<i32> {
+        Some(match self {
+            Job::Cleanup => 1,
+            Job::RefreshHotRanks => 2,
+            Job::WeeklyDigest { .. } => 3,
+            Job::RefreshTrending => 4,
+            Job::EscalateReviews => 5,
+            Job::RefreshPriorities => 6,
+            Job::AwardMedals => 7,
+            Job::StarOfTheMonth { .. } => 8,
+            _ => return None,
+        })
+    }
+
     fn kind(&self) -> String {
         serde_json::to_value(self)
             .ok()
@@ -177,15 +197,41 @@ pub async fn run_due(
         .await
         .optional()?;
         let Some(job) = claimed else { break };
-        drop(conn);
-        ran += 1;
-        let result = match serde_json::from_value::<Job>(
+        let parsed = serde_json::from_value::<Job>(
             serde_json::json!({"kind": job.kind, "payload": job.payload}),
-        ) {
+        );
+        let held = match parsed.as_ref().ok().and_then(Job::scheduled_lock) {
+            Some(key) if try_lock(&mut conn, key).await? => Some((key, conn)),
+            Some(_) => {
+                // Another node is running this kind of work: look again shortly, no attempt spent.
+                diesel::update(jobs::table.find(job.id))
+                    .set((
+                        jobs::run_at.eq(now + LOCK_RETRY),
+                        jobs::attempts.eq(jobs::attempts - 1),
+                        jobs::locked_until.eq(None::<DateTime<Utc>>),
+                    ))
+                    .execute(&mut conn)
+                    .await?;
+                continue;
+            }
+            None => {
+                drop(conn);
+                None
+            }
+        };
+        ran += 1;
+        let result = match parsed {
             Ok(parsed) => handle(ctx, parsed, now).await,
             Err(e) => Err(format!("unknown job: {e}")),
         };
-        let mut conn = db::get(&ctx.pool).await?;
+        let mut conn = match held {
+            // The lock belongs to this connection's session: release it on the same one.
+            Some((key, mut conn)) => {
+                unlock(&mut conn, key).await?;
+                conn
+            }
+            None => db::get(&ctx.pool).await?,
+        };
         let row = jobs::table.find(job.id);
         match result {
             Ok(()) => {
@@ -220,6 +266,33 @@ pub async fn run_due(
         }
     }
     Ok(ran)
+}
+
+/// How long a scheduled job waits when another node holds its lock.
+const LOCK_RETRY: Duration = Duration::seconds(30);
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    locked: bool,
+}
+
+async fn try_lock(conn: &mut Conn, key: i32) -> QueryResult<bool> {
+    let r: Locked = diesel::sql_query("SELECT pg_try_advisory_lock($1, $2) AS locked")
+        .bind::<Integer, _>(SCHEDULED_LOCK_CLASS)
+        .bind::<Integer, _>(key)
+        .get_result(conn)
+        .await?;
+    Ok(r.locked)
+}
+
+async fn unlock(conn: &mut Conn, key: i32) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_unlock($1, $2)")
+        .bind::<Integer, _>(SCHEDULED_LOCK_CLASS)
+        .bind::<Integer, _>(key)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Frees a `pending:` dedupe key once its job is over, so the next batch can be queued.

@@ -131,10 +131,16 @@ async fn concurrent_workers_run_each_job_once() {
     let app = TestApp::new().await;
     let mut conn = app.conn().await;
     let now = app.clock.now();
+    // Per-event jobs (these find no post and finish): no lock, only the row claim keeps them apart.
     for i in 0..20 {
-        enqueue(&mut conn, &Job::Cleanup, Some(&format!("k{i}")), now)
-            .await
-            .unwrap();
+        enqueue(
+            &mut conn,
+            &Job::PostCreated { post_id: -i },
+            Some(&format!("k{i}")),
+            now,
+        )
+        .await
+        .unwrap();
     }
     let c = ctx(&app);
     let (a, b, d) = tokio::join!(
@@ -152,4 +158,44 @@ async fn concurrent_workers_run_each_job_once() {
         attempts.iter().all(|a| *a == 1),
         "no job ran twice: {attempts:?}"
     );
+}
+
+#[actix_web::test]
+async fn scheduled_work_runs_on_one_node_at_a_time_under_an_advisory_lock() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection};
+    let app = TestApp::new().await;
+    // Another node is busy refreshing hot ranks: it holds the kind's lock.
+    let mut other_node = AsyncPgConnection::establish(&app.db_url).await.unwrap();
+    diesel::sql_query("SELECT pg_advisory_lock(3136, 2)")
+        .execute(&mut other_node)
+        .await
+        .unwrap();
+    let mut conn = app.conn().await;
+    let now = app.clock.now();
+    enqueue(
+        &mut conn,
+        &Job::RefreshHotRanks,
+        Some("hot-ranks:test"),
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(run_due(&ctx(&app), now, 10).await.unwrap(), 0, "deferred");
+    let (attempts, run_at): (i32, chrono::DateTime<chrono::Utc>) = jobs::table
+        .filter(jobs::dedupe_key.eq("hot-ranks:test"))
+        .select((jobs::attempts, jobs::run_at))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(attempts, 0, "waiting for a lock spends no attempt");
+    assert!(run_at >= now + chrono::Duration::seconds(29));
+    // Other kinds of scheduled work are not held up by it.
+    enqueue(&mut conn, &Job::Cleanup, Some("cleanup:test"), now)
+        .await
+        .unwrap();
+    assert_eq!(run_due(&ctx(&app), now, 10).await.unwrap(), 1);
+    // The other node finishes; the deferred job runs at its next turn.
+    drop(other_node);
+    app.clock.advance(chrono::Duration::seconds(31));
+    assert_eq!(run_due(&ctx(&app), app.clock.now(), 10).await.unwrap(), 1);
 }
