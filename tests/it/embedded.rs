@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -40,7 +40,7 @@ fn start_serve(data: &Path, port: u16) -> Child {
         .unwrap()
 }
 
-fn wait_healthy(port: u16, child: &mut Child) {
+pub fn wait_healthy(port: u16, child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if let Some(r) = http_get(port, "/healthz") {
@@ -56,7 +56,7 @@ fn wait_healthy(port: u16, child: &mut Child) {
     panic!("chorus serve did not become healthy");
 }
 
-fn sigterm_and_wait(child: &mut Child) -> std::process::ExitStatus {
+pub fn sigterm_and_wait(child: &mut Child) -> std::process::ExitStatus {
     // SAFETY: sending a signal to our own child process.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     let deadline = Instant::now() + Duration::from_secs(30);

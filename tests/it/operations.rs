@@ -161,3 +161,143 @@ async fn restore_drill_brings_back_the_same_community_on_a_fresh_cluster() {
     cluster2.stop().unwrap();
     let _ = cluster();
 }
+
+/// One HTTP/1.0 exchange with a local node; returns (status, body).
+fn http(port: u16, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "{method} {path} HTTP/1.0\r\nHost: localhost\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = out.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    (status, body.to_string())
+}
+
+fn node(db_url: &str, data: &std::path::Path, port: u16) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_chorus"))
+        .arg("serve")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("CHORUS_DATABASE_URL", db_url)
+        .env("CHORUS_DATA_DIR", data)
+        .env("CHORUS_BIND", format!("127.0.0.1:{port}"))
+        .env("CHORUS_SEARCH_INDEX_DIR", data.join("search-index"))
+        .env("CHORUS_CONFIG", data.join("none.toml"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn two_nodes_on_one_database_serve_each_others_posts_within_two_seconds() {
+    use crate::embedded::{free_port, sigterm_and_wait, wait_healthy};
+    use std::time::{Duration, Instant};
+    let db_url = crate::support::fresh_database().await;
+    let (dir_a, dir_b) = (TempDir::new(), TempDir::new());
+    for d in [&dir_a, &dir_b] {
+        std::fs::write(d.path().join("none.toml"), "").unwrap();
+    }
+    let made = std::process::Command::new(env!("CARGO_BIN_EXE_chorus"))
+        .args(["admin", "create-user", "--username", "nodefan", "--email"])
+        .args(["nodefan@example.com", "--password", "long-enough-secret"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("CHORUS_DATABASE_URL", &db_url)
+        .env("CHORUS_DATA_DIR", dir_a.path())
+        .env("CHORUS_CONFIG", dir_a.path().join("none.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    {
+        use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+        let mut conn = AsyncPgConnection::establish(&db_url).await.unwrap();
+        diesel::sql_query(
+            "INSERT INTO boards (slug, name_zh, name_en, description_zh, description_en, kinds, position, created_at) \
+             VALUES ('tips', '技巧', 'Tips', '', '', ARRAY['discussion'], 1, now())",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let (port_a, port_b) = (free_port(), free_port());
+    let mut a = node(&db_url, dir_a.path(), port_a);
+    let mut b = node(&db_url, dir_b.path(), port_b);
+    wait_healthy(port_a, &mut a);
+    wait_healthy(port_b, &mut b);
+
+    // Sessions live in Postgres: signed in through A, the token works on B.
+    let (status, body) = http(
+        port_a,
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        r#"{"login":"nodefan","password":"long-enough-secret"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let token: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let token = token["token"].as_str().unwrap().to_string();
+    assert_eq!(http(port_b, "GET", "/api/v1/me", Some(&token), "").0, 200);
+
+    let written = Instant::now();
+    let (status, body) = http(
+        port_a,
+        "POST",
+        "/api/v1/topics",
+        Some(&token),
+        r#"{"board":"tips","kind":"discussion","title":"Kumquat battery trick","body":"Written through node A"}"#,
+    );
+    assert_eq!(status, 201, "{body}");
+    let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (mut readable, mut searchable) = (None, None);
+    while written.elapsed() < Duration::from_secs(2) && searchable.is_none() {
+        if readable.is_none()
+            && http(port_b, "GET", &format!("/t/{id}"), None, "")
+                .1
+                .contains("Kumquat battery trick")
+        {
+            readable = Some(written.elapsed());
+        }
+        let (_, found) = http(port_b, "GET", "/api/v1/search?q=kumquat", None, "");
+        if found.contains(&format!("\"topic_id\":{id}")) {
+            searchable = Some(written.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    println!("node B: readable after {readable:?}, searchable after {searchable:?}");
+    assert!(readable.is_some(), "readable through B within 2 s");
+    assert!(searchable.is_some(), "searchable through B within 2 s");
+    // And the other way round: a reply through B shows on A.
+    let (status, _) = http(
+        port_b,
+        "POST",
+        &format!("/api/v1/topics/{id}/posts"),
+        Some(&token),
+        r#"{"body":"Replied through node B"}"#,
+    );
+    assert_eq!(status, 201);
+    assert!(http(port_a, "GET", &format!("/t/{id}"), None, "")
+        .1
+        .contains("Replied through node B"));
+    assert!(sigterm_and_wait(&mut a).success());
+    assert!(sigterm_and_wait(&mut b).success());
+}
