@@ -324,10 +324,12 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}: {source}")]
+    /// Also unknown keys and bad values from `CHORUS_*` variables (a `CHORUS_FOO` that is not a
+    /// setting is refused, not ignored).
+    #[error("{path} or CHORUS_* variables: {}", error.message().trim())]
     Parse {
         path: PathBuf,
-        source: Box<toml::de::Error>,
+        error: Box<toml::de::Error>,
     },
     #[error("{path}: {why}")]
     Invalid { path: PathBuf, why: String },
@@ -359,7 +361,7 @@ impl Settings {
     ) -> Result<Self, ConfigError> {
         let parse_err = |e: toml::de::Error| ConfigError::Parse {
             path: path.into(),
-            source: Box::new(e),
+            error: Box::new(e),
         };
         let mut table: toml::Table = file.parse().map_err(parse_err)?;
         overlay(&mut table, env_table(vars)?);

@@ -46,10 +46,21 @@ pub async fn migrate(url: &str) -> Result<Vec<String>, DbError> {
     let url = url.to_string();
     tokio::task::spawn_blocking(move || {
         let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&url)?;
-        let applied = conn
+        // Nodes starting together would race to apply the same migration: one at a time, and
+        // the others then find nothing pending.
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query("SELECT pg_advisory_lock(3136, 0)"),
+            &mut conn,
+        )?;
+        let applied: Result<Vec<String>, DbError> = conn
             .run_pending_migrations(MIGRATIONS)
-            .map_err(|e| DbError::Migration(e.to_string()))?;
-        Ok(applied.iter().map(|v| v.to_string()).collect())
+            .map(|v| v.iter().map(|m| m.to_string()).collect())
+            .map_err(|e| DbError::Migration(e.to_string()));
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query("SELECT pg_advisory_unlock(3136, 0)"),
+            &mut conn,
+        )?;
+        applied
     })
     .await
     .map_err(|e| DbError::Migration(e.to_string()))?

@@ -269,14 +269,19 @@ fn tail(text: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
-/// A PostgreSQL client program (`pg_dump`, `pg_restore`) from the same installation as the server.
+/// A PostgreSQL client program (`pg_dump`, `pg_restore`): beside the server binaries when they
+/// are installed (same version), else wherever PATH has it (a client-only image).
 pub fn tool(name: &str) -> Result<PathBuf, PgError> {
-    let path = find_bin_dir()?.join(name);
-    if path.is_file() {
-        Ok(path)
-    } else {
-        Err(PgError::NoBinaries)
-    }
+    let beside_server = find_bin_dir().ok().map(|d| d.join(name));
+    let in_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    });
+    beside_server
+        .filter(|p| p.is_file())
+        .or(in_path)
+        .ok_or(PgError::NoBinaries)
 }
 
 fn find_bin_dir() -> Result<PathBuf, PgError> {
