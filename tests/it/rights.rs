@@ -719,3 +719,77 @@ async fn large_exports_are_mailed_as_a_link_that_expires() {
         .unwrap_or(0);
     assert_eq!(left, 0, "expired export files are deleted");
 }
+
+#[actix_web::test]
+async fn the_settings_and_profile_pages_offer_erasure_and_mailed_exports() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let browser = app.logged_in("formuser", Role::Member).await;
+    let settings = browser.get("/settings").await.text();
+    assert!(settings.contains("action=\"/settings/erase\""));
+    assert!(settings.contains("action=\"/settings/export\""));
+    let r = browser.post_form("/settings/export", &[]).await;
+    assert_eq!(r.status, 303);
+    app.run_jobs().await;
+    assert!(app
+        .outbox_for("formuser@example.com")
+        .await
+        .iter()
+        .any(|m| m.contains("/exports/")));
+    // Without the tick, or with a wrong password, nothing happens.
+    let r = browser
+        .post_form("/settings/erase", &[("password", "long-enough-secret")])
+        .await;
+    assert_eq!(r.status, 422);
+    let r = browser
+        .post_form(
+            "/settings/erase",
+            &[("password", "wrong-password"), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(browser.get("/settings").await.status, 200);
+    let r = browser
+        .post_form(
+            "/settings/erase",
+            &[("password", "long-enough-secret"), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location").as_deref(), Some("/?erased=1"));
+    assert!(browser
+        .get("/?erased=1")
+        .await
+        .text()
+        .contains("账号已注销"));
+    assert_eq!(browser.get("/settings").await.status, 303, "signed out");
+
+    // Admins see an erase form on profiles; others do not.
+    app.member("target_person").await;
+    let admin = app.logged_in("headadmin", Role::Admin).await;
+    let member = app.logged_in("plainmember", Role::Member).await;
+    assert!(!member
+        .get("/u/target_person")
+        .await
+        .text()
+        .contains("/erase\""));
+    assert_eq!(
+        member
+            .post_form("/u/target_person/erase", &[("reason", "because")])
+            .await
+            .status,
+        404
+    );
+    assert!(admin
+        .get("/u/target_person")
+        .await
+        .text()
+        .contains("/u/target_person/erase"));
+    let r = admin
+        .post_form("/u/target_person/erase", &[("reason", "asked by letter")])
+        .await;
+    assert_eq!(r.status, 303);
+    let page = admin.get(&r.header("location").unwrap()).await.text();
+    assert!(page.contains("已注销用户 #"), "{page}");
+    assert!(!page.contains("/erase\""), "no second erase form");
+}

@@ -65,6 +65,8 @@ pub struct ListQuery {
     sort: Option<String>,
     cursor: Option<String>,
     status: Option<String>,
+    /// Set by the redirect after someone erased their account.
+    erased: Option<String>,
 }
 
 fn parse_listing(q: &ListQuery) -> Result<(Sort, Option<Cursor>), AppError> {
@@ -93,6 +95,7 @@ async fn home(page: PageCtx, q: web::Query<ListQuery>) -> Result<HttpResponse, A
             boards => all.iter().map(|b| board_view(b, page.lang)).collect::<Vec<_>>(),
             topics => summaries(&list.items, page.lang), sort => sort.as_str(), next => list.next,
             first_page => cursor.is_none(),
+            erased => q.erased.is_some() && page.viewer.0.is_none(),
         },
     )
 }
