@@ -152,40 +152,14 @@ async fn search_total(app: &TestApp, url: &str) -> i64 {
 /// Every row in the database whose JSON form mentions any of `needles` (case-insensitive), as
 /// `table: row`.
 async fn rows_mentioning(app: &TestApp, needles: &[&str]) -> Vec<String> {
-    use diesel::sql_types::Text;
-    use diesel_async::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Name {
-        #[diesel(sql_type = Text)]
-        table_name: String,
-    }
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = Text)]
-        row: String,
-    }
-    let mut conn = app.conn().await;
-    let tables: Vec<Name> = diesel::sql_query(
-        "SELECT table_name::text AS table_name FROM information_schema.tables \
-         WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1",
-    )
-    .load(&mut conn)
-    .await
-    .unwrap();
+    let tables = crate::support::all_rows(&app.db_url).await;
     assert!(tables.len() > 30, "every table is scanned");
     let mut found = Vec::new();
-    for t in tables {
-        let rows: Vec<Row> = diesel::sql_query(format!(
-            "SELECT to_jsonb(x)::text AS row FROM \"{}\" x",
-            t.table_name
-        ))
-        .load(&mut conn)
-        .await
-        .unwrap();
-        for r in rows {
-            let lower = r.row.to_lowercase();
+    for (table, rows) in tables {
+        for row in rows {
+            let lower = row.to_lowercase();
             if needles.iter().any(|n| lower.contains(&n.to_lowercase())) {
-                found.push(format!("{}: {}", t.table_name, r.row));
+                found.push(format!("{table}: {row}"));
             }
         }
     }

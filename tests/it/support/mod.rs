@@ -450,6 +450,43 @@ impl TestApp {
     }
 }
 
+/// Every row of every table in the database at `url`, as JSON text, sorted per table: for
+/// comparing two databases row by row, or scanning one for a string.
+pub async fn all_rows(url: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+    use diesel::sql_types::Text;
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = Text)]
+        table_name: String,
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        row: String,
+    }
+    let mut conn = AsyncPgConnection::establish(url).await.unwrap();
+    let tables: Vec<Name> = diesel::sql_query(
+        "SELECT table_name::text AS table_name FROM information_schema.tables \
+         WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for t in tables {
+        let rows: Vec<Row> = diesel::sql_query(format!(
+            "SELECT to_jsonb(x)::text AS row FROM \"{}\" x ORDER BY 1",
+            t.table_name
+        ))
+        .load(&mut conn)
+        .await
+        .unwrap();
+        out.insert(t.table_name, rows.into_iter().map(|r| r.row).collect());
+    }
+    out
+}
+
 /// Pulls `token=<64 hex>` out of a mail body.
 pub fn token_in(body: &str) -> String {
     let at = body.find("token=").expect("a token link in the mail") + "token=".len();
