@@ -21,8 +21,8 @@ if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-BIN=${EXE:-target/release/chorus}   # not CHORUS_*: those are settings
-[ -x "$BIN" ] || cargo build --release --quiet
+# EXE, not CHORUS_*: every CHORUS_* variable is read as a setting.
+if [ -n "${EXE:-}" ]; then BIN=$EXE; else cargo build --release --quiet; BIN=target/release/chorus; fi
 
 WORK=$(mktemp -d /tmp/chorus-2n.XXXXXX)
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }

@@ -313,3 +313,58 @@ async fn the_dark_theme_overrides_only_what_it_changes() {
         .contains("#15171a"));
     let _ = json!({});
 }
+
+/// The routes the API handlers register, read from their source: (method, path).
+fn registered_api_routes() -> std::collections::BTreeSet<(String, String)> {
+    let mut out = std::collections::BTreeSet::new();
+    let dir = crate::support::repo_root().join("src/web/api");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find(".route(") {
+            rest = &rest[at + ".route(".len()..];
+            let Some(open) = rest.find('"') else { break };
+            let after = &rest[open + 1..];
+            let close = after.find('"').unwrap();
+            let path = &after[..close];
+            let m_at = after.find("web::").unwrap() + "web::".len();
+            let method: String = after[m_at..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .collect();
+            out.insert((method, format!("/api/v1{path}")));
+        }
+    }
+    out
+}
+
+#[actix_web::test]
+async fn the_openapi_document_lists_exactly_the_routes_that_exist() {
+    let app = TestApp::new().await;
+    let r = app.client().get("/api/v1/openapi.json").await;
+    assert_eq!(r.status, 200);
+    let doc = r.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut documented = std::collections::BTreeSet::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            documented.insert((method.clone(), path.clone()));
+        }
+    }
+    let registered = registered_api_routes();
+    assert!(registered.len() > 60, "{}", registered.len());
+    let undocumented: Vec<_> = registered.difference(&documented).collect();
+    let missing: Vec<_> = documented.difference(&registered).collect();
+    assert!(
+        undocumented.is_empty(),
+        "routes without documentation: {undocumented:?}"
+    );
+    assert!(missing.is_empty(), "documented but not routed: {missing:?}");
+    // The contract's own examples are there, with their shape.
+    let erase = &doc["paths"]["/api/v1/me"]["delete"];
+    assert_eq!(
+        erase["requestBody"]["content"]["application/json"]["schema"]["required"][0],
+        "password"
+    );
+    assert!(erase["responses"]["204"].is_object());
+}

@@ -7,6 +7,7 @@ pub mod honor;
 pub mod me;
 pub mod moderation;
 pub mod notifications;
+pub mod openapi;
 pub mod search;
 pub mod triage;
 
@@ -27,6 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(moderation::routes)
             .configure(honor::routes)
             .configure(triage::routes)
+            .configure(openapi::routes)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(crate::web::errors::AppError::NotFound)
             })),
