@@ -221,7 +221,15 @@ pub async fn run_due(
         };
         ran += 1;
         let result = match parsed {
-            Ok(parsed) => handle(ctx, parsed, now).await,
+            // A panicking handler fails its job like an error does: the runner goes on, and a
+            // lock held for it is released below rather than left on a pooled connection.
+            Ok(parsed) => {
+                use futures_util::FutureExt;
+                std::panic::AssertUnwindSafe(handle(ctx, parsed, now))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|_| Err("the job handler panicked".into()))
+            }
             Err(e) => Err(format!("unknown job: {e}")),
         };
         let mut conn = match held {
