@@ -246,3 +246,49 @@ fn settings_layer_defaults_file_then_environment() {
     let bad = Settings::from_sources(Path::new("chorus.toml"), "bnid = 1", std::iter::empty());
     assert!(bad.is_err(), "unknown settings are refused");
 }
+
+#[test]
+fn backup_and_restore_commands_move_a_community_to_a_new_machine() {
+    let (old, new) = (
+        crate::support::tempdir::TempDir::new(),
+        crate::support::tempdir::TempDir::new(),
+    );
+    for d in [&old, &new] {
+        std::fs::write(d.path().join("none.toml"), "").unwrap();
+    }
+    let run = |dir: &Path, args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_chorus"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("CHORUS_DATA_DIR", dir)
+            .env("CHORUS_SEARCH_INDEX_DIR", dir.join("search-index"))
+            .env("CHORUS_CONFIG", dir.join("none.toml"))
+            .env_remove("CHORUS_DATABASE_URL")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), text)
+    };
+    let (ok, text) = run(old.path(), &["demo", "--topics", "20"]);
+    assert!(ok, "{text}");
+    let archive = old.path().join("backup.tar");
+    let (ok, text) = run(old.path(), &["backup", archive.to_str().unwrap()]);
+    assert!(ok && text.contains("wrote"), "{text}");
+    let (ok, text) = run(new.path(), &["restore", archive.to_str().unwrap()]);
+    assert!(ok && text.contains("posts indexed"), "{text}");
+    // A second restore would mix two histories: refused, nothing changed.
+    let (ok, text) = run(new.path(), &["restore", archive.to_str().unwrap()]);
+    assert!(!ok && text.contains("empty database"), "{text}");
+    // The new machine serves the same topics, found by search.
+    let port = free_port();
+    let mut child = start_serve(new.path(), port);
+    wait_healthy(port, &mut child);
+    let found = http_get(port, "/api/v1/search?q=the").unwrap();
+    assert!(
+        found.contains("\"total\":") && !found.contains("\"total\":0"),
+        "{found}"
+    );
+    assert!(http_get(port, "/t/1").unwrap().contains("200 OK"));
+    assert!(sigterm_and_wait(&mut child).success());
+}
