@@ -148,6 +148,60 @@ async fn make_idea(conn: &mut Conn, author: i64, now: DateTime<Utc>) -> anyhow::
 /// Search on the demo corpus: tantivy against PostgreSQL full-text search (`to_tsvector('simple')`
 /// with a GIN index, ranked by `ts_rank`) over the same posts. Prints p50/p99 per query class,
 /// recall of two-character Chinese words on both, indexing throughput beside bare jieba, index size.
+/// Analysis speed on the first `posts` posts: bare jieba for scale, then each of our analyzers as
+/// indexing runs them (one analyzer reused for every document).
+pub async fn analyzer(pool: &db::Pool, posts: i64) -> anyhow::Result<()> {
+    use crate::search::analyzer::{self, BIGRAMS, WORDS};
+    use tantivy::tokenizer::TokenStream;
+    #[derive(diesel::QueryableByName)]
+    struct Body {
+        #[diesel(sql_type = Text)]
+        body_md: String,
+    }
+    let mut conn = db::get(pool).await?;
+    let sample: Vec<Body> = diesel::sql_query("SELECT body_md FROM posts ORDER BY id LIMIT $1")
+        .bind::<BigInt, _>(posts)
+        .load(&mut conn)
+        .await?;
+    let mb = sample.iter().map(|b| b.body_md.len()).sum::<usize>() as f64 / 1e6;
+    let jieba = analyzer::jieba();
+    let t = Instant::now();
+    let mut n_words = 0;
+    for b in &sample {
+        n_words += jieba.cut_for_search(&b.body_md, true).len();
+    }
+    println!(
+        "bare jieba cut_for_search: {:.1} MB/s ({n_words} words from {mb:.1} MB in {} posts)",
+        mb / t.elapsed().as_secs_f64(),
+        sample.len()
+    );
+    for (name, label) in [
+        (
+            WORDS,
+            "words analyzer (NFKC, case, zh-Hant folding, jieba, stemming)",
+        ),
+        (
+            BIGRAMS,
+            "bigrams analyzer (NFKC, case, zh-Hant folding, CJK bigrams)",
+        ),
+    ] {
+        let mut a = analyzer::build(name);
+        let t = Instant::now();
+        let mut n_tokens = 0;
+        for b in &sample {
+            let mut stream = a.token_stream(&b.body_md);
+            while stream.advance() {
+                n_tokens += 1;
+            }
+        }
+        println!(
+            "our {label}: {:.1} MB/s ({n_tokens} tokens)",
+            mb / t.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
 pub async fn search(pool: &db::Pool, index_dir: &std::path::Path) -> anyhow::Result<()> {
     use crate::search::query::{self, SearchParams};
     let mut conn = db::get(pool).await?;
@@ -169,37 +223,7 @@ pub async fn search(pool: &db::Pool, index_dir: &std::path::Path) -> anyhow::Res
         bytes.n as f64 / 1e6
     );
 
-    // Bare segmentation speed on a sample, for scale.
-    #[derive(diesel::QueryableByName)]
-    struct Body {
-        #[diesel(sql_type = Text)]
-        body_md: String,
-    }
-    let sample: Vec<Body> = diesel::sql_query("SELECT body_md FROM posts ORDER BY id LIMIT 50000")
-        .load(&mut conn)
-        .await?;
-    let sample_bytes = sample.iter().map(|b| b.body_md.len()).sum::<usize>() as f64;
-    let jieba = crate::search::analyzer::jieba();
-    let t = Instant::now();
-    let mut n_words = 0;
-    for b in &sample {
-        n_words += jieba.cut_for_search(&b.body_md, true).len();
-    }
-    println!(
-        "bare jieba cut_for_search: {:.1} MB/s ({n_words} words from {:.1} MB)",
-        sample_bytes / 1e6 / t.elapsed().as_secs_f64(),
-        sample_bytes / 1e6
-    );
-    let t = Instant::now();
-    let mut n_tokens = 0;
-    for b in &sample {
-        n_tokens +=
-            crate::search::analyzer::tokens(crate::search::analyzer::WORDS, &b.body_md).len();
-    }
-    println!(
-        "our words analyzer (NFKC, case, zh-Hant folding, jieba, stemming): {:.1} MB/s ({n_tokens} tokens)",
-        sample_bytes / 1e6 / t.elapsed().as_secs_f64()
-    );
+    analyzer(pool, 50_000).await?;
 
     let _ = std::fs::remove_dir_all(index_dir);
     let idx = crate::search::SearchIndex::open(index_dir)?;

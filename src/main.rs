@@ -73,6 +73,11 @@ enum BenchCommand {
         #[arg(long, default_value_t = 50_000)]
         items: i64,
     },
+    /// Text analysis speed on the current database's posts (our analyzers against bare jieba).
+    Analyzer {
+        #[arg(long, default_value_t = 50_000)]
+        posts: i64,
+    },
     /// Search on the current database (seed it with `chorus demo`): tantivy against Postgres FTS.
     Search {
         /// Where to build the benchmark's index (deleted first).
@@ -208,6 +213,18 @@ async fn main() -> anyhow::Result<()> {
             let result = async {
                 let pool = db::pool(&db.url, 2)?;
                 chorus::bench::triage(&pool, items, Clock::default().now()).await
+            }
+            .await;
+            db.close().await;
+            result
+        }
+        Command::Bench {
+            which: BenchCommand::Analyzer { posts },
+        } => {
+            let db = Database::open(&settings).await?;
+            let result = async {
+                let pool = db::pool(&db.url, 2)?;
+                chorus::bench::analyzer(&pool, posts).await
             }
             .await;
             db.close().await;

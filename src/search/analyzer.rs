@@ -91,21 +91,36 @@ fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
 }
 
+/// Ideographs NFKC leaves alone: every unified ideograph (the compatibility blocks decompose).
+fn nfkc_stable_ideograph(c: char) -> bool {
+    is_cjk(c) && !matches!(c as u32, 0xF900..=0xFAFF | 0x2F800..=0x2FA1F)
+}
+
 /// The normalised text and, for each normalised char, the original byte range it came from.
+/// ASCII and unified ideographs (nearly all forum text) take a fast path: NFKC cannot change them.
 fn normalise(text: &str) -> (Vec<char>, Vec<(usize, usize)>) {
     let mut chars = Vec::with_capacity(text.len());
     let mut spans = Vec::with_capacity(text.len());
+    let mut has_cjk = false;
     for (start, c) in text.char_indices() {
-        let end = start + c.len_utf8();
-        let mut one = String::new();
-        one.extend(std::iter::once(c).nfkc());
-        for n in one.chars().flat_map(char::to_lowercase) {
-            chars.push(n);
-            spans.push((start, end));
+        let span = (start, start + c.len_utf8());
+        if c.is_ascii() {
+            chars.push(c.to_ascii_lowercase());
+            spans.push(span);
+        } else if nfkc_stable_ideograph(c) {
+            has_cjk = true;
+            chars.push(c);
+            spans.push(span);
+        } else {
+            for n in std::iter::once(c).nfkc().flat_map(char::to_lowercase) {
+                has_cjk |= is_cjk(n);
+                chars.push(n);
+                spans.push(span);
+            }
         }
     }
     // Traditional to Simplified: one char out for each char in, so the spans still line up.
-    if chars.iter().any(|c| is_cjk(*c)) {
+    if has_cjk {
         let simplified: Vec<char> = fast2s::convert(&chars.iter().collect::<String>())
             .chars()
             .collect();
@@ -257,25 +272,25 @@ impl Tokenizer for BigramTokenizer {
     }
 }
 
-/// Registers both analyzers on an index.
-pub fn register(index: &tantivy::Index) {
-    let words = TextAnalyzer::builder(WordTokenizer)
-        .filter(Stemmer::new(Language::English))
-        .build();
-    index.tokenizers().register(WORDS, words);
-    index
-        .tokenizers()
-        .register(BIGRAMS, TextAnalyzer::from(BigramTokenizer));
-}
-
-/// The tokens an analyzer produces, for tests and debugging.
-pub fn tokens(analyzer: &str, text: &str) -> Vec<String> {
-    let mut a = match analyzer {
+/// One of the two analyzers, by name (`WORDS` or `BIGRAMS`).
+pub fn build(name: &str) -> TextAnalyzer {
+    match name {
         WORDS => TextAnalyzer::builder(WordTokenizer)
             .filter(Stemmer::new(Language::English))
             .build(),
         _ => TextAnalyzer::from(BigramTokenizer),
-    };
+    }
+}
+
+/// Registers both analyzers on an index.
+pub fn register(index: &tantivy::Index) {
+    index.tokenizers().register(WORDS, build(WORDS));
+    index.tokenizers().register(BIGRAMS, build(BIGRAMS));
+}
+
+/// The tokens an analyzer produces, for tests and debugging.
+pub fn tokens(analyzer: &str, text: &str) -> Vec<String> {
+    let mut a = build(analyzer);
     let mut stream = a.token_stream(text);
     let mut out = Vec::new();
     while stream.advance() {
@@ -305,6 +320,29 @@ mod tests {
         assert!(tokens(WORDS, "相機很好").contains(&"相机".to_string()));
         assert_eq!(tokens(BIGRAMS, "相機"), vec!["相机"]);
         assert_eq!(tokens(WORDS, "Cameras crashing"), vec!["camera", "crash"]);
+    }
+
+    /// The fast paths must not change a thing: compare with NFKC + lower case on every char.
+    #[test]
+    fn the_fast_normalisation_matches_the_plain_one() {
+        for text in [
+            "小米手机 MIUI 14，相機很好！ＡＢＣ１２３ Ｘ",
+            "\u{F900}\u{2F800}豈 ﬁle Ⅻ ㎏ Straße İstanbul",
+            "déjà vu e\u{301} 𠀀𪚥 한국어 العربية",
+        ] {
+            let mut plain = Vec::new();
+            let mut spans = Vec::new();
+            for (start, c) in text.char_indices() {
+                for n in std::iter::once(c).nfkc().flat_map(char::to_lowercase) {
+                    plain.push(n);
+                    spans.push((start, start + c.len_utf8()));
+                }
+            }
+            let folded: Vec<char> = fast2s::convert(&plain.iter().collect::<String>())
+                .chars()
+                .collect();
+            assert_eq!(normalise(text), (folded, spans), "{text}");
+        }
     }
 
     #[test]
