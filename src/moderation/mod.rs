@@ -33,6 +33,8 @@ pub enum ModError {
     Conflict(String),
     #[error("rate limited")]
     RateLimited(rate_limits::RateLimited),
+    #[error("mail: {0}")]
+    Mail(String),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }

@@ -3,9 +3,10 @@
 
 use super::audit::{self, Entry};
 use super::ModError;
-use crate::accounts::{FieldError, Role, User};
+use crate::accounts::{FieldError, Locale, Role, User};
 use crate::db::schema::{notifications, sanctions, sessions, users};
 use crate::db::Conn;
+use crate::notify::mail::{Letter, Mailer};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -52,8 +53,11 @@ fn may_sanction(actor: &User, target: &User) -> Result<(), ModError> {
     Ok(())
 }
 
+/// Imposes a sanction; the person is told in-app and, since a suspended person cannot sign in to
+/// read it, by mail to their verified address (sent whatever their notification settings).
 pub async fn impose(
     conn: &mut Conn,
+    mailer: &Mailer,
     act: &super::Act<'_>,
     target: &User,
     kind: Kind,
@@ -67,7 +71,7 @@ pub async fn impose(
     }
     let until = now + Duration::days(days);
     conn.transaction::<_, ModError, _>(async |conn| {
-        diesel::insert_into(sanctions::table)
+        let sanction_id: i64 = diesel::insert_into(sanctions::table)
             .values((
                 sanctions::user_id.eq(target.id),
                 sanctions::kind.eq(kind.as_str()),
@@ -76,8 +80,32 @@ pub async fn impose(
                 sanctions::ends_at.eq(until),
                 sanctions::created_by.eq(actor.id),
             ))
-            .execute(conn)
+            .returning(sanctions::id)
+            .get_result(conn)
             .await?;
+        if target.is_verified() {
+            let until_text = until.format("%Y-%m-%d %H:%M UTC").to_string();
+            mailer
+                .enqueue(
+                    conn,
+                    Letter {
+                        event_key: format!("sanction:{sanction_id}"),
+                        user_id: Some(target.id),
+                        to: &target.email,
+                        locale: target.locale().unwrap_or(Locale::ZhCn),
+                        template: "sanction",
+                        subject_args: &[],
+                        ctx: minijinja::context! {
+                            username => &target.username, kind => kind.as_str(),
+                            until => until_text, reason => &reason,
+                        },
+                        post_id: None,
+                    },
+                    now,
+                )
+                .await
+                .map_err(|e| ModError::Mail(e.to_string()))?;
+        }
         match kind {
             Kind::Silence => {
                 diesel::update(users::table.find(target.id))

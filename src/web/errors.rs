@@ -268,6 +268,7 @@ impl From<crate::moderation::ModError> for AppError {
             M::RateLimited(r) => AppError::RateLimited {
                 retry_after_secs: r.retry_after_secs,
             },
+            M::Mail(e) => AppError::internal(e),
             M::Db(e) => AppError::internal(e),
         }
     }

@@ -343,6 +343,22 @@ async fn suspension_ends_every_session_at_once_and_silence_stops_posting_only() 
     assert_eq!(r.status, 403);
     assert_eq!(r.json()["error"]["code"], "suspended");
     assert!(r.text().contains("spam waves"));
+    // A suspended person cannot sign in to read a notification: they are told by mail, with the
+    // reason and the end date, in their language.
+    let mails = app.outbox_for("troll@example.com").await;
+    let mail = mails
+        .iter()
+        .find(|m| m.contains("spam waves"))
+        .expect("a suspension mail");
+    assert!(mail.contains("封禁至"), "{mail}");
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|m| m.contains("版主给出的理由"))
+            .count(),
+        2,
+        "silence and suspension"
+    );
 
     // Limits of the moderator's power, and of bad input.
     let r = sanction(

@@ -207,7 +207,7 @@ async fn user_action(
     let days = body
         .days
         .ok_or_else(|| AppError::field("days", "say for how many days"))?;
-    let until = sanctions::impose(&mut conn, &act, &target, kind, days).await?;
+    let until = sanctions::impose(&mut conn, &state.mailer, &act, &target, kind, days).await?;
     Ok(HttpResponse::Ok()
         .json(json!({ "username": target.username, "kind": kind.as_str(), "until": until })))
 }

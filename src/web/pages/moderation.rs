@@ -182,7 +182,15 @@ async fn sanction(
             } else {
                 Kind::Silence
             };
-            sanctions::impose(&mut conn, &act, &target, kind, form.days.unwrap_or(0)).await?;
+            sanctions::impose(
+                &mut conn,
+                &page.state.mailer,
+                &act,
+                &target,
+                kind,
+                form.days.unwrap_or(0),
+            )
+            .await?;
         }
     }
     Ok(redirect(&format!(
