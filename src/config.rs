@@ -165,6 +165,10 @@ pub struct RightsSettings {
     pub export_inline_max_rows: i64,
     /// How long a mailed export link works.
     pub export_link_hours: i64,
+    /// Notifications older than this are deleted (read or not).
+    pub notification_retention_days: i64,
+    /// Delivered (or given-up) mail is deleted from the outbox after this long.
+    pub mail_retention_days: i64,
 }
 
 impl Default for RightsSettings {
@@ -173,6 +177,8 @@ impl Default for RightsSettings {
             username_hold_days: 180,
             export_inline_max_rows: 5000,
             export_link_hours: 72,
+            notification_retention_days: 365,
+            mail_retention_days: 30,
         }
     }
 }
@@ -382,10 +388,15 @@ impl Settings {
             });
         }
         let r = &settings.rights;
-        if r.username_hold_days < 0 || r.export_inline_max_rows < 0 || r.export_link_hours < 1 {
+        if r.username_hold_days < 0
+            || r.export_inline_max_rows < 0
+            || r.export_link_hours < 1
+            || r.notification_retention_days < 1
+            || r.mail_retention_days < 1
+        {
             return Err(ConfigError::Invalid {
                 path: path.into(),
-                why: "rights: hold days and row limit must be >= 0, link hours >= 1".into(),
+                why: "rights: hold days and row limit must be >= 0, link hours and retention days >= 1".into(),
             });
         }
         Ok(settings)

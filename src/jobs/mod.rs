@@ -433,6 +433,9 @@ async fn handle(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> Result<(), St
             crate::search::indexer::prune_outbox(c, now - Duration::days(7))
                 .await
                 .map_err(|e| e.to_string())?;
+            crate::rights::retention::prune(c, &ctx.settings.rights, now)
+                .await
+                .map_err(|e| e.to_string())?;
             diesel::delete(jobs::table.filter(jobs::done_at.lt(now - Duration::days(7))))
                 .execute(c)
                 .await

@@ -767,3 +767,59 @@ async fn the_settings_and_profile_pages_offer_erasure_and_mailed_exports() {
     assert!(page.contains("已注销用户 #"), "{page}");
     assert!(!page.contains("/erase\""), "no second erase form");
 }
+
+#[actix_web::test]
+async fn old_notifications_and_delivered_mail_are_deleted_after_their_retention() {
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::new().await;
+    let (u, _) = app.member("keeper").await;
+    let mut conn = app.conn().await;
+    let now = app.clock.now();
+    for (days, detail) in [(400, "old"), (10, "recent")] {
+        diesel::sql_query(format!(
+            "INSERT INTO notifications (user_id, kind, detail, created_at) \
+             VALUES ({}, 'medal', '{detail}', now() - interval '{days} days')",
+            u.id
+        ))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }
+    for (days, status, key) in [
+        (40, "sent", "old-sent"),
+        (40, "failed", "old-failed"),
+        (40, "queued", "old-queued"),
+        (5, "sent", "recent-sent"),
+    ] {
+        diesel::sql_query(format!(
+            "INSERT INTO mail_outbox (event_key, user_id, recipient, subject, body_text, body_html, \
+             status, next_attempt_at, created_at) VALUES ('{key}', {}, 'keeper@example.com', 's', 't', \
+             'h', '{status}', now(), now() - interval '{days} days')",
+            u.id
+        ))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }
+    chorus::jobs::enqueue(&mut conn, &chorus::jobs::Job::Cleanup, None, now)
+        .await
+        .unwrap();
+    drop(conn);
+    app.run_jobs().await;
+    #[derive(diesel::QueryableByName)]
+    struct K {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        k: String,
+    }
+    let mut conn = app.conn().await;
+    let left: Vec<K> = diesel::sql_query(
+        "SELECT detail AS k FROM notifications WHERE kind = 'medal' \
+         UNION ALL SELECT event_key FROM mail_outbox ORDER BY 1",
+    )
+    .load(&mut *conn)
+    .await
+    .unwrap();
+    let left: Vec<String> = left.into_iter().map(|k| k.k).collect();
+    // Undelivered mail is never dropped: it is still owed.
+    assert_eq!(left, ["old-queued", "recent", "recent-sent"]);
+}

@@ -1,0 +1,52 @@
+//! Keeping things only as long as they are useful: notifications after
+//! `rights.notification_retention_days`, delivered mail after `rights.mail_retention_days`.
+//! Run by the hourly cleanup, in batches, so a first run on a large table never holds long locks.
+
+use crate::config::RightsSettings;
+use crate::db::Conn;
+use chrono::{DateTime, Duration, Utc};
+use diesel::sql_types::Timestamptz;
+use diesel_async::RunQueryDsl;
+
+const BATCH: usize = 5000;
+
+/// Deletes what has outlived its retention; returns (notifications, mails) deleted.
+pub async fn prune(
+    conn: &mut Conn,
+    rights: &RightsSettings,
+    now: DateTime<Utc>,
+) -> diesel::QueryResult<(usize, usize)> {
+    let notifications = in_batches(
+        conn,
+        "DELETE FROM notifications WHERE id IN \
+         (SELECT id FROM notifications WHERE created_at < $1 LIMIT 5000)",
+        now - Duration::days(rights.notification_retention_days),
+    )
+    .await?;
+    let mails = in_batches(
+        conn,
+        "DELETE FROM mail_outbox WHERE id IN \
+         (SELECT id FROM mail_outbox WHERE status IN ('sent', 'failed') AND created_at < $1 LIMIT 5000)",
+        now - Duration::days(rights.mail_retention_days),
+    )
+    .await?;
+    Ok((notifications, mails))
+}
+
+async fn in_batches(
+    conn: &mut Conn,
+    sql: &str,
+    before: DateTime<Utc>,
+) -> diesel::QueryResult<usize> {
+    let mut total = 0;
+    loop {
+        let n = diesel::sql_query(sql)
+            .bind::<Timestamptz, _>(before)
+            .execute(conn)
+            .await?;
+        total += n;
+        if n < BATCH {
+            return Ok(total);
+        }
+    }
+}
