@@ -63,6 +63,10 @@ const SCRUB: &[&str] = &[
     "UPDATE mod_log SET actor_ip = NULL WHERE actor_id = $1 AND actor_ip IS NOT NULL",
     // File names chosen by a person can name them; public files keep a neutral one.
     "UPDATE attachments SET original_name = 'attachment-' || id WHERE uploader_id = $1",
+    // What they (or moderators) deleted is no longer part of any conversation: its words go.
+    "DELETE FROM post_revisions WHERE post_id IN \
+        (SELECT id FROM posts WHERE author_id = $1 AND deleted_at IS NOT NULL)",
+    "UPDATE posts SET body_md = '', body_html = '' WHERE author_id = $1 AND deleted_at IS NOT NULL",
     // Their posts are re-indexed under the anonymous name.
     "INSERT INTO search_outbox (topic_id, post_id, created_at) \
         SELECT topic_id, id, now() FROM posts WHERE author_id = $1",

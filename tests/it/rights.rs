@@ -227,6 +227,18 @@ async fn erasure_removes_the_person_and_keeps_the_conversation() {
         )
         .await;
     assert!(r.status.is_success());
+    // A reply a moderator deleted: no longer part of any conversation, its words go with her.
+    let gone = app.reply(&t, b_topic, None, "Regret writing this").await;
+    let (_, warden) = app.user_with_role("warden", Role::Moderator).await;
+    let r = app
+        .client()
+        .with_bearer(&warden)
+        .post_json(
+            &format!("/api/v1/mod/posts/{gone}/delete"),
+            json!({ "reason": "off topic" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
     // A private log on a bug report of her own.
     let a_bug = app.bug(&t, "Bluetooth stutters").await;
     let (ct, body) = crate::feedback::multipart("alicewonder-device.log", b"log line\n", true);
@@ -300,10 +312,16 @@ async fn erasure_removes_the_person_and_keeps_the_conversation() {
         .await;
     assert_eq!(r.status, 401);
 
-    // No personal field remains anywhere: not her name, address, IP or file name.
+    // No personal field remains anywhere: not her name, address, IP or file name, nor what she
+    // had deleted.
     let left = rows_mentioning(
         &app,
-        &["alicewonder", "alicewonder@example.com", "203.0.113.77"],
+        &[
+            "alicewonder",
+            "alicewonder@example.com",
+            "203.0.113.77",
+            "Regret writing",
+        ],
     )
     .await;
     assert!(left.is_empty(), "personal data left: {left:#?}");
