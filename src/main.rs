@@ -174,79 +174,55 @@ async fn main() -> anyhow::Result<()> {
             result
         }
         Command::Reindex => {
-            let db = Database::open(&settings).await?;
-            let result = async {
-                let pool = db::pool(&db.url, 2)?;
+            with_pool(&settings, 2, async |pool| {
                 let started = std::time::Instant::now();
                 // A new generation beside the live one: a running server swaps it in.
-                let n = chorus::search::generations::build_generation(
-                    &settings.search_index_dir,
-                    &pool,
-                )
-                .await?;
+                let n =
+                    chorus::search::generations::build_generation(&settings.search_index_dir, pool)
+                        .await?;
                 println!(
                     "indexed {n} posts in {:.1} s",
                     started.elapsed().as_secs_f64()
                 );
-                Ok::<_, anyhow::Error>(())
-            }
-            .await;
-            db.close().await;
-            result
+                Ok(())
+            })
+            .await
         }
         Command::Bench {
             which: BenchCommand::LoopClosure { voters },
         } => {
-            let db = Database::open(&settings).await?;
-            let result = async {
-                let pool = db::pool(&db.url, 4)?;
-                chorus::bench::loop_closure(&pool, &settings, voters, Clock::default().now()).await
-            }
-            .await;
-            db.close().await;
-            result
+            with_pool(&settings, 4, async |pool| {
+                chorus::bench::loop_closure(pool, &settings, voters, Clock::default().now()).await
+            })
+            .await
         }
         Command::Bench {
             which: BenchCommand::Triage { items },
         } => {
-            let db = Database::open(&settings).await?;
-            let result = async {
-                let pool = db::pool(&db.url, 2)?;
-                chorus::bench::triage(&pool, items, Clock::default().now()).await
-            }
-            .await;
-            db.close().await;
-            result
+            with_pool(&settings, 2, async |pool| {
+                chorus::bench::triage(pool, items, Clock::default().now()).await
+            })
+            .await
         }
         Command::Bench {
             which: BenchCommand::Analyzer { posts },
         } => {
-            let db = Database::open(&settings).await?;
-            let result = async {
-                let pool = db::pool(&db.url, 2)?;
-                chorus::bench::analyzer(&pool, posts).await
-            }
-            .await;
-            db.close().await;
-            result
+            with_pool(&settings, 2, async |pool| {
+                chorus::bench::analyzer(pool, posts).await
+            })
+            .await
         }
         Command::Bench {
             which: BenchCommand::Search { index },
         } => {
-            let db = Database::open(&settings).await?;
-            let result = async {
-                let pool = db::pool(&db.url, 4)?;
-                chorus::bench::search(&pool, &index).await
-            }
-            .await;
-            db.close().await;
-            result
+            with_pool(&settings, 4, async |pool| {
+                chorus::bench::search(pool, &index).await
+            })
+            .await
         }
         Command::Demo { topics, seed } => {
-            let db = Database::open(&settings).await?;
-            let result = async {
-                let pool = db::pool(&db.url, 2)?;
-                let mut conn = db::get(&pool).await?;
+            with_pool(&settings, 2, async |pool| {
+                let mut conn = db::get(pool).await?;
                 let started = std::time::Instant::now();
                 let out =
                     chorus::demo::seed(&mut conn, &settings, topics, seed, Clock::default().now())
@@ -259,20 +235,33 @@ async fn main() -> anyhow::Result<()> {
                     out.users,
                     started.elapsed().as_secs_f64()
                 );
-                Ok::<_, anyhow::Error>(())
-            }
-            .await;
-            db.close().await;
-            result
+                Ok(())
+            })
+            .await
         }
     }
 }
 
-async fn admin(settings: Arc<Settings>, command: AdminCommand) -> anyhow::Result<()> {
-    let db = Database::open(&settings).await?;
+/// Opens the database (the embedded cluster or the configured server, migrated), runs `f` with a
+/// pool of `size` connections, and closes it again whatever `f` returned.
+async fn with_pool<T>(
+    settings: &Settings,
+    size: usize,
+    f: impl AsyncFnOnce(&db::Pool) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let db = Database::open(settings).await?;
     let result = async {
-        let pool = db::pool(&db.url, 2)?;
-        let mut conn = db::get(&pool).await?;
+        let pool = db::pool(&db.url, size)?;
+        f(&pool).await
+    }
+    .await;
+    db.close().await;
+    result
+}
+
+async fn admin(settings: Arc<Settings>, command: AdminCommand) -> anyhow::Result<()> {
+    with_pool(&settings, 2, async |pool| {
+        let mut conn = db::get(pool).await?;
         let now = Clock::default().now();
         match command {
             AdminCommand::CreateUser {
@@ -302,11 +291,9 @@ async fn admin(settings: Arc<Settings>, command: AdminCommand) -> anyhow::Result
                 println!("{} is now {}", user.username, user.role);
             }
         }
-        Ok::<_, anyhow::Error>(())
-    }
-    .await;
-    db.close().await;
-    result
+        Ok(())
+    })
+    .await
 }
 
 fn describe(e: accounts::AccountError) -> anyhow::Error {
