@@ -141,19 +141,28 @@ pub async fn csrf(
     Ok(res)
 }
 
-/// Where a person who has not accepted the current privacy policy may still post: their account
-/// (accept, export, erase, sign out, settings) and the ways in and out.
-const CONSENT_FREE: &[&str] = &[
+/// Where a person who has not accepted the current privacy policy may still post: the ways in
+/// and out, their account settings, and their data rights (accept, export, erase).
+const CONSENT_FREE_PREFIXES: &[&str] = &[
     "/api/v1/auth/",
-    "/api/v1/me",
     "/consent",
     "/login",
     "/logout",
     "/register",
     "/verify",
     "/reset-password",
-    "/settings",
+    "/settings/",
 ];
+const CONSENT_FREE_PATHS: &[&str] = &[
+    "/api/v1/me",
+    "/api/v1/me/consent",
+    "/api/v1/me/export",
+    "/api/v1/me/password",
+];
+
+fn consent_free(path: &str) -> bool {
+    CONSENT_FREE_PATHS.contains(&path) || CONSENT_FREE_PREFIXES.iter().any(|p| path.starts_with(p))
+}
 
 /// Writing needs consent to the current privacy policy: reading goes on, but an unsafe request by
 /// someone who accepted an older version is refused (API: 403 `consent_required`; pages: sent to
@@ -164,7 +173,7 @@ pub async fn consent(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let path = req.path();
-    if unsafe_method && !CONSENT_FREE.iter().any(|p| path.starts_with(p)) {
+    if unsafe_method && !consent_free(path) {
         let current = req
             .app_data::<web::Data<AppState>>()
             .map(|s| s.settings.privacy_policy_version.clone());

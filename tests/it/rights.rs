@@ -605,6 +605,8 @@ async fn a_new_privacy_policy_must_be_accepted_before_writing() {
         .await;
     assert_eq!(r.status, 403);
     assert_eq!(r.code(), "consent_required");
+    let r = c.post_json("/api/v1/me/checkin", json!({})).await;
+    assert_eq!(r.code(), "consent_required", "points are writing too");
     // Pages ask for it: a banner, and form posts are sent to the consent page.
     assert!(browser.get("/").await.text().contains("href=\"/consent\""));
     let r = browser
