@@ -24,6 +24,8 @@ pub enum ForumError {
     OwnPost,
     #[error("not allowed")]
     Forbidden,
+    #[error("{0}")]
+    Conflict(&'static str),
     #[error("silenced until {until}")]
     Silenced {
         until: chrono::DateTime<chrono::Utc>,

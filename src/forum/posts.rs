@@ -219,6 +219,64 @@ pub async fn reply(
 }
 
 /// Replaces a post's text, keeping the old text as a revision. Authors and staff only.
+/// The author takes a post back (Discourse's "delete"): it shows as deleted, replies keep their
+/// place. An opening post goes with its topic, and only while nobody else has replied. A post
+/// hidden by moderation stays until they decide: deleting it must not erase the evidence.
+pub async fn withdraw(
+    conn: &mut Conn,
+    author: &User,
+    post_id: i64,
+    now: DateTime<Utc>,
+) -> Result<i64, ForumError> {
+    let reader = Reader::of(Some(author));
+    conn.transaction::<_, ForumError, _>(async |conn| {
+        let post = posts::table
+            .find(post_id)
+            .select(Post::as_select())
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?
+            .filter(|p| p.visible_to(&reader) && p.deleted_at.is_none())
+            .ok_or(ForumError::NotFound)?;
+        if post.author_id != author.id {
+            return Err(ForumError::Forbidden);
+        }
+        if post.hidden_at.is_some() {
+            return Err(ForumError::Conflict(
+                "This post is with the moderators; it can be deleted once they have decided.",
+            ));
+        }
+        if post.depth == 0 {
+            let others: i64 = posts::table
+                .filter(posts::topic_id.eq(post.topic_id))
+                .filter(posts::author_id.ne(author.id))
+                .filter(posts::deleted_at.is_null())
+                .count()
+                .get_result(conn)
+                .await?;
+            if others > 0 {
+                return Err(ForumError::Conflict(
+                    "Others have replied, so the topic stays: edit the opening post instead.",
+                ));
+            }
+            diesel::update(topics::table.find(post.topic_id))
+                .set((topics::deleted_at.eq(now), topics::updated_at.eq(now)))
+                .execute(conn)
+                .await?;
+        }
+        diesel::update(posts::table.find(post.id))
+            .set(posts::deleted_at.eq(now))
+            .execute(conn)
+            .await?;
+        // A reply is re-indexed alone; a deleted topic as a whole.
+        let reindex = (post.depth != 0).then_some(post.id);
+        crate::search::outbox::push(conn, post.topic_id, reindex).await?;
+        Ok(post.topic_id)
+    })
+    .await
+}
+
 pub async fn edit(
     conn: &mut Conn,
     editor: &User,

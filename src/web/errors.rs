@@ -239,6 +239,10 @@ impl From<crate::forum::ForumError> for AppError {
                 code: "forbidden",
                 message: "You may not do that.".into(),
             },
+            F::Conflict(message) => AppError::Conflict {
+                message: message.into(),
+                fields: BTreeMap::new(),
+            },
             F::Silenced { until } => AppError::Forbidden {
                 code: "silenced",
                 message: format!(

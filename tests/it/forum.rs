@@ -677,3 +677,90 @@ async fn boards_are_managed_by_admins() {
     assert_eq!(list[0]["slug"], "wearables");
     assert_eq!(list[0]["name"], "可穿戴");
 }
+
+#[actix_web::test]
+async fn authors_delete_their_own_posts_but_not_others_or_a_discussed_topic() {
+    use actix_web::http::Method;
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (_, a) = app.member("writer").await;
+    let (_, b) = app.member("reader_b").await;
+    let (topic, root) = app
+        .topic(&a, "tips", "Kumquat cleaning tip", "Use a soft cloth")
+        .await;
+    let mine = app
+        .reply(&a, topic, None, "Also kumquat-scented wipes")
+        .await;
+    let theirs = app.reply(&b, topic, None, "Thanks!").await;
+    let del = |token: &str, id: i64| {
+        let c = app.client().with_bearer(token);
+        async move {
+            c.json(Method::DELETE, &format!("/api/v1/posts/{id}"), json!({}))
+                .await
+        }
+    };
+    assert_eq!(del(&b, mine).await.status, 403, "not someone else's");
+    assert_eq!(
+        del(&a, root).await.status,
+        409,
+        "others replied: the topic stays"
+    );
+    app.index_now().await;
+    assert_eq!(del(&a, mine).await.status, 204);
+    assert_eq!(del(&a, mine).await.status, 404, "already gone");
+    app.index_now().await;
+    let v = app
+        .client()
+        .get(&format!("/api/v1/topics/{topic}"))
+        .await
+        .json();
+    let texts: Vec<String> = v["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["body_html"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(!texts.iter().any(|t| t.contains("wipes")), "{texts:?}");
+    let found = app.client().get("/api/v1/search?q=wipes").await.json();
+    assert_eq!(found["total"], 0, "{found}");
+    // A topic nobody answered goes with its opening post; through the page as well.
+    let (lonely, lonely_root) = app.topic(&b, "tips", "Nobody answered", "Hello?").await;
+    let browser = app
+        .logged_in("pagewriter", chorus::accounts::Role::Member)
+        .await;
+    let pt = app.fresh_token("pagewriter").await;
+    let (_, own_root) = app.topic(&pt, "tips", "Page topic", "To be deleted").await;
+    let page = browser.get(&format!("/t/{lonely}")).await.text();
+    assert!(
+        !page.contains(&format!("/posts/{lonely_root}/delete")),
+        "no button on others' posts"
+    );
+    let r = browser
+        .post_form(&format!("/posts/{own_root}/delete"), &[])
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(del(&b, lonely_root).await.status, 204);
+    assert_eq!(
+        app.client()
+            .get(&format!("/api/v1/topics/{lonely}"))
+            .await
+            .status,
+        404
+    );
+    // A post the moderators hold cannot be deleted out from under them.
+    let (_, warden) = app
+        .user_with_role("warden", chorus::accounts::Role::Moderator)
+        .await;
+    let held = app.reply(&b, topic, Some(theirs), "Something rude").await;
+    let r = app
+        .client()
+        .with_bearer(&warden)
+        .post_json(
+            &format!("/api/v1/mod/posts/{held}/hide"),
+            json!({ "reason": "rude" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = del(&b, held).await;
+    assert_eq!(r.status, 409, "{}", r.text());
+}

@@ -23,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/topics/{id}/subscription", web::put().to(subscribe))
         .route("/topics/{id}/subscription", web::delete().to(unsubscribe))
         .route("/posts/{id}", web::patch().to(edit_post))
+        .route("/posts/{id}", web::delete().to(withdraw_post))
         .route("/posts/{id}/revisions", web::get().to(revisions))
         .route("/posts/{id}/like", web::put().to(like))
         .route("/posts/{id}/like", web::delete().to(unlike))
@@ -348,6 +349,17 @@ async fn edit_post(
         "id": post.id, "parent_id": post.parent_id, "depth": post.depth, "body_html": post.body_html,
         "edited_at": post.edited_at,
     })))
+}
+
+/// The author deletes their own post (staff use the moderation action, with a reason).
+async fn withdraw_post(
+    state: web::Data<AppState>,
+    me: VerifiedUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let mut conn = crate::db::get(&state.pool).await?;
+    posts::withdraw(&mut conn, &me.0.user, *id, state.clock.now()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 async fn revisions(

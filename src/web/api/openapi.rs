@@ -68,6 +68,7 @@ const OPS: &[Op] = &[
     ("put", "/topics/{id}/subscription", "forum", Who::User, "Subscribe to a topic", "", 204),
     ("delete", "/topics/{id}/subscription", "forum", Who::User, "Unsubscribe", "", 204),
     ("patch", "/posts/{id}", "forum", Who::Verified, "Edit a post; the history is kept", "body", 200),
+    ("delete", "/posts/{id}", "forum", Who::Verified, "Delete your own post (an opening post only while nobody else has replied; not while moderators hold it)", "", 204),
     ("get", "/posts/{id}/revisions", "forum", Who::Anyone, "Edit history of a visible post", "", 200),
     ("put", "/posts/{id}/like", "forum", Who::Verified, "Like a post", "", 200),
     ("delete", "/posts/{id}/like", "forum", Who::Verified, "Take a like back", "", 200),

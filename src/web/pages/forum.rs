@@ -29,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/posts/{id}/edit", web::get().to(edit_form))
         .route("/posts/{id}/edit", web::post().to(edit))
         .route("/posts/{id}/history", web::get().to(history))
+        .route("/posts/{id}/delete", web::post().to(withdraw))
         .route("/new", web::get().to(new_form))
         .route("/new", web::post().to(create));
 }
@@ -437,6 +438,16 @@ async fn subscription(
 #[derive(Deserialize)]
 pub struct LikeForm {
     on: Option<String>,
+}
+
+/// The author deletes their own post from the topic page.
+async fn withdraw(page: PageCtx, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let Some(me) = &page.viewer.0 else {
+        return Ok(redirect("/login"));
+    };
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    let topic_id = posts::withdraw(&mut conn, &me.user, *id, page.state.clock.now()).await?;
+    Ok(redirect(&format!("/t/{topic_id}")))
 }
 
 async fn like(
