@@ -112,6 +112,7 @@ pub fn backup(db_url: &str, uploads: &Path, out: &Path) -> Result<Manifest, Back
             (empty.clone(), Some(UPLOADS.into()))
         };
         let partial = out.with_extension("partial");
+        let _ = std::fs::remove_file(&partial);
         run(
             "tar",
             Command::new("tar")
@@ -132,7 +133,10 @@ pub fn backup(db_url: &str, uploads: &Path, out: &Path) -> Result<Manifest, Back
                         .unwrap_or_else(|| UPLOADS.into())
                 ))
                 .arg(uploads_name.unwrap_or_else(|| UPLOADS.into())),
-        )?;
+        )
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&partial);
+        })?;
         std::fs::rename(&partial, out).map_err(io(out.display()))?;
         Ok(manifest)
     })();

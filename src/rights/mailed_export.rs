@@ -6,11 +6,11 @@ use crate::accounts::{tokens, Locale};
 use crate::config::Settings;
 use crate::db::schema::export_files;
 use crate::db::Conn;
-use crate::notify::mail::{Letter, Mailer};
+use crate::notify::mail::{Letter, MailError, Mailer};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use std::path::PathBuf;
 
 /// How many rows the export would hold (the big categories), to decide inline or mailed.
@@ -58,7 +58,8 @@ pub async fn build_and_mail(
         .await
         .map_err(|e| e.to_string())?;
     let (token, digest) = tokens::generate();
-    let file_name = format!("{}.json", &token[..32]);
+    // A name of its own: nothing of the link's secret is kept, not even in a file name.
+    let file_name = format!("{}.json", &tokens::generate().0[..32]);
     let tmp = dir.join(format!("{file_name}.part"));
     tokio::fs::write(&tmp, &bytes)
         .await
@@ -67,37 +68,41 @@ pub async fn build_and_mail(
         .await
         .map_err(|e| e.to_string())?;
     let expires = now + Duration::hours(settings.rights.export_link_hours);
-    diesel::insert_into(export_files::table)
-        .values((
-            export_files::user_id.eq(user_id),
-            export_files::token_hash.eq(&digest),
-            export_files::file_name.eq(&file_name),
-            export_files::size_bytes.eq(bytes.len() as i64),
-            export_files::created_at.eq(now),
-            export_files::expires_at.eq(expires),
-        ))
-        .execute(conn)
-        .await
-        .map_err(|e| e.to_string())?;
     let link = format!("{}/exports/{token}", mailer.base_url());
     let hours = settings.rights.export_link_hours.to_string();
-    mailer
-        .enqueue(
-            conn,
-            Letter {
-                event_key: format!("export:{}:{}", user_id, &hex::encode(&digest)[..16]),
-                user_id: Some(user_id),
-                to: &user.email,
-                locale: user.locale().unwrap_or(Locale::ZhCn),
-                template: "export",
-                subject_args: &[],
-                ctx: minijinja::context! { username => &user.username, link => link, hours => hours },
-                post_id: None,
-            },
-            now,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+    // The row and its mail together: a retry never leaves a link nobody was told about.
+    conn.transaction::<_, MailError, _>(async |conn| {
+        diesel::insert_into(export_files::table)
+            .values((
+                export_files::user_id.eq(user_id),
+                export_files::token_hash.eq(&digest),
+                export_files::file_name.eq(&file_name),
+                export_files::size_bytes.eq(bytes.len() as i64),
+                export_files::created_at.eq(now),
+                export_files::expires_at.eq(expires),
+            ))
+            .execute(conn)
+            .await?;
+        mailer
+            .enqueue(
+                conn,
+                Letter {
+                    event_key: format!("export:{}:{}", user_id, &hex::encode(&digest)[..16]),
+                    user_id: Some(user_id),
+                    to: &user.email,
+                    locale: user.locale().unwrap_or(Locale::ZhCn),
+                    template: "export",
+                    subject_args: &[],
+                    ctx: minijinja::context! { username => &user.username, link => link, hours => hours },
+                    post_id: None,
+                },
+                now,
+            )
+            .await?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| e.to_string())?;
     Ok(())
 }
 
