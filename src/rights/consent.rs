@@ -13,7 +13,8 @@ pub fn needs_renewal(user: &User, current_version: &str) -> bool {
     !user.is_erased() && user.privacy_version != current_version
 }
 
-/// Records acceptance of `version` (the caller checks it is the current one).
+/// Records acceptance of `version` (the caller checks it is the current one). Accepting the
+/// version already accepted changes nothing, so the history holds one row per real acceptance.
 pub async fn accept(
     conn: &mut Conn,
     user_id: i64,
@@ -21,14 +22,21 @@ pub async fn accept(
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
     conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-        diesel::update(users::table.find(user_id))
-            .set((
-                users::privacy_version.eq(version),
-                users::privacy_accepted_at.eq(now),
-                users::updated_at.eq(now),
-            ))
-            .execute(conn)
-            .await?;
+        let changed = diesel::update(
+            users::table
+                .find(user_id)
+                .filter(users::privacy_version.ne(version)),
+        )
+        .set((
+            users::privacy_version.eq(version),
+            users::privacy_accepted_at.eq(now),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+        if changed == 0 {
+            return Ok(());
+        }
         diesel::insert_into(consents::table)
             .values((
                 consents::user_id.eq(user_id),
