@@ -245,3 +245,48 @@ mod tests {
         assert!(parse("http://:80/").is_err());
     }
 }
+
+/// One delivery as admins see it: what was sent where, and how it went.
+#[derive(Debug, Clone, serde::Serialize, diesel::QueryableByName)]
+pub struct Delivery {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub topic_id: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub event: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub team: Option<String>,
+    /// `delivered`, `retrying`, `failed` (gave up) or `queued`.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub status: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub attempts: i32,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub last_error: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    /// Delivered, given up, or the next attempt.
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub at: DateTime<Utc>,
+}
+
+/// The newest deliveries (the job table keeps finished ones for 7 days), newest first.
+pub async fn recent(conn: &mut Conn, limit: i64) -> QueryResult<Vec<Delivery>> {
+    diesel::sql_query(
+        "SELECT j.id, (j.payload->>'topic_id')::int8 AS topic_id, \
+                coalesce(j.payload->>'event', '') AS event, tm.slug AS team, \
+                CASE WHEN j.done_at IS NOT NULL THEN 'delivered' \
+                     WHEN j.failed_at IS NOT NULL THEN 'failed' \
+                     WHEN j.attempts > 0 THEN 'retrying' ELSE 'queued' END AS status, \
+                j.attempts, j.last_error, j.created_at, \
+                coalesce(j.done_at, j.failed_at, j.run_at) AS at \
+         FROM jobs j \
+         LEFT JOIN topics t ON t.id = (j.payload->>'topic_id')::int8 \
+         LEFT JOIN teams tm ON tm.id = t.team_id \
+         WHERE j.kind = 'webhook' ORDER BY j.id DESC LIMIT $1",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(limit.clamp(1, 200))
+    .load(conn)
+    .await
+}

@@ -898,10 +898,47 @@ async fn team_webhooks_are_signed_and_retried_until_delivered() {
         1,
         "the retry waits for its backoff"
     );
+    // Admins see the failed attempt and why.
+    let log = app
+        .client()
+        .with_bearer(&admin)
+        .get("/api/v1/admin/webhooks")
+        .await
+        .json();
+    let d = &log["items"][0];
+    assert_eq!(
+        (
+            d["status"].as_str(),
+            d["team"].as_str(),
+            d["event"].as_str(),
+            d["topic_id"].as_i64()
+        ),
+        (Some("retrying"), Some("camera"), Some("routed"), Some(id)),
+        "{log}"
+    );
+    assert!(d["last_error"].as_str().unwrap().contains("500"), "{log}");
     app.clock.advance(chrono::Duration::minutes(30));
     app.run_jobs().await;
     let got = received.lock().unwrap().clone();
     assert_eq!(got.len(), 2, "retried and delivered");
+    let log = app
+        .client()
+        .with_bearer(&admin)
+        .get("/api/v1/admin/webhooks")
+        .await
+        .json();
+    assert_eq!(log["items"][0]["status"], "delivered", "{log}");
+    assert_eq!(log["items"][0]["attempts"], 2);
+    let page = app
+        .client()
+        .with_bearer(&admin)
+        .get("/admin/triage")
+        .await
+        .text();
+    assert!(
+        page.contains("delivery-delivered") && page.contains("已送达"),
+        "the admin page lists it"
+    );
     for (sig, body) in &got {
         assert_eq!(
             sig,

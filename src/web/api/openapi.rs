@@ -106,6 +106,7 @@ const OPS: &[Op] = &[
     ("post", "/admin/users/{username}/title", "honor", Who::Admin, "Grant or clear a title (empty clears)", "title?", 200),
     ("get", "/admin/teams", "triage", Who::Admin, "Product teams", "", 200),
     ("post", "/admin/teams", "triage", Who::Admin, "Create or update a team", "slug, name_zh, name_en, sla_crash_hours?, sla_major_hours?, sla_minor_hours?, sla_idea_hours?, webhook_url?, webhook_secret?", 200),
+    ("get", "/admin/webhooks", "triage", Who::Admin, "Recent webhook deliveries (`?limit=`, at most 200): event, team, status, attempts, last error", "", 200),
     ("post", "/admin/teams/{slug}/members", "triage", Who::Admin, "Add or remove a team member", "username, remove?", 200),
     ("post", "/admin/products/{slug}/team", "triage", Who::Admin, "Which team owns a product (null: none)", "team?", 200),
     ("get", "/triage/rules", "triage", Who::Team, "Routing rules", "", 200),

@@ -14,6 +14,7 @@ use serde_json::json;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/teams", web::get().to(list_teams))
+        .route("/admin/webhooks", web::get().to(webhook_log))
         .route("/admin/teams", web::post().to(save_team))
         .route("/admin/teams/{slug}/members", web::post().to(member))
         .route("/admin/products/{slug}/team", web::post().to(product_team))
@@ -50,6 +51,23 @@ fn triage_reader(me: &CurrentUser) -> Result<(), AppError> {
             message: "Product teams and staff only.".into(),
         }),
     }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitQuery {
+    limit: Option<i64>,
+}
+
+/// Recent webhook deliveries: what went where, how many attempts, the last error.
+async fn webhook_log(
+    state: web::Data<AppState>,
+    _a: AdminUser,
+    q: web::Query<LimitQuery>,
+) -> Result<HttpResponse, AppError> {
+    let mut conn = crate::db::get(&state.pool).await?;
+    let items = crate::triage::webhooks::recent(&mut conn, q.limit.unwrap_or(50)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": null })))
 }
 
 async fn list_teams(state: web::Data<AppState>, _a: AdminUser) -> Result<HttpResponse, AppError> {

@@ -28,6 +28,7 @@ async fn render(
     let mut conn = crate::db::get(&page.state.pool).await?;
     let all = teams::all(&mut conn).await?;
     let current = rules::all(&mut conn).await?;
+    let deliveries = crate::triage::webhooks::recent(&mut conn, 30).await?;
     let text = rules_text.unwrap_or_else(|| {
         let inputs: Vec<RuleInput> = current
             .iter()
@@ -48,6 +49,11 @@ async fn render(
         "admin_triage.html",
         minijinja::context! {
             teams => Value::from(minijinja::value::Serde(&all)), rules_text => text, errors => errors,
+            deliveries => deliveries.iter().map(|d| minijinja::context! {
+                topic_id => d.topic_id, event => &d.event, team => &d.team, status => &d.status,
+                attempts => d.attempts, last_error => &d.last_error,
+                at => d.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            }).collect::<Vec<_>>(),
         },
     )
 }
