@@ -219,6 +219,22 @@ pub async fn reply(
 }
 
 /// Replaces a post's text, keeping the old text as a revision. Authors and staff only.
+/// The post, locked for this transaction, if `reader` may see it.
+async fn lock_visible(
+    conn: &mut Conn,
+    post_id: i64,
+    reader: &Reader,
+) -> Result<Option<Post>, ForumError> {
+    Ok(posts::table
+        .find(post_id)
+        .select(Post::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?
+        .filter(|p| p.visible_to(reader)))
+}
+
 /// The author takes a post back (Discourse's "delete"): it shows as deleted, replies keep their
 /// place. An opening post goes with its topic, and only while nobody else has replied. A post
 /// hidden by moderation stays until they decide: deleting it must not erase the evidence.
@@ -230,14 +246,9 @@ pub async fn withdraw(
 ) -> Result<i64, ForumError> {
     let reader = Reader::of(Some(author));
     conn.transaction::<_, ForumError, _>(async |conn| {
-        let post = posts::table
-            .find(post_id)
-            .select(Post::as_select())
-            .for_update()
-            .first(conn)
-            .await
-            .optional()?
-            .filter(|p| p.visible_to(&reader) && p.deleted_at.is_none())
+        let post = lock_visible(conn, post_id, &reader)
+            .await?
+            .filter(|p| p.deleted_at.is_none())
             .ok_or(ForumError::NotFound)?;
         if post.author_id != author.id {
             return Err(ForumError::Forbidden);
@@ -286,14 +297,8 @@ pub async fn edit(
 ) -> Result<Post, ForumError> {
     let reader = Reader::of(Some(editor));
     conn.transaction::<_, ForumError, _>(async |conn| {
-        let post = posts::table
-            .find(post_id)
-            .select(Post::as_select())
-            .for_update()
-            .first(conn)
-            .await
-            .optional()?
-            .filter(|p| p.visible_to(&reader))
+        let post = lock_visible(conn, post_id, &reader)
+            .await?
             .ok_or(ForumError::NotFound)?;
         if post.author_id != editor.id && !reader.staff {
             return Err(ForumError::Forbidden);
