@@ -32,6 +32,9 @@ pub struct Settings {
     /// External PostgreSQL URL; empty means "run the embedded cluster under data_dir/pg".
     pub database_url: Secret,
     pub database_pool_size: usize,
+    /// A streaming replica of that database; when set, anonymous page views and topic reads go
+    /// there (see `docs/scaling.md`). Empty: everything reads the primary.
+    pub replica_database_url: Secret,
     pub themes_dir: PathBuf,
     /// Where this node keeps its tantivy index (derived data: `chorus reindex` rebuilds it).
     pub search_index_dir: PathBuf,
@@ -198,6 +201,7 @@ impl Default for Settings {
             base_url: "http://127.0.0.1:8080".into(),
             data_dir: "data".into(),
             database_url: Secret::default(),
+            replica_database_url: Secret::default(),
             database_pool_size: 16,
             themes_dir: "themes".into(),
             search_index_dir: "search-index".into(),

@@ -335,13 +335,18 @@ async fn run_server(
         seed_demo(&pool, &settings, &clock).await?;
     }
     let search = Arc::new(chorus::search::Search::open(&settings.search_index_dir)?);
-    let state = AppState::new(
+    let mut state = AppState::new(
         settings.clone(),
         pool.clone(),
         clock.clone(),
         theme,
         search.clone(),
     );
+    let replica_url = settings.replica_database_url.0.trim();
+    if !replica_url.is_empty() {
+        state = state.with_replica(db::pool(replica_url, settings.database_pool_size)?);
+        tracing::info!("anonymous reads go to the replica");
+    }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let runner = Runner {
         settings: settings.clone(),

@@ -100,6 +100,39 @@ impl Cluster {
         Ok(())
     }
 
+    /// Makes this (empty) folder a streaming replica of `primary` (`pg_basebackup -R`): started,
+    /// it follows the primary and answers read-only queries. For read scaling and its tests.
+    pub fn init_replica_of(&self, primary: &Cluster) -> Result<(), PgError> {
+        mkdir(&self.data_dir)?;
+        self.hand_over(&self.data_dir)?;
+        fs::set_permissions(&self.data_dir, fs::Permissions::from_mode(0o700))
+            .map_err(|e| PgError::Io(self.data_dir.display().to_string(), e))?;
+        let port = PORT.to_string();
+        self.run(
+            "pg_basebackup",
+            &[
+                OsStr::new("-D"),
+                self.data_dir.as_os_str(),
+                OsStr::new("-h"),
+                primary.socket_dir.as_os_str(),
+                OsStr::new("-p"),
+                OsStr::new(&port),
+                OsStr::new("-U"),
+                OsStr::new(SUPERUSER),
+                OsStr::new("-X"),
+                OsStr::new("stream"),
+                // An immediate checkpoint: the default spreads it over minutes.
+                OsStr::new("-c"),
+                OsStr::new("fast"),
+                OsStr::new("-R"),
+            ],
+        )?;
+        // The primary keeps its socket in its data folder: its lock file came along, and would
+        // make this server think the primary's postmaster owns the replica's socket.
+        let _ = fs::remove_file(self.data_dir.join(format!(".s.PGSQL.{PORT}.lock")));
+        Ok(())
+    }
+
     /// Starts the server (reusing one already running on this folder) and waits until it accepts
     /// connections. A `postmaster.pid` left by a killed server is removed first.
     pub fn start(&self) -> Result<(), PgError> {

@@ -31,6 +31,8 @@ pub struct AppState {
     pub mailer: Mailer,
     pub metrics: Arc<metrics::Metrics>,
     pub search: Arc<crate::search::Search>,
+    /// A streaming replica for anonymous reads (`replica_database_url`), if configured.
+    pub replica: Option<Pool>,
 }
 
 impl AppState {
@@ -50,6 +52,22 @@ impl AppState {
             mailer,
             metrics: Arc::default(),
             search,
+            replica: None,
+        }
+    }
+
+    pub fn with_replica(mut self, replica: Pool) -> Self {
+        self.replica = Some(replica);
+        self
+    }
+
+    /// Where a read may go: anonymous visitors read from the replica when there is one (a second
+    /// of lag is harmless to them); signed-in people read the primary, so they see their own
+    /// writes at once.
+    pub fn read_pool(&self, viewer: &extract::Viewer) -> &Pool {
+        match (&self.replica, &viewer.0) {
+            (Some(replica), None) => replica,
+            _ => &self.pool,
         }
     }
 

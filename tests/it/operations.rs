@@ -270,3 +270,93 @@ async fn two_nodes_on_one_database_serve_each_others_posts_within_two_seconds() 
     assert!(sigterm_and_wait(&mut a).success());
     assert!(sigterm_and_wait(&mut b).success());
 }
+
+#[actix_web::test]
+async fn anonymous_reads_go_to_a_replica_and_writers_read_their_own_writes() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+    let work = TempDir::new();
+    let primary = Cluster::new(&work.path().join("primary")).unwrap();
+    primary.init_if_needed().unwrap();
+    primary.start().unwrap();
+    chorus::db::ensure_database(&primary.url("postgres"), "chorus")
+        .await
+        .unwrap();
+    chorus::db::migrate(&primary.url("chorus")).await.unwrap();
+    let replica = Cluster::new(&work.path().join("replica")).unwrap();
+    replica.init_replica_of(&primary).unwrap();
+    replica.start().unwrap();
+
+    let mut app = TestApp::on_database(primary.url("chorus"), TempDir::new(), |_| {}).await;
+    app.seed_boards().await;
+    app.use_replica(&replica.url("chorus")).await;
+    let (_, writer) = app.member("replica_writer").await;
+    // The replica follows: the boards reach it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.client().get("/b/tips").await.status != 200 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the replica never caught up"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Hold the replica still, then write.
+    let mut on_replica = AsyncPgConnection::establish(&replica.url("chorus"))
+        .await
+        .unwrap();
+    diesel::sql_query("SELECT pg_wal_replay_pause()")
+        .execute(&mut on_replica)
+        .await
+        .unwrap();
+    let (topic, _) = app
+        .topic(&writer, "tips", "Fresh from the primary", "Just written")
+        .await;
+    // The writer reads the primary and sees it at once; an anonymous visitor reads the replica,
+    // which has not replayed it yet.
+    let r = app
+        .client()
+        .with_bearer(&writer)
+        .get(&format!("/t/{topic}"))
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(app.client().get(&format!("/t/{topic}")).await.status, 404);
+    assert_eq!(
+        app.client()
+            .get(&format!("/api/v1/topics/{topic}"))
+            .await
+            .status,
+        404
+    );
+    let listed = |v: serde_json::Value| {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == topic)
+    };
+    assert!(!listed(
+        app.client().get("/api/v1/boards/tips/topics").await.json()
+    ));
+    assert!(listed(
+        app.client()
+            .with_bearer(&writer)
+            .get("/api/v1/boards/tips/topics")
+            .await
+            .json()
+    ));
+    diesel::sql_query("SELECT pg_wal_replay_resume()")
+        .execute(&mut on_replica)
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.client().get(&format!("/t/{topic}")).await.status != 200 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the replica never replayed the topic"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    drop(on_replica);
+    drop(app);
+    replica.stop().unwrap();
+    primary.stop().unwrap();
+}

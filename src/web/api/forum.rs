@@ -65,6 +65,7 @@ pub struct ListQuery {
 
 async fn list(
     state: &AppState,
+    viewer: &Viewer,
     board_id: Option<i64>,
     q: &ListQuery,
 ) -> Result<HttpResponse, AppError> {
@@ -92,7 +93,7 @@ async fn list(
         None => None,
     };
     let limit = q.limit.unwrap_or(30).clamp(1, 100);
-    let mut conn = crate::db::get(&state.pool).await?;
+    let mut conn = crate::db::get(state.read_pool(viewer)).await?;
     let filter = listing::Filter {
         board_id,
         kind,
@@ -105,22 +106,24 @@ async fn list(
 
 async fn board_topics(
     state: web::Data<AppState>,
+    viewer: Viewer,
     slug: web::Path<String>,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let mut conn = crate::db::get(&state.pool).await?;
+    let mut conn = crate::db::get(state.read_pool(&viewer)).await?;
     let board = boards::by_slug(&mut conn, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
     drop(conn);
-    list(&state, Some(board.id), &q).await
+    list(&state, &viewer, Some(board.id), &q).await
 }
 
 async fn all_topics(
     state: web::Data<AppState>,
+    viewer: Viewer,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    list(&state, None, &q).await
+    list(&state, &viewer, None, &q).await
 }
 
 #[derive(Deserialize)]
@@ -227,7 +230,7 @@ async fn get_topic(
         Some(c) => Some(fields::parse_path_cursor(c).map_err(|e| AppError::invalid(vec![e]))?),
         None => None,
     };
-    let mut conn = crate::db::get(&state.pool).await?;
+    let mut conn = crate::db::get(state.read_pool(&viewer)).await?;
     let (topic, board, author) = topics::get(&mut conn, *id, &reader).await?;
     let page = thread::page(
         &mut conn,

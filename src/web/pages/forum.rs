@@ -81,7 +81,7 @@ fn parse_listing(q: &ListQuery) -> Result<(Sort, Option<Cursor>), AppError> {
 
 async fn home(page: PageCtx, q: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
     let (sort, cursor) = parse_listing(&q)?;
-    let mut conn = crate::db::get(&page.state.pool).await?;
+    let mut conn = crate::db::get(page.read_pool()).await?;
     let all = boards::all(&mut conn).await?;
     let filter = listing::Filter {
         board_id: None,
@@ -107,7 +107,7 @@ async fn board(
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (sort, cursor) = parse_listing(&q)?;
-    let mut conn = crate::db::get(&page.state.pool).await?;
+    let mut conn = crate::db::get(page.read_pool()).await?;
     let b = boards::by_slug(&mut conn, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -240,7 +240,7 @@ async fn topic_page(
         Some(c) => Some(fields::parse_path_cursor(c).map_err(|e| AppError::invalid(vec![e]))?),
         None => None,
     };
-    let mut conn = crate::db::get(&page.state.pool).await?;
+    let mut conn = crate::db::get(page.read_pool()).await?;
     let (t, b, author) = topics::get(&mut conn, id, &reader).await?;
     let root = match q.thread {
         Some(pid) => {

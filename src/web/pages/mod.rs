@@ -84,6 +84,11 @@ impl FromRequest for PageCtx {
 }
 
 impl PageCtx {
+    /// The pool this page's reads use (see `AppState::read_pool`).
+    pub fn read_pool(&self) -> &crate::db::Pool {
+        self.state.read_pool(&self.viewer)
+    }
+
     /// Admin pages are a 404 to everyone else: their existence is not revealed.
     pub fn require_admin(&self) -> Result<(), AppError> {
         match &self.viewer.0 {

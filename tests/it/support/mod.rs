@@ -210,6 +210,13 @@ impl TestApp {
         self.state = state;
     }
 
+    /// Sends anonymous reads to a replica, as `replica_database_url` does.
+    pub async fn use_replica(&mut self, url: &str) {
+        let state = self.state.clone().with_replica(db::pool(url, 2).unwrap());
+        self.service = client::boxed_app(state.clone()).await;
+        self.state = state;
+    }
+
     pub fn client(&self) -> Client<'_> {
         Client::new(self, "127.0.0.1")
     }
