@@ -49,3 +49,13 @@ pub async fn accept(
     })
     .await
 }
+
+/// Every acceptance, oldest first: (policy version, when).
+pub async fn history(conn: &mut Conn, user_id: i64) -> QueryResult<Vec<(String, DateTime<Utc>)>> {
+    consents::table
+        .filter(consents::user_id.eq(user_id))
+        .order(consents::accepted_at)
+        .select((consents::policy_version, consents::accepted_at))
+        .load(conn)
+        .await
+}

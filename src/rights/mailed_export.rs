@@ -128,6 +128,36 @@ pub async fn find(
     Ok(name.map(|n| settings.exports_dir().join(n)))
 }
 
+/// Where a person's mailed export stands, for their settings page.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Status {
+    /// A build is queued or running.
+    pub pending: bool,
+    /// The newest link that still works expires then.
+    pub link_until: Option<DateTime<Utc>>,
+}
+
+pub async fn status(conn: &mut Conn, user_id: i64, now: DateTime<Utc>) -> QueryResult<Status> {
+    use crate::db::schema::jobs;
+    let pending: i64 = jobs::table
+        .filter(jobs::dedupe_key.eq(format!("{}export:{user_id}", crate::jobs::PENDING_PREFIX)))
+        .filter(jobs::done_at.is_null())
+        .filter(jobs::failed_at.is_null())
+        .count()
+        .get_result(conn)
+        .await?;
+    let link_until = export_files::table
+        .filter(export_files::user_id.eq(user_id))
+        .filter(export_files::expires_at.gt(now))
+        .select(diesel::dsl::max(export_files::expires_at))
+        .first::<Option<DateTime<Utc>>>(conn)
+        .await?;
+    Ok(Status {
+        pending: pending > 0,
+        link_until,
+    })
+}
+
 /// Drops every export of `user_id`; returns the file names to remove.
 pub async fn forget(conn: &mut Conn, user_id: i64) -> QueryResult<Vec<String>> {
     diesel::delete(export_files::table.filter(export_files::user_id.eq(user_id)))

@@ -725,9 +725,21 @@ async fn the_settings_and_profile_pages_offer_erasure_and_mailed_exports() {
     let settings = browser.get("/settings").await.text();
     assert!(settings.contains("action=\"/settings/erase\""));
     assert!(settings.contains("action=\"/settings/export\""));
+    assert!(
+        settings.contains("2026-11"),
+        "the accepted policy version is shown"
+    );
     let r = browser.post_form("/settings/export", &[]).await;
     assert_eq!(r.status, 303);
+    assert!(
+        browser.get("/settings").await.text().contains("正在准备"),
+        "pending is shown"
+    );
     app.run_jobs().await;
+    assert!(
+        browser.get("/settings").await.text().contains("有效期至"),
+        "the link's end is shown"
+    );
     assert!(app
         .outbox_for("formuser@example.com")
         .await

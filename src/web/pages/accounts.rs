@@ -329,8 +329,14 @@ async fn settings_page(
         return Ok(redirect("/login?next=/settings"));
     };
     let mut conn = crate::db::get(&page.state.pool).await?;
-    let sessions =
-        accounts::sessions::list_for_user(&mut conn, me.user.id, page.state.clock.now()).await?;
+    let now = page.state.clock.now();
+    let sessions = accounts::sessions::list_for_user(&mut conn, me.user.id, now).await?;
+    let export = crate::rights::mailed_export::status(&mut conn, me.user.id, now).await?;
+    let consents: Vec<Value> = crate::rights::consent::history(&mut conn, me.user.id)
+        .await?
+        .into_iter()
+        .map(|(version, at)| minijinja::context! { version => version, at => at.format("%Y-%m-%d").to_string() })
+        .collect();
     let sessions: Vec<Value> = sessions
         .iter()
         .map(|s| {
@@ -357,6 +363,9 @@ async fn settings_page(
                 digest_weekly => me.user.digest_weekly,
             },
             sessions => sessions,
+            consents => consents,
+            export_pending => export.pending,
+            export_until => export.link_until.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
             welcome => welcome,
             done => done,
             errors => errors,
