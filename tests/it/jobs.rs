@@ -194,8 +194,12 @@ async fn scheduled_work_runs_on_one_node_at_a_time_under_an_advisory_lock() {
         .await
         .unwrap();
     assert_eq!(run_due(&ctx(&app), now, 10).await.unwrap(), 1);
-    // The other node finishes; the deferred job runs at its next turn.
-    drop(other_node);
+    // The other node finishes (an explicit unlock: a dropped connection is closed asynchronously,
+    // and the server would release the lock a moment later); the deferred job runs at its next turn.
+    diesel::sql_query("SELECT pg_advisory_unlock(3136, 2)")
+        .execute(&mut other_node)
+        .await
+        .unwrap();
     app.clock.advance(chrono::Duration::seconds(31));
     assert_eq!(run_due(&ctx(&app), app.clock.now(), 10).await.unwrap(), 1);
 }
