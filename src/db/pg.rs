@@ -72,10 +72,7 @@ impl Cluster {
         if self.is_initialised() {
             return Ok(());
         }
-        mkdir(&self.data_dir)?;
-        self.hand_over(&self.data_dir)?;
-        fs::set_permissions(&self.data_dir, fs::Permissions::from_mode(0o700))
-            .map_err(|e| PgError::Io(self.data_dir.display().to_string(), e))?;
+        self.prepare_data_dir()?;
         let data = self.data_dir.as_os_str();
         self.run(
             "initdb",
@@ -100,13 +97,18 @@ impl Cluster {
         Ok(())
     }
 
-    /// Makes this (empty) folder a streaming replica of `primary` (`pg_basebackup -R`): started,
-    /// it follows the primary and answers read-only queries. For read scaling and its tests.
-    pub fn init_replica_of(&self, primary: &Cluster) -> Result<(), PgError> {
+    /// An empty folder the server's user owns, private to it (PostgreSQL insists on 0700).
+    fn prepare_data_dir(&self) -> Result<(), PgError> {
         mkdir(&self.data_dir)?;
         self.hand_over(&self.data_dir)?;
         fs::set_permissions(&self.data_dir, fs::Permissions::from_mode(0o700))
-            .map_err(|e| PgError::Io(self.data_dir.display().to_string(), e))?;
+            .map_err(|e| PgError::Io(self.data_dir.display().to_string(), e))
+    }
+
+    /// Makes this (empty) folder a streaming replica of `primary` (`pg_basebackup -R`): started,
+    /// it follows the primary and answers read-only queries. For read scaling and its tests.
+    pub fn init_replica_of(&self, primary: &Cluster) -> Result<(), PgError> {
+        self.prepare_data_dir()?;
         let port = PORT.to_string();
         self.run(
             "pg_basebackup",
