@@ -343,6 +343,17 @@ async fn anonymous_reads_go_to_a_replica_and_writers_read_their_own_writes() {
             .await
             .json()
     ));
+    // Profiles too: the writer's new topic is not on their public profile yet for a visitor.
+    let profile = app.client().get("/u/replica_writer").await;
+    assert_eq!(profile.status, 200);
+    assert!(!profile.text().contains("Fresh from the primary"));
+    assert!(app
+        .client()
+        .with_bearer(&writer)
+        .get("/u/replica_writer")
+        .await
+        .text()
+        .contains("Fresh from the primary"));
     diesel::sql_query("SELECT pg_wal_replay_resume()")
         .execute(&mut on_replica)
         .await

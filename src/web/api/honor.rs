@@ -3,7 +3,7 @@
 use crate::honor::leaderboard::{self, Period};
 use crate::honor::{medals, profile};
 use crate::web::errors::AppError;
-use crate::web::extract::{AdminUser, ClientIp, VerifiedUser};
+use crate::web::extract::{AdminUser, ClientIp, VerifiedUser, Viewer};
 use crate::web::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -19,9 +19,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 async fn user(
     state: web::Data<AppState>,
+    viewer: Viewer,
     username: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let mut conn = crate::db::get(&state.pool).await?;
+    let mut conn = crate::db::get(state.read_pool(&viewer)).await?;
     let p = profile::by_username(&mut conn, &username)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -38,12 +39,13 @@ pub struct BoardQuery {
 
 async fn board(
     state: web::Data<AppState>,
+    viewer: Viewer,
     q: web::Query<BoardQuery>,
 ) -> Result<HttpResponse, AppError> {
     let period = Period::parse(&q.period)
         .ok_or_else(|| AppError::field("period", "must be week, month or all"))?;
     let board = q.board.as_deref().filter(|b| !b.is_empty());
-    let mut conn = crate::db::get(&state.pool).await?;
+    let mut conn = crate::db::get(state.read_pool(&viewer)).await?;
     let rows = leaderboard::top(&mut conn, period, board, state.clock.now())
         .await?
         .ok_or_else(|| AppError::field("board", "no such board"))?;

@@ -22,7 +22,7 @@ pub struct HonorQuery {
 
 async fn honor(page: PageCtx, q: web::Query<HonorQuery>) -> Result<HttpResponse, AppError> {
     let period = Period::parse(&q.period).unwrap_or(Period::Week);
-    let mut conn = crate::db::get(&page.state.pool).await?;
+    let mut conn = crate::db::get(page.read_pool()).await?;
     let boards = crate::forum::boards::all(&mut conn).await?;
     let board = boards
         .iter()

@@ -16,7 +16,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 async fn profile(page: PageCtx, name: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let mut conn = crate::db::get(&page.state.pool).await?;
+    let mut conn = crate::db::get(page.read_pool()).await?;
     let p = crate::honor::profile::by_username(&mut conn, &name)
         .await?
         .ok_or(AppError::NotFound)?;
