@@ -118,12 +118,15 @@ pub fn app(
         .limit(s.max_form_bytes)
         .error_handler(|e, _| errors::form_error(e).into());
     let query = web::QueryConfig::default().error_handler(|e, _| errors::query_error(e).into());
+    // `/posts/abc` names nothing that exists: a 404 in the usual shape, not the parser's text.
+    let path = web::PathConfig::default().error_handler(|_, _| errors::AppError::NotFound.into());
     let payload = web::PayloadConfig::new(s.max_form_bytes.max(s.max_json_bytes));
     App::new()
         .app_data(web::Data::new(state))
         .app_data(json)
         .app_data(form)
         .app_data(query)
+        .app_data(path)
         .app_data(payload)
         .wrap(from_fn(middleware::consent))
         .wrap(from_fn(middleware::csrf))

@@ -316,3 +316,106 @@ async fn moderation_and_honor_endpoints_answer_hostile_input_with_4xx() {
         assert!(r.status.as_u16() < 500, "{q}: {}", r.status);
     }
 }
+
+#[actix_web::test]
+async fn the_data_rights_and_operations_endpoints_answer_bad_input_with_4xx() {
+    use actix_web::http::Method;
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (me, t) = app.member("careful").await;
+    let (_, admin) = app
+        .user_with_role("boss_admin", chorus::accounts::Role::Admin)
+        .await;
+    let c = app.client().with_bearer(&t);
+    let a = app.client().with_bearer(&admin);
+    let huge = "x".repeat(600);
+    let cases = vec![
+        (
+            "erase: no body field",
+            c.json(Method::DELETE, "/api/v1/me", json!({})).await,
+        ),
+        (
+            "erase: wrong type",
+            c.json(Method::DELETE, "/api/v1/me", json!({"password": 5}))
+                .await,
+        ),
+        (
+            "erase: unknown field",
+            c.json(
+                Method::DELETE,
+                "/api/v1/me",
+                json!({"password": "x", "y": 1}),
+            )
+            .await,
+        ),
+        (
+            "erase: huge wrong password",
+            c.json(
+                Method::DELETE,
+                "/api/v1/me",
+                json!({"password": "p".repeat(100_000)}),
+            )
+            .await,
+        ),
+        (
+            "consent: missing version",
+            c.post_json("/api/v1/me/consent", json!({})).await,
+        ),
+        (
+            "consent: wrong type",
+            c.post_json("/api/v1/me/consent", json!({"version": 2027}))
+                .await,
+        ),
+        (
+            "consent: control characters",
+            c.post_json("/api/v1/me/consent", json!({"version": "\u{0}\u{7}"}))
+                .await,
+        ),
+        (
+            "admin erase: missing reason",
+            a.post_json("/api/v1/admin/users/careful/erase", json!({}))
+                .await,
+        ),
+        (
+            "admin erase: reason too long",
+            a.post_json("/api/v1/admin/users/careful/erase", json!({"reason": huge}))
+                .await,
+        ),
+        (
+            "admin erase: nobody",
+            a.post_json(
+                "/api/v1/admin/users/%00nobody/erase",
+                json!({"reason": "x"}),
+            )
+            .await,
+        ),
+        (
+            "webhook log: bad limit",
+            a.get("/api/v1/admin/webhooks?limit=many").await,
+        ),
+        (
+            "delete post: not a number",
+            c.json(Method::DELETE, "/api/v1/posts/abc", json!({})).await,
+        ),
+        (
+            "delete post: missing",
+            c.json(Method::DELETE, "/api/v1/posts/999999", json!({}))
+                .await,
+        ),
+    ];
+    for (what, r) in &cases {
+        assert_error_shape(r, what);
+    }
+    for path in [
+        "/exports/zz",
+        "/exports/%00",
+        &format!("/exports/{}", "a".repeat(64)),
+    ] {
+        let r = c.get(path).await;
+        assert_eq!(r.status, 404, "{path}");
+    }
+    let r = a.get("/api/v1/admin/webhooks?limit=-5").await;
+    assert_eq!(r.status, 200, "a limit out of range is clamped");
+    // Nothing was lost along the way: the account is intact and can still sign in.
+    assert_eq!(c.get("/api/v1/me").await.json()["id"], me.id);
+}
