@@ -101,38 +101,26 @@ pub fn backup(db_url: &str, uploads: &Path, out: &Path) -> Result<Manifest, Back
         };
         let text = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
         std::fs::write(stage.join(MANIFEST), text).map_err(io("manifest"))?;
-        let empty = stage.join("empty");
-        std::fs::create_dir_all(empty.join(UPLOADS)).map_err(io("staging"))?;
-        let (uploads_parent, uploads_name) = if uploads.is_dir() {
-            (
-                uploads.parent().unwrap_or(Path::new(".")).to_path_buf(),
-                uploads.file_name().map(|n| n.to_os_string()),
-            )
+        // The uploads go in as `uploads/` whatever the folder is called: a link in the stage
+        // (tar follows it), or an empty folder when there are none yet.
+        let staged_uploads = stage.join(UPLOADS);
+        if uploads.is_dir() {
+            let target = std::fs::canonicalize(uploads).map_err(io(uploads.display()))?;
+            std::os::unix::fs::symlink(target, &staged_uploads).map_err(io("staging"))?;
         } else {
-            (empty.clone(), Some(UPLOADS.into()))
-        };
+            std::fs::create_dir_all(&staged_uploads).map_err(io("staging"))?;
+        }
         let partial = out.with_extension("partial");
         let _ = std::fs::remove_file(&partial);
         run(
             "tar",
             Command::new("tar")
+                .arg("--dereference")
                 .arg("-cf")
                 .arg(&partial)
                 .arg("-C")
                 .arg(&stage)
-                .arg(MANIFEST)
-                .arg(DUMP)
-                .arg("-C")
-                .arg(&uploads_parent)
-                .arg("--transform")
-                .arg(format!(
-                    "s,^{},{UPLOADS},",
-                    uploads_name
-                        .as_deref()
-                        .map(|n| n.to_string_lossy().to_string())
-                        .unwrap_or_else(|| UPLOADS.into())
-                ))
-                .arg(uploads_name.unwrap_or_else(|| UPLOADS.into())),
+                .args([MANIFEST, DUMP, UPLOADS]),
         )
         .inspect_err(|_| {
             let _ = std::fs::remove_file(&partial);

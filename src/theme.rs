@@ -80,11 +80,7 @@ impl Theme {
         // `.txt` (mail bodies) is not escaped; `.html` is, by minijinja's default.
         let s = strings.clone();
         env.add_function("t", move |state: &State, key: &str, kwargs: Kwargs| {
-            let locale = state
-                .lookup("lang")
-                .and_then(|v| v.as_str().and_then(Locale::parse))
-                .unwrap_or(Locale::ZhCn);
-            let text = translate(&s, locale, key, &kwargs);
+            let text = translate(&s, page_locale(state), key, &kwargs);
             kwargs.assert_all_used().ok();
             Ok::<_, minijinja::Error>(text)
         });
@@ -95,12 +91,8 @@ impl Theme {
             match crate::rights::erasure::anonymous_number(&name) {
                 None => name,
                 Some(n) => {
-                    let locale = state
-                        .lookup("lang")
-                        .and_then(|v| v.as_str().and_then(Locale::parse))
-                        .unwrap_or(Locale::ZhCn);
                     let kw = Kwargs::from_iter([("n".to_string(), Value::from(n))]);
-                    translate(&s, locale, "people.deleted", &kw)
+                    translate(&s, page_locale(state), "people.deleted", &kw)
                 }
             }
         });
@@ -135,6 +127,14 @@ impl Theme {
             .map(|d| d.join("static").join(rel))
             .find(|p| p.is_file())
     }
+}
+
+/// The language the template is rendering in (`lang`, set by `render`).
+fn page_locale(state: &State) -> Locale {
+    state
+        .lookup("lang")
+        .and_then(|v| v.as_str().and_then(Locale::parse))
+        .unwrap_or(Locale::ZhCn)
 }
 
 fn translate(strings: &Translations, locale: Locale, key: &str, kwargs: &Kwargs) -> String {

@@ -16,6 +16,12 @@ pub fn generate() -> (String, Vec<u8>) {
     (raw, digest)
 }
 
+/// The shape every token we hand out has (64 hex characters): anything else is refused before
+/// it reaches the database.
+pub fn well_formed(raw: &str) -> bool {
+    raw.len() == 64 && raw.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 pub fn digest(raw: &str) -> Vec<u8> {
     Sha256::digest(raw.trim().as_bytes()).to_vec()
 }
@@ -86,7 +92,7 @@ pub async fn consume(
     purpose: Purpose,
     now: DateTime<Utc>,
 ) -> QueryResult<Consumed> {
-    if raw.len() != 64 || !raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !well_formed(raw) {
         return Ok(Consumed::Invalid);
     }
     let row: Option<(i64, i64, DateTime<Utc>)> = account_tokens::table

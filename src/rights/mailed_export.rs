@@ -114,7 +114,7 @@ pub async fn find(
     user_id: i64,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<PathBuf>> {
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !tokens::well_formed(token) {
         return Ok(None);
     }
     let name = export_files::table

@@ -5,10 +5,10 @@
 use crate::config::RightsSettings;
 use crate::db::Conn;
 use chrono::{DateTime, Duration, Utc};
-use diesel::sql_types::Timestamptz;
+use diesel::sql_types::{BigInt, Timestamptz};
 use diesel_async::RunQueryDsl;
 
-const BATCH: usize = 5000;
+const BATCH: i64 = 5000;
 
 /// Deletes what has outlived its retention; returns (notifications, mails) deleted.
 pub async fn prune(
@@ -19,14 +19,14 @@ pub async fn prune(
     let notifications = in_batches(
         conn,
         "DELETE FROM notifications WHERE id IN \
-         (SELECT id FROM notifications WHERE created_at < $1 LIMIT 5000)",
+         (SELECT id FROM notifications WHERE created_at < $1 LIMIT $2)",
         now - Duration::days(rights.notification_retention_days),
     )
     .await?;
     let mails = in_batches(
         conn,
         "DELETE FROM mail_outbox WHERE id IN \
-         (SELECT id FROM mail_outbox WHERE status IN ('sent', 'failed') AND created_at < $1 LIMIT 5000)",
+         (SELECT id FROM mail_outbox WHERE status IN ('sent', 'failed') AND created_at < $1 LIMIT $2)",
         now - Duration::days(rights.mail_retention_days),
     )
     .await?;
@@ -42,10 +42,11 @@ async fn in_batches(
     loop {
         let n = diesel::sql_query(sql)
             .bind::<Timestamptz, _>(before)
+            .bind::<BigInt, _>(BATCH)
             .execute(conn)
             .await?;
         total += n;
-        if n < BATCH {
+        if (n as i64) < BATCH {
             return Ok(total);
         }
     }

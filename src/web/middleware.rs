@@ -67,7 +67,7 @@ pub async fn csrf(
     let existing = req
         .cookie(CSRF_COOKIE)
         .map(|c| c.value().to_string())
-        .filter(|t| is_token(t));
+        .filter(|t| crate::accounts::tokens::well_formed(t));
     let token = existing
         .clone()
         .unwrap_or_else(|| crate::accounts::tokens::generate().0);
@@ -194,10 +194,6 @@ pub async fn consent(
         }
     }
     Ok(next.call(req).await?.map_into_left_body())
-}
-
-fn is_token(t: &str) -> bool {
-    t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {
