@@ -8,6 +8,7 @@ mod feedback;
 mod forum;
 mod honor;
 mod jobs;
+mod layers;
 mod mail;
 mod moderation;
 mod notifications;
