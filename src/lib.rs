@@ -1,6 +1,7 @@
 //! Chorus: a community forum and product-feedback platform.
 
 pub mod accounts;
+pub mod audit;
 pub mod backup;
 pub mod bench;
 pub mod clock;
@@ -9,11 +10,14 @@ pub mod content;
 pub mod db;
 pub mod demo;
 pub mod feedback;
+pub mod fields;
 pub mod forum;
 pub mod honor;
 pub mod jobs;
+pub mod mail;
 pub mod moderation;
 pub mod notify;
+pub mod rate_limits;
 pub mod rights;
 pub mod search;
 pub mod theme;

@@ -6,7 +6,7 @@ use chorus::clock::Clock;
 use chorus::config::Settings;
 use chorus::db::{self, boot::Database};
 use chorus::jobs::runner::Runner;
-use chorus::notify::mail::transport::Transport;
+use chorus::mail::transport::Transport;
 use chorus::theme::Theme;
 use chorus::web::{self, AppState};
 use clap::{Parser, Subcommand};

@@ -2,7 +2,7 @@
 //! `themes/<name>/`, so a theme can change without a rebuild. A theme may hold only the files it
 //! changes; anything missing comes from `themes/default/`.
 
-use crate::accounts::fields::Locale;
+use crate::fields::Locale;
 use minijinja::value::Kwargs;
 use minijinja::{Environment, State, Value};
 use std::collections::HashMap;
@@ -87,15 +87,16 @@ impl Theme {
         // A person's shown name: an erased account's placeholder reads as "deleted user #N" in
         // the page's language.
         let s = strings.clone();
-        env.add_filter("who", move |state: &State, name: String| {
-            match crate::rights::erasure::anonymous_number(&name) {
+        env.add_filter(
+            "who",
+            move |state: &State, name: String| match crate::fields::erased_number(&name) {
                 None => name,
                 Some(n) => {
                     let kw = Kwargs::from_iter([("n".to_string(), Value::from(n))]);
                     translate(&s, page_locale(state), "people.deleted", &kw)
                 }
-            }
-        });
+            },
+        );
         Ok(Theme { env, strings, dirs })
     }
 

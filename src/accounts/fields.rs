@@ -1,24 +1,9 @@
 //! Account input parsed once at the edge: after `parse`, a value cannot be invalid.
 
-use serde::Serialize;
+pub use crate::fields::{FieldError, Locale, Role};
+
 use std::fmt;
 use unicode_normalization::UnicodeNormalization;
-
-/// Why one field was refused; `web/` turns these into `{"fields": {name: message}}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        FieldError {
-            field,
-            message: message.into(),
-        }
-    }
-}
 
 const RESERVED: &[&str] = &[
     "admin",
@@ -231,93 +216,6 @@ impl Password {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Member,
-    Moderator,
-    TeamMember,
-    Admin,
-}
-
-impl Role {
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        match raw {
-            "member" => Ok(Role::Member),
-            "moderator" => Ok(Role::Moderator),
-            "team_member" => Ok(Role::TeamMember),
-            "admin" => Ok(Role::Admin),
-            _ => Err(FieldError::new(
-                "role",
-                "must be member, moderator, team_member or admin",
-            )),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Member => "member",
-            Role::Moderator => "moderator",
-            Role::TeamMember => "team_member",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn is_staff(self) -> bool {
-        matches!(self, Role::Moderator | Role::Admin)
-    }
-}
-
-/// The two interface languages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum Locale {
-    #[serde(rename = "zh-CN")]
-    ZhCn,
-    #[serde(rename = "en")]
-    En,
-}
-
-impl Locale {
-    pub const ALL: [Locale; 2] = [Locale::ZhCn, Locale::En];
-
-    /// Accepts `zh-CN`, `zh`, `zh-Hans`, `zh-TW`... and `en`, `en-US`...
-    pub fn parse(raw: &str) -> Option<Self> {
-        let tag = raw.trim().to_ascii_lowercase();
-        let primary = tag.split(['-', '_']).next().unwrap_or("");
-        match primary {
-            "zh" => Some(Locale::ZhCn),
-            "en" => Some(Locale::En),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Locale::ZhCn => "zh-CN",
-            Locale::En => "en",
-        }
-    }
-
-    /// Picks the best supported language from an `Accept-Language` header, by q-value.
-    pub fn negotiate(header: &str) -> Option<Self> {
-        let mut best: Option<(f32, Locale)> = None;
-        for part in header.split(',').take(20) {
-            let mut bits = part.split(';');
-            let tag = bits.next().unwrap_or("");
-            let q = bits
-                .find_map(|b| b.trim().strip_prefix("q="))
-                .and_then(|q| q.parse::<f32>().ok())
-                .unwrap_or(1.0);
-            if let Some(l) = Locale::parse(tag) {
-                if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
-                    best = Some((q, l));
-                }
-            }
-        }
-        best.map(|(_, l)| l)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,15 +256,5 @@ mod tests {
         assert!(Password::parse("aaaaaaaaaa").is_err());
         assert!(Password::parse("password123").is_err());
         assert!(Password::parse_for("xiaomi-fan-2026", &["xiaomi-fan"]).is_err());
-    }
-
-    #[test]
-    fn accept_language_prefers_higher_q() {
-        assert_eq!(
-            Locale::negotiate("fr, en;q=0.5, zh-CN;q=0.8"),
-            Some(Locale::ZhCn)
-        );
-        assert_eq!(Locale::negotiate("en-US,en;q=0.9"), Some(Locale::En));
-        assert_eq!(Locale::negotiate("de"), None);
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod fields;
 pub mod passwords;
+pub mod sanctions;
 pub mod service;
 pub mod sessions;
 pub mod tokens;
@@ -12,7 +13,7 @@ pub use fields::{Email, FieldError, Locale, Password, Role, Username};
 pub use service::*;
 pub use users::User;
 
-use crate::moderation::rate_limits::RateLimited;
+use crate::rate_limits::RateLimited;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -42,7 +43,7 @@ pub enum AccountError {
     #[error(transparent)]
     Pool(#[from] crate::db::DbError),
     #[error(transparent)]
-    Mail(#[from] crate::notify::mail::MailError),
+    Mail(#[from] crate::mail::MailError),
     #[error("password hashing: {0}")]
     Hash(String),
 }

@@ -7,8 +7,8 @@ use super::users::{self, NewUser, User};
 use super::{passwords, sessions, AccountError};
 use crate::config::{Limit, Settings};
 use crate::db::Conn;
-use crate::moderation::rate_limits;
-use crate::notify::mail::{Letter, Mailer};
+use crate::mail::{Letter, Mailer};
+use crate::rate_limits;
 use chrono::{DateTime, Duration, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::AsyncConnection;
@@ -251,15 +251,11 @@ pub async fn login(
     };
     if let Some(until) = user.suspended_until.filter(|t| *t > ctx.now) {
         // Told only after the right password: the reason is the account holder's to read.
-        let reason = crate::moderation::sanctions::current(
-            conn,
-            user.id,
-            crate::moderation::sanctions::Kind::Suspend,
-            ctx.now,
-        )
-        .await?
-        .map(|s| s.reason)
-        .unwrap_or_default();
+        let reason =
+            super::sanctions::current(conn, user.id, super::sanctions::Kind::Suspend, ctx.now)
+                .await?
+                .map(|s| s.reason)
+                .unwrap_or_default();
         return Err(AccountError::Suspended { until, reason });
     }
     let token = sessions::create_from(

@@ -9,8 +9,8 @@
 use crate::accounts::Locale;
 use crate::db::schema::{notifications, status_changes, topic_votes, topics, users};
 use crate::db::{self, Pool};
+use crate::mail::{Letter, Mailer};
 use crate::notify::fanout::FanoutError;
-use crate::notify::mail::{Letter, Mailer};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamptz};

@@ -31,7 +31,7 @@ pub enum ForumError {
         until: chrono::DateTime<chrono::Utc>,
     },
     #[error("rate limited")]
-    RateLimited(crate::moderation::rate_limits::RateLimited),
+    RateLimited(crate::rate_limits::RateLimited),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }

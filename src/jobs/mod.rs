@@ -171,7 +171,7 @@ struct Claimed {
 pub struct JobContext {
     pub settings: std::sync::Arc<crate::config::Settings>,
     pub pool: Pool,
-    pub mailer: crate::notify::mail::Mailer,
+    pub mailer: crate::mail::Mailer,
     pub retry_base_secs: i64,
 }
 
@@ -254,7 +254,7 @@ pub async fn run_due(
             }
             Err(why) if job.attempts < job.max_attempts => {
                 tracing::warn!(job_id = job.id, kind = %job.kind, %why, "job failed; will retry");
-                let delay = crate::notify::mail::worker::backoff(ctx.retry_base_secs, job.attempts);
+                let delay = crate::mail::worker::backoff(ctx.retry_base_secs, job.attempts);
                 diesel::update(row)
                     .set((
                         jobs::run_at.eq(now + delay),
@@ -420,7 +420,7 @@ async fn handle(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> Result<(), St
             crate::accounts::sessions::delete_expired(c, now)
                 .await
                 .map_err(|e| e.to_string())?;
-            crate::moderation::rate_limits::delete_old(c, now)
+            crate::rate_limits::delete_old(c, now)
                 .await
                 .map_err(|e| e.to_string())?;
             diesel::delete(

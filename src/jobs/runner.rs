@@ -5,7 +5,7 @@ use super::{enqueue, run_due, schedule, Job, JobContext, WAKE_CHANNEL};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, Pool};
-use crate::notify::mail::{self, transport::Transport};
+use crate::mail::{self, transport::Transport};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::StreamExt;
 use std::sync::Arc;

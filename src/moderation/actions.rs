@@ -1,9 +1,9 @@
 //! Moderator actions on posts and topics, each written to the audit log in its transaction.
 
-use super::audit::{self, Entry};
 use super::reviews::{self, set_post_hidden};
 use super::ModError;
 use crate::accounts::{FieldError, User};
+use crate::audit::{self, Entry};
 use crate::config::Settings;
 use crate::db::schema::{boards, posts, reviews as reviews_t, topics};
 use crate::db::Conn;

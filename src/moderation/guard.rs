@@ -1,11 +1,11 @@
 //! What a post must pass before it is written, scaled by trust: silenced authors, per-hour and
 //! per-day limits, mentions, images and links for new accounts, the same text twice.
 
-use super::rate_limits::{self, RateLimited};
 use crate::accounts::{FieldError, User};
 use crate::config::{Limit, ModerationSettings};
 use crate::db::schema::posts;
 use crate::db::Conn;
+use crate::rate_limits::{self, RateLimited};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;

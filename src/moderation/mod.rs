@@ -1,12 +1,10 @@
-//! Keeping order: rate limits shared by every node, posting guards scaled by trust, flags and the
-//! review queue, moderator actions, sanctions, the audit log and the personal-data access log.
+//! Keeping order: posting guards scaled by trust, flags and the review queue, moderator actions
+//! and sanctions. The audit log and rate limits sit lower (`crate::audit`, `crate::rate_limits`):
+//! everyone writes to them.
 
-pub mod access_log;
 pub mod actions;
-pub mod audit;
 pub mod flags;
 pub mod guard;
-pub mod rate_limits;
 pub mod reviews;
 pub mod sanctions;
 
@@ -32,7 +30,7 @@ pub enum ModError {
     #[error("{0}")]
     Conflict(String),
     #[error("rate limited")]
-    RateLimited(rate_limits::RateLimited),
+    RateLimited(crate::rate_limits::RateLimited),
     #[error("mail: {0}")]
     Mail(String),
     #[error(transparent)]

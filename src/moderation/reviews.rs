@@ -1,8 +1,8 @@
 //! The review queue: one open review per post, fed by flags (weighted by the flaggers' trust)
 //! and by held posts. Moderators agree (it stays hidden), disagree (it comes back) or defer.
 
-use super::audit::{self, Entry};
 use super::ModError;
+use crate::audit::{self, Entry};
 use crate::config::Settings;
 use crate::db::schema::{flags, notifications, posts, reviews, topics, users};
 use crate::db::Conn;

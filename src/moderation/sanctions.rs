@@ -1,31 +1,16 @@
 //! Silence (can read, cannot post) and suspend (cannot log in; every session and token dies at
 //! once) for N days with a reason the user sees; restore lifts both early.
 
-use super::audit::{self, Entry};
 use super::ModError;
+pub use crate::accounts::sanctions::{current, history, Kind, Sanction};
 use crate::accounts::{FieldError, Locale, Role, User};
+use crate::audit::{self, Entry};
 use crate::db::schema::{notifications, sanctions, sessions, users};
 use crate::db::Conn;
-use crate::notify::mail::{Letter, Mailer};
+use crate::mail::{Letter, Mailer};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use serde::Serialize;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Silence,
-    Suspend,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Silence => "silence",
-            Kind::Suspend => "suspend",
-        }
-    }
-}
 
 pub const MAX_DAYS: i64 = 3650;
 
@@ -193,53 +178,4 @@ pub async fn restore(conn: &mut Conn, act: &super::Act<'_>, target: &User) -> Re
         Ok(())
     })
     .await
-}
-
-#[derive(Debug, Clone, Serialize, Queryable)]
-pub struct Sanction {
-    pub kind: String,
-    pub reason: String,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub lifted_at: Option<DateTime<Utc>>,
-}
-
-/// The sanction in force of `kind`, if any: what the user is shown.
-pub async fn current(
-    conn: &mut Conn,
-    user_id: i64,
-    kind: Kind,
-    now: DateTime<Utc>,
-) -> QueryResult<Option<Sanction>> {
-    sanctions::table
-        .filter(sanctions::user_id.eq(user_id))
-        .filter(sanctions::kind.eq(kind.as_str()))
-        .filter(sanctions::lifted_at.is_null())
-        .filter(sanctions::ends_at.gt(now))
-        .order(sanctions::ends_at.desc())
-        .select((
-            sanctions::kind,
-            sanctions::reason,
-            sanctions::starts_at,
-            sanctions::ends_at,
-            sanctions::lifted_at,
-        ))
-        .first(conn)
-        .await
-        .optional()
-}
-
-pub async fn history(conn: &mut Conn, user_id: i64) -> QueryResult<Vec<Sanction>> {
-    sanctions::table
-        .filter(sanctions::user_id.eq(user_id))
-        .order(sanctions::starts_at.desc())
-        .select((
-            sanctions::kind,
-            sanctions::reason,
-            sanctions::starts_at,
-            sanctions::ends_at,
-            sanctions::lifted_at,
-        ))
-        .load(conn)
-        .await
 }

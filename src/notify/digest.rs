@@ -1,10 +1,10 @@
 //! The weekly digest: hot topics of the past week in the boards a person follows (all boards
 //! when they follow none), for those who opted in. One mail per person per week.
 
-use super::mail::{Letter, Mailer};
 use crate::accounts::Locale;
 use crate::db::schema::{board_follows, topics, users};
 use crate::db::{self, Pool};
+use crate::mail::{Letter, Mailer};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;

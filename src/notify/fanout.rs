@@ -4,12 +4,12 @@
 //! reply beats subscription), following their preference for that reason. The unique keys on
 //! notifications and the mail outbox make a replayed job change nothing.
 
-use super::mail::{Letter, Mailer};
 use super::notifications::Delivery;
 use crate::accounts::Locale;
 use crate::db::schema::{notifications, posts, topics, users};
 use crate::db::{self, Pool};
 use crate::forum::subscriptions;
+use crate::mail::{Letter, Mailer};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -22,7 +22,7 @@ pub enum FanoutError {
     #[error(transparent)]
     Pool(#[from] db::DbError),
     #[error(transparent)]
-    Mail(#[from] super::mail::MailError),
+    Mail(#[from] crate::mail::MailError),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

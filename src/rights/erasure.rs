@@ -6,27 +6,17 @@
 //! is kept), and the erasure is recorded without its content.
 
 use crate::accounts::{tokens, User};
+use crate::audit::{self, Entry};
 use crate::config::Settings;
 use crate::db::schema::{attachments, erasures, held_usernames, users};
 use crate::db::Conn;
-use crate::moderation::audit::{self, Entry};
-use crate::moderation::{rate_limits, ModError};
+use crate::moderation::ModError;
+use crate::rate_limits;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamptz};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use std::path::PathBuf;
-
-/// The stored name of an erased account; spaces and `#` cannot occur in a chosen name, so it
-/// never collides with one. Pages show it translated.
-pub fn anonymous_name(user_id: i64) -> String {
-    format!("deleted user #{user_id}")
-}
-
-/// The number in an anonymous name, if `name` is one.
-pub fn anonymous_number(name: &str) -> Option<i64> {
-    name.strip_prefix("deleted user #")?.parse().ok()
-}
 
 /// Who asked for the erasure.
 pub enum Requester<'a> {
@@ -152,7 +142,8 @@ pub async fn erase(
             .set(held_usernames::held_until.eq(now + hold))
             .execute(conn)
             .await?;
-        let anonymous = anonymous_name(user_id);
+        // Spaces and `#` cannot occur in a chosen name, so it never collides with one.
+        let anonymous = crate::fields::erased_name(user_id);
         diesel::sql_query(
             "UPDATE users SET username = $2, username_key = lower($2), \
                  email = 'erased-' || id || '@erased.invalid', email_verified_at = NULL, \

@@ -6,7 +6,7 @@ use crate::accounts::{tokens, Locale};
 use crate::config::Settings;
 use crate::db::schema::export_files;
 use crate::db::Conn;
-use crate::notify::mail::{Letter, MailError, Mailer};
+use crate::mail::{Letter, MailError, Mailer};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;

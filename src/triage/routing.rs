@@ -170,9 +170,9 @@ pub async fn reroute(
     .await?;
     if n > 0 {
         super::webhooks::queue_event(conn, topic_id, "routed", now).await?;
-        crate::moderation::audit::record(
+        crate::audit::record(
             conn,
-            crate::moderation::audit::Entry {
+            crate::audit::Entry {
                 actor_id: Some(actor_id),
                 action: "reroute",
                 topic_id: Some(topic_id),

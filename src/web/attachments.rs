@@ -59,7 +59,7 @@ async fn download(
     }
     // Someone else's private log is personal data: the look is recorded.
     if let Some(u) = user.filter(|u| a.private && u.id != a.uploader_id) {
-        crate::moderation::access_log::record(
+        crate::audit::access_log::record(
             &mut conn,
             u.id,
             a.uploader_id,

@@ -14,7 +14,7 @@ pub mod pages;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Pool;
-use crate::notify::mail::Mailer;
+use crate::mail::Mailer;
 use crate::theme::Theme;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};

@@ -1,6 +1,6 @@
 use crate::support::smtp::{decode_qp, SmtpServer};
 use crate::support::{token_in, TestApp};
-use chorus::notify::mail::{transport::Transport, worker};
+use chorus::mail::{transport::Transport, worker};
 use serde_json::json;
 
 fn register_body(name: &str) -> serde_json::Value {

@@ -5,7 +5,7 @@
 use crate::support::smtp::{decode_parts, SmtpServer};
 use crate::support::TestApp;
 use chorus::jobs::runner::Runner;
-use chorus::notify::mail::transport::Transport;
+use chorus::mail::transport::Transport;
 use std::path::Path;
 use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};

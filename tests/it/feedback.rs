@@ -404,7 +404,7 @@ async fn everyone_behind_an_item_gets_exactly_one_mail_per_change() {
 }
 
 async fn deliver_all(app: &TestApp, smtp: &SmtpServer) {
-    use chorus::notify::mail::{transport::Transport, worker};
+    use chorus::mail::{transport::Transport, worker};
     let mut settings = app.state.settings.mail.clone();
     settings.smtp_url.0 = smtp.url();
     let transport = Transport::from_settings(&settings, app.data_dir.path().into()).unwrap();

@@ -2,7 +2,7 @@ use crate::support::smtp::SmtpServer;
 use crate::support::TestApp;
 use chorus::config::MailSettings;
 use chorus::db::schema::mail_outbox;
-use chorus::notify::mail::{transport::Transport, worker};
+use chorus::mail::{transport::Transport, worker};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::json;
@@ -205,7 +205,7 @@ async fn mail_is_bilingual_escaped_and_written_to_files_by_default() {
 
 #[test]
 fn subjects_cannot_carry_header_breaks() {
-    let s = chorus::notify::mail::header_safe("Re: hi\r\nBcc: evil@example.com\u{0007}");
+    let s = chorus::mail::header_safe("Re: hi\r\nBcc: evil@example.com\u{0007}");
     assert!(!s.contains('\r') && !s.contains('\n') && !s.contains('\u{0007}'));
     assert_eq!(s, "Re: hi Bcc: evil@example.com");
 }

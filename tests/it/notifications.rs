@@ -1,6 +1,6 @@
 use crate::support::smtp::{decode_parts, SmtpServer};
 use crate::support::TestApp;
-use chorus::notify::mail::{transport::Transport, worker};
+use chorus::mail::{transport::Transport, worker};
 use serde_json::json;
 
 async fn deliver(app: &TestApp, smtp: &SmtpServer) -> worker::Delivered {

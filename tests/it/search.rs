@@ -134,9 +134,7 @@ async fn the_runner_makes_a_new_post_searchable_within_a_second() {
         settings: app.state.settings.clone(),
         pool: app.state.pool.clone(),
         db_url: app.db_url.clone(),
-        transport: chorus::notify::mail::transport::Transport::Files(
-            app.data_dir.path().join("mail"),
-        ),
+        transport: chorus::mail::transport::Transport::Files(app.data_dir.path().join("mail")),
         mailer: app.state.mailer.clone(),
         clock: app.clock.clone(),
         search: app.state.search.clone(),

@@ -117,9 +117,9 @@ async fn grant_title(
         .set(users::title.eq(&value))
         .execute(&mut conn)
         .await?;
-    crate::moderation::audit::record(
+    crate::audit::record(
         &mut conn,
-        crate::moderation::audit::Entry {
+        crate::audit::Entry {
             actor_id: Some(admin.0.user.id),
             action: "grant_title",
             target_user_id: Some(target.id),

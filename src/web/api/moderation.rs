@@ -2,10 +2,11 @@
 //! sanctions, the audit log; `/api/v1/admin/access-log`.
 
 use crate::accounts::users;
+use crate::audit::{self, access_log};
 use crate::moderation::actions::{self, TopicAction};
 use crate::moderation::reviews::{self, Decision};
 use crate::moderation::sanctions::{self, Kind};
-use crate::moderation::{access_log, audit, flags, Act};
+use crate::moderation::{flags, Act};
 use crate::web::errors::AppError;
 use crate::web::extract::{AdminUser, ClientIp, StaffUser, VerifiedUser};
 use crate::web::AppState;

@@ -3,10 +3,11 @@
 //! it says so (others get 404: they have no business knowing these pages exist).
 
 use super::{redirect, PageCtx};
+use crate::audit;
 use crate::moderation::actions::{self, TopicAction};
 use crate::moderation::reviews::{self, Decision};
 use crate::moderation::sanctions::{self, Kind};
-use crate::moderation::{audit, flags, Act, ModError};
+use crate::moderation::{flags, Act, ModError};
 use crate::web::errors::AppError;
 use crate::web::extract::ClientIp;
 use actix_web::{web, HttpResponse};

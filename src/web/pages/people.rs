@@ -56,7 +56,7 @@ async fn profile(page: PageCtx, name: web::Path<String>) -> Result<HttpResponse,
             },
             topics => topics, staff => staff, sanctions => sanctions,
             admin => page.require_admin().is_ok(),
-            erased => crate::rights::erasure::anonymous_number(&p.username).is_some(),
+            erased => crate::fields::erased_number(&p.username).is_some(),
         },
     )
 }

@@ -1,5 +1,7 @@
-//! The moderation audit log: append-only (a trigger refuses updates and deletes), one row per
+//! The audit log of staff actions: append-only (a trigger refuses updates and deletes), one row per
 //! action with who, what, when, why and before/after for edits.
+
+pub mod access_log;
 
 use crate::db::schema::{mod_log, users};
 use crate::db::Conn;

@@ -4,9 +4,9 @@
 pub mod transport;
 pub mod worker;
 
-use crate::accounts::fields::Locale;
 use crate::db::schema::mail_outbox;
 use crate::db::Conn;
+use crate::fields::Locale;
 use crate::theme::Theme;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
