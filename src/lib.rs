@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod mail;
 pub mod moderation;
 pub mod notify;
+pub mod posting;
 pub mod rate_limits;
 pub mod rights;
 pub mod search;

@@ -123,6 +123,31 @@ pub struct BugView {
     pub actual: String,
 }
 
+/// The product a new topic is filed against: a bug names it in its fields, an idea may name
+/// one. The outer error is the database's, the inner one names the field.
+pub async fn product_for(
+    conn: &mut Conn,
+    is_bug: bool,
+    bug: Option<&BugFields>,
+    product: Option<&str>,
+) -> QueryResult<Result<Option<i64>, FieldError>> {
+    let (slug, field) = match bug {
+        Some(b) => (Some(b.product.as_str()), "bug.product"),
+        None => (product.filter(|p| !p.is_empty()), "product"),
+    };
+    let Some(slug) = slug else {
+        return Ok(Ok(None));
+    };
+    debug_assert!(
+        is_bug == bug.is_some(),
+        "NewTopic::parse pairs bug fields with bugs"
+    );
+    Ok(super::products::by_slug(conn, slug)
+        .await?
+        .map(|p| Some(p.id))
+        .ok_or_else(|| FieldError::new(field, "no such product")))
+}
+
 pub async fn insert(
     conn: &mut Conn,
     topic_id: i64,

@@ -10,7 +10,7 @@ use crate::accounts::Locale;
 use crate::db::schema::{notifications, status_changes, topic_votes, topics, users};
 use crate::db::{self, Pool};
 use crate::mail::{Letter, Mailer};
-use crate::notify::fanout::FanoutError;
+use crate::notify::NotifyError;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamptz};
@@ -24,9 +24,9 @@ pub async fn status_changed(
     pool: &Pool,
     change_id: i64,
     now: DateTime<Utc>,
-) -> Result<usize, FanoutError> {
+) -> Result<usize, NotifyError> {
     let mut conn = db::get(pool).await?;
-    conn.transaction::<_, FanoutError, _>(async |conn| {
+    conn.transaction::<_, NotifyError, _>(async |conn| {
         // The recipients are built once as a set (UNION), then joined to users by key.
         let written = diesel::sql_query(
             "WITH c AS ( \
@@ -82,9 +82,9 @@ pub async fn send_status_mail(
     mailer: &Mailer,
     user_id: i64,
     now: DateTime<Utc>,
-) -> Result<(), FanoutError> {
+) -> Result<(), NotifyError> {
     let mut conn = db::get(pool).await?;
-    conn.transaction::<_, FanoutError, _>(async |conn| {
+    conn.transaction::<_, NotifyError, _>(async |conn| {
         let pending: Vec<Pending> = notifications::table
             .inner_join(status_changes::table.on(status_changes::id.nullable().eq(notifications::status_change_id)))
             .inner_join(topics::table.on(notifications::topic_id.eq(topics::id.nullable())))

@@ -34,7 +34,7 @@ pub async fn set(
     conn.transaction::<_, ForumError, _>(async |conn| {
         let post = likeable(conn, user, post_id).await?;
         if on {
-            use crate::moderation::guard::{self, Action};
+            use crate::forum::guard::{self, Action};
             if let Err(r) = guard::count(conn, &s.moderation, user, Action::Like, now).await? {
                 return Err(ForumError::RateLimited(r));
             }

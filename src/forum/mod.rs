@@ -1,7 +1,9 @@
 //! Discussions: boards, topics, threaded posts, likes, subscriptions, listings.
 
 pub mod boards;
+pub mod fanout;
 pub mod fields;
+pub mod guard;
 pub mod likes;
 pub mod listing;
 pub mod posts;
@@ -36,9 +38,9 @@ pub enum ForumError {
     Db(#[from] diesel::result::Error),
 }
 
-impl From<crate::moderation::guard::Refusal> for ForumError {
-    fn from(r: crate::moderation::guard::Refusal) -> Self {
-        use crate::moderation::guard::Refusal;
+impl From<crate::forum::guard::Refusal> for ForumError {
+    fn from(r: crate::forum::guard::Refusal) -> Self {
+        use crate::forum::guard::Refusal;
         match r {
             Refusal::Silenced { until } => ForumError::Silenced { until },
             Refusal::Field(f) => ForumError::Invalid(vec![f]),

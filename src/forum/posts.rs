@@ -128,28 +128,18 @@ pub async fn by_id(conn: &mut Conn, id: i64) -> QueryResult<Option<Post>> {
         .optional()
 }
 
-/// Replies to the topic (or to one of its posts). Locked topics take replies from staff only.
-pub async fn reply(
+/// Places a reply in the caller's transaction (under `parent_id`, or the opening post) and
+/// returns it with its topic. Locked topics take replies from staff only.
+pub async fn insert_reply(
     conn: &mut Conn,
-    s: &crate::config::Settings,
     author: &User,
     topic_id: i64,
     parent_id: Option<i64>,
     body: &Body,
     now: DateTime<Utc>,
-) -> Result<Placed, ForumError> {
-    use crate::moderation::guard::{self, Action, Verdict};
+) -> Result<(Placed, Topic), ForumError> {
     let reader = Reader::of(Some(author));
-    conn.transaction::<_, ForumError, _>(async |conn| {
-        let verdict = guard::check_post(
-            conn,
-            &s.moderation,
-            author,
-            body.as_str(),
-            Action::Reply,
-            now,
-        )
-        .await??;
+    {
         // The row lock orders concurrent replies to one topic.
         let topic: Topic = topics::table
             .find(topic_id)
@@ -185,9 +175,6 @@ pub async fn reply(
             }
         }
         let placed = insert(conn, topic_id, author.id, Some(&parent), body, now).await?;
-        if verdict == Verdict::Hold {
-            crate::moderation::reviews::hold(conn, placed.id, now).await?;
-        }
         diesel::update(topics::table.find(topic_id))
             .set((
                 topics::reply_count.eq(topics::reply_count + 1),
@@ -198,14 +185,6 @@ pub async fn reply(
             .await?;
         subscriptions::subscribe(conn, topic_id, author.id, now).await?;
         ranks::refresh_topic(conn, topic_id, now).await?;
-        if topic.author_id == author.id {
-            crate::feedback::changes::reporter_answered(conn, &topic, now)
-                .await
-                .map_err(|e| match e {
-                    crate::feedback::FeedbackError::Db(d) => ForumError::Db(d),
-                    _ => ForumError::Forbidden,
-                })?;
-        }
         jobs::enqueue(
             conn,
             &Job::PostCreated { post_id: placed.id },
@@ -213,12 +192,10 @@ pub async fn reply(
             now,
         )
         .await?;
-        Ok(placed)
-    })
-    .await
+        Ok((placed, topic))
+    }
 }
 
-/// Replaces a post's text, keeping the old text as a revision. Authors and staff only.
 /// The post, locked for this transaction, if `reader` may see it.
 async fn lock_visible(
     conn: &mut Conn,
@@ -288,13 +265,22 @@ pub async fn withdraw(
     .await
 }
 
+/// A post before and after an edit (the same when the text did not change).
+pub struct Edited {
+    pub before: Post,
+    pub after: Post,
+    pub changed: bool,
+}
+
+/// Replaces a post's text in one transaction, keeping the old text as a revision. Authors and
+/// staff only. Callers add what follows an edit (`posting::edit`, `moderation::actions`).
 pub async fn edit(
     conn: &mut Conn,
     editor: &User,
     post_id: i64,
     body: &Body,
     now: DateTime<Utc>,
-) -> Result<Post, ForumError> {
+) -> Result<Edited, ForumError> {
     let reader = Reader::of(Some(editor));
     conn.transaction::<_, ForumError, _>(async |conn| {
         let post = lock_visible(conn, post_id, &reader)
@@ -315,7 +301,11 @@ pub async fn edit(
             return Err(ForumError::Locked);
         }
         if post.body_md == body.as_str() {
-            return Ok(post);
+            return Ok(Edited {
+                after: post.clone(),
+                before: post,
+                changed: false,
+            });
         }
         diesel::insert_into(post_revisions::table)
             .values((
@@ -337,10 +327,6 @@ pub async fn edit(
             .get_result(conn)
             .await?;
         crate::search::outbox::push(conn, post.topic_id, Some(post.id)).await?;
-        if post.hidden_at.is_some() && post.author_id == editor.id {
-            // The author's edit is the appeal: back to the moderators.
-            crate::moderation::reviews::appeal(conn, post.id, now).await?;
-        }
         if post.depth == 0 {
             diesel::update(topics::table.find(post.topic_id))
                 .set((
@@ -349,9 +335,12 @@ pub async fn edit(
                 ))
                 .execute(conn)
                 .await?;
-            crate::triage::routing::route(conn, post.topic_id, now).await?;
         }
-        Ok(updated)
+        Ok(Edited {
+            before: post,
+            after: updated,
+            changed: true,
+        })
     })
     .await
 }

@@ -320,7 +320,7 @@ async fn handle(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> Result<(), St
     let mut conn = db::get(&ctx.pool).await.map_err(|e| e.to_string())?;
     match job {
         Job::PostCreated { post_id } => {
-            crate::notify::fanout::post_created(&ctx.pool, &ctx.mailer, post_id, now)
+            crate::forum::fanout::post_created(&ctx.pool, &ctx.mailer, post_id, now)
                 .await
                 .map_err(|e| e.to_string())
         }

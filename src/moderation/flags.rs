@@ -1,7 +1,6 @@
 //! Flags: one per person per post, weighted by the flagger's trust. When the open review's
 //! weight reaches the threshold, the post is hidden at once and its author told how to appeal.
 
-use super::guard::{self, Action};
 use super::reviews;
 use super::ModError;
 use crate::accounts::{FieldError, User};
@@ -9,6 +8,7 @@ use crate::audit::{self, Entry};
 use crate::config::Settings;
 use crate::db::schema::{flags, posts, reviews as reviews_t, topics};
 use crate::db::Conn;
+use crate::forum::guard::{self, Action};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};

@@ -1,10 +1,9 @@
-//! Keeping order: posting guards scaled by trust, flags and the review queue, moderator actions
+//! Keeping order: flags and the review queue, moderator actions
 //! and sanctions. The audit log and rate limits sit lower (`crate::audit`, `crate::rate_limits`):
 //! everyone writes to them.
 
 pub mod actions;
 pub mod flags;
-pub mod guard;
 pub mod reviews;
 pub mod sanctions;
 

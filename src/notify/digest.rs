@@ -47,7 +47,7 @@ pub async fn send_weekly(
     mailer: &Mailer,
     week: &str,
     now: DateTime<Utc>,
-) -> Result<usize, super::fanout::FanoutError> {
+) -> Result<usize, super::NotifyError> {
     let mut conn = db::get(pool).await?;
     let since = now - Duration::days(7);
     // Most people follow no board: compute their list once.

@@ -106,7 +106,7 @@ async fn a_thousand_reply_topic_pages_without_breaking_the_tree() {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         let parent = ids[(seed >> 33) as usize % ids.len()];
-        let p = chorus::forum::posts::reply(
+        let p = chorus::posting::reply(
             &mut conn,
             &app.state.settings,
             &user,

@@ -28,14 +28,9 @@ async fn a_mention_that_is_also_a_reply_is_one_notification_and_one_mail() {
         .await;
     app.run_jobs().await;
     // Replaying the fan-out changes nothing.
-    chorus::notify::fanout::post_created(
-        &app.state.pool,
-        &app.state.mailer,
-        reply,
-        app.clock.now(),
-    )
-    .await
-    .unwrap();
+    chorus::forum::fanout::post_created(&app.state.pool, &app.state.mailer, reply, app.clock.now())
+        .await
+        .unwrap();
     let d = deliver(&app, &smtp).await;
     assert_eq!(d.sent, 1);
     let mails = smtp.received();

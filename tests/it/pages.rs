@@ -241,7 +241,7 @@ async fn topic_and_board_pages_cost_the_same_queries_whatever_their_size() {
     let body = chorus::forum::fields::Body::parse("reply @watcher").unwrap();
     let mut parent = big_root;
     for i in 0..150 {
-        let p = chorus::forum::posts::reply(
+        let p = chorus::posting::reply(
             &mut conn,
             &app.state.settings,
             &user,

@@ -1,9 +1,10 @@
 //! `/api/v1` boards, topics, posts, likes, subscriptions.
 
-use crate::accounts::{FieldError, Locale};
-use crate::feedback::bugs::{BugFields, BugInput};
-use crate::forum::fields::{self, Body, Cursor, Kind, Sort, Tags, Title};
+use crate::accounts::Locale;
+use crate::feedback::bugs::BugInput;
+use crate::forum::fields::{self, Body, Cursor, Kind, Sort, Tags};
 use crate::forum::{boards, likes, listing, posts, subscriptions, thread, topics, Reader};
+use crate::posting::{NewTopic, TopicInput};
 use crate::web::errors::AppError;
 use crate::web::extract::{self, AdminUser, CurrentUser, VerifiedUser, Viewer};
 use crate::web::AppState;
@@ -139,59 +140,13 @@ pub struct NewTopicBody {
     product: Option<String>,
 }
 
-/// The raw parts of a new topic, from JSON or a form.
-pub struct TopicInput<'a> {
-    pub board: &'a str,
-    pub kind: &'a str,
-    pub title: &'a str,
-    pub body: &'a str,
-    pub tags: Result<Tags, FieldError>,
-    pub bug: Option<&'a BugInput>,
-    pub product: Option<&'a str>,
-}
-
-/// Parses every field of a new topic, reporting all problems at once (bug fields as `bug.*`).
-pub fn parse_new_topic(i: TopicInput<'_>) -> Result<topics::NewTopic, AppError> {
-    let mut errors = Vec::new();
-    let kind = Kind::parse(i.kind).map_err(|e| errors.push(e)).ok();
-    let title = Title::parse(i.title).map_err(|e| errors.push(e)).ok();
-    let body = Body::parse(i.body).map_err(|e| errors.push(e)).ok();
-    let tags = i.tags.map_err(|e| errors.push(e)).ok();
-    let bug = match (kind, i.bug) {
-        (Some(Kind::Bug), Some(b)) => BugFields::parse(b).map_err(|e| errors.extend(e)).ok(),
-        (Some(Kind::Bug), None) => {
-            errors.push(FieldError::new("bug", "bug reports need the bug fields"));
-            None
-        }
-        (_, Some(_)) => {
-            errors.push(FieldError::new("bug", "only bug reports carry bug fields"));
-            None
-        }
-        _ => None,
-    };
-    match (kind, title, body, tags) {
-        (Some(kind), Some(title), Some(body), Some(tags)) if errors.is_empty() => {
-            Ok(topics::NewTopic {
-                board: i.board.to_string(),
-                kind,
-                title,
-                body,
-                tags,
-                bug,
-                product: i.product.map(str::to_string),
-            })
-        }
-        _ => Err(AppError::invalid(errors)),
-    }
-}
-
 async fn create_topic(
     state: web::Data<AppState>,
     me: VerifiedUser,
     body: web::Json<NewTopicBody>,
 ) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
-    let new = parse_new_topic(TopicInput {
+    let new = NewTopic::parse(TopicInput {
         board: &b.board,
         kind: &b.kind,
         title: &b.title,
@@ -199,9 +154,10 @@ async fn create_topic(
         tags: Tags::parse(&b.tags),
         bug: b.bug.as_ref(),
         product: b.product.as_deref(),
-    })?;
+    })
+    .map_err(AppError::invalid)?;
     let mut conn = crate::db::get(&state.pool).await?;
-    let created = topics::create(
+    let created = crate::posting::create_topic(
         &mut conn,
         &state.settings,
         &me.0.user,
@@ -320,7 +276,7 @@ async fn reply(
 ) -> Result<HttpResponse, AppError> {
     let text = Body::parse(&body.body).map_err(|e| AppError::invalid(vec![e]))?;
     let mut conn = crate::db::get(&state.pool).await?;
-    let placed = posts::reply(
+    let placed = crate::posting::reply(
         &mut conn,
         &state.settings,
         &me.0.user,
@@ -347,7 +303,7 @@ async fn edit_post(
 ) -> Result<HttpResponse, AppError> {
     let text = Body::parse(&body.body).map_err(|e| AppError::invalid(vec![e]))?;
     let mut conn = crate::db::get(&state.pool).await?;
-    let post = posts::edit(&mut conn, &me.0.user, *id, &text, state.clock.now()).await?;
+    let post = crate::posting::edit(&mut conn, &me.0.user, *id, &text, state.clock.now()).await?;
     Ok(HttpResponse::Ok().json(json!({
         "id": post.id, "parent_id": post.parent_id, "depth": post.depth, "body_html": post.body_html,
         "edited_at": post.edited_at,

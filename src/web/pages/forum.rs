@@ -7,7 +7,7 @@ use crate::forum::thread::PostView;
 use crate::forum::{
     boards, likes, listing, posts, subscriptions, thread, topics, ForumError, Reader,
 };
-use crate::web::api::forum::{parse_new_topic, TopicInput};
+use crate::posting::{NewTopic, TopicInput};
 use crate::web::errors::AppError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -393,7 +393,7 @@ async fn reply(
         Err(e) => return failed(AppError::invalid(vec![e])).await,
     };
     let mut conn = crate::db::get(&page.state.pool).await?;
-    match posts::reply(
+    match crate::posting::reply(
         &mut conn,
         &page.state.settings,
         &me.user,
@@ -523,7 +523,7 @@ async fn edit(
         Err(e) => return invalid(e),
     };
     let mut conn = crate::db::get(&page.state.pool).await?;
-    match posts::edit(&mut conn, &me.user, *id, &body, page.state.clock.now()).await {
+    match crate::posting::edit(&mut conn, &me.user, *id, &body, page.state.clock.now()).await {
         Ok(p) => Ok(redirect(&format!("/t/{}#p{}", p.topic_id, p.id))),
         Err(ForumError::Invalid(mut errs)) if !errs.is_empty() => invalid(errs.remove(0)),
         Err(ForumError::Forbidden) => Err(AppError::NotFound),
@@ -636,7 +636,7 @@ async fn create(page: PageCtx, form: web::Form<NewForm>) -> Result<HttpResponse,
             message: String::new(),
         })
     } else {
-        match parse_new_topic(TopicInput {
+        match NewTopic::parse(TopicInput {
             board: &f.board,
             kind: &f.kind,
             title: &f.title,
@@ -647,7 +647,7 @@ async fn create(page: PageCtx, form: web::Form<NewForm>) -> Result<HttpResponse,
         }) {
             Ok(new) => {
                 let mut conn = crate::db::get(&page.state.pool).await?;
-                topics::create(
+                crate::posting::create_topic(
                     &mut conn,
                     &page.state.settings,
                     &me.user,
@@ -657,7 +657,7 @@ async fn create(page: PageCtx, form: web::Form<NewForm>) -> Result<HttpResponse,
                 .await
                 .map_err(AppError::from)
             }
-            Err(e) => Err(e),
+            Err(e) => Err(AppError::invalid(e)),
         }
     };
     match result {

@@ -4,26 +4,17 @@
 //! reply beats subscription), following their preference for that reason. The unique keys on
 //! notifications and the mail outbox make a replayed job change nothing.
 
-use super::notifications::Delivery;
+use super::subscriptions;
 use crate::accounts::Locale;
 use crate::db::schema::{notifications, posts, topics, users};
 use crate::db::{self, Pool};
-use crate::forum::subscriptions;
 use crate::mail::{Letter, Mailer};
+use crate::notify::notifications::Delivery;
+use crate::notify::NotifyError;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use std::collections::BTreeMap;
-
-#[derive(Debug, thiserror::Error)]
-pub enum FanoutError {
-    #[error(transparent)]
-    Db(#[from] diesel::result::Error),
-    #[error(transparent)]
-    Pool(#[from] db::DbError),
-    #[error(transparent)]
-    Mail(#[from] crate::mail::MailError),
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Reason {
@@ -72,9 +63,9 @@ pub async fn post_created(
     mailer: &Mailer,
     post_id: i64,
     now: DateTime<Utc>,
-) -> Result<(), FanoutError> {
+) -> Result<(), NotifyError> {
     let mut conn = db::get(pool).await?;
-    conn.transaction::<_, FanoutError, _>(async |conn| {
+    conn.transaction::<_, NotifyError, _>(async |conn| {
         let row: Option<PostFacts> = posts::table
             .inner_join(topics::table)
             .inner_join(users::table)
