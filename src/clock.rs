@@ -20,3 +20,14 @@ impl Clock {
             .fetch_add(by.num_milliseconds(), Ordering::Relaxed);
     }
 }
+
+/// Exponential backoff from `base_secs`, capped at a day (jobs and mail alike).
+pub fn backoff(base_secs: i64, attempt: i32) -> chrono::Duration {
+    let exp = (attempt.max(1) - 1).min(16) as u32;
+    chrono::Duration::seconds(
+        base_secs
+            .max(0)
+            .saturating_mul(2i64.saturating_pow(exp))
+            .min(86_400),
+    )
+}

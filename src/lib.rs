@@ -24,3 +24,4 @@ pub mod search;
 pub mod theme;
 pub mod triage;
 pub mod web;
+pub mod workers;

@@ -5,10 +5,10 @@ use chorus::accounts::{self, Role};
 use chorus::clock::Clock;
 use chorus::config::Settings;
 use chorus::db::{self, boot::Database};
-use chorus::jobs::runner::Runner;
 use chorus::mail::transport::Transport;
 use chorus::theme::Theme;
 use chorus::web::{self, AppState};
+use chorus::workers::Runner;
 use clap::{Parser, Subcommand};
 use std::sync::Arc;
 

@@ -120,3 +120,10 @@ pub async fn consume(
         .await?;
     Ok(Consumed::Ok(user_id))
 }
+
+/// Deletes tokens that expired before `before` (the hourly cleanup).
+pub async fn delete_expired(conn: &mut Conn, before: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::delete(account_tokens::table.filter(account_tokens::expires_at.lt(before)))
+        .execute(conn)
+        .await
+}

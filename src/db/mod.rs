@@ -3,6 +3,7 @@
 pub mod boot;
 pub mod pg;
 pub mod schema;
+mod text_enum;
 
 use diesel::Connection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;

@@ -8,7 +8,7 @@ use crate::db::schema::{status_changes, topics, users};
 use crate::db::Conn;
 use crate::forum::topics::Topic;
 use crate::forum::Reader;
-use crate::jobs::{self, Job};
+use crate::jobs;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -183,7 +183,7 @@ pub(super) async fn record(
     crate::triage::webhooks::queue_event(conn, topic.id, "status_changed", now).await?;
     jobs::enqueue(
         conn,
-        &Job::StatusChanged { change_id: id },
+        &super::loop_closure::StatusChanged { change_id: id },
         Some(&format!("status-changed:{id}")),
         now,
     )

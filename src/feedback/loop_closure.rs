@@ -9,6 +9,7 @@
 use crate::accounts::Locale;
 use crate::db::schema::{notifications, status_changes, topic_votes, topics, users};
 use crate::db::{self, Pool};
+use crate::jobs::{Job, JobContext, JobError, JobKind};
 use crate::mail::{Letter, Mailer};
 use crate::notify::NotifyError;
 use chrono::{DateTime, Duration, Utc};
@@ -48,17 +49,18 @@ pub async fn status_changed(
         .bind::<Timestamptz, _>(now)
         .execute(conn)
         .await?;
-        diesel::sql_query(
-            "INSERT INTO jobs (kind, payload, dedupe_key, run_at) \
-             SELECT 'status_mail', jsonb_build_object('user_id', n.user_id), \
-                    'pending:status-mail:' || n.user_id, $2 \
-             FROM notifications n WHERE n.status_change_id = $1 AND n.mail_pending \
-             ON CONFLICT (dedupe_key) DO NOTHING",
-        )
-        .bind::<BigInt, _>(change_id)
-        .bind::<Timestamptz, _>(now + BATCH_WINDOW)
-        .execute(conn)
-        .await?;
+        // One mail job per person who wants mail; a pending one absorbs this change.
+        let wants_mail: Vec<i64> = notifications::table
+            .filter(notifications::status_change_id.eq(change_id))
+            .filter(notifications::mail_pending)
+            .select(notifications::user_id)
+            .load(conn)
+            .await?;
+        let mail_jobs: Vec<_> = wants_mail
+            .into_iter()
+            .map(|user_id| (StatusMail { user_id }, Some(status_mail_key(user_id))))
+            .collect();
+        crate::jobs::enqueue_many(conn, &mail_jobs, now + BATCH_WINDOW).await?;
         Ok(written)
     })
     .await
@@ -153,6 +155,78 @@ pub async fn send_status_mail(
             )
             .await?;
         Ok(())
+    })
+    .await
+}
+
+fn status_mail_key(user_id: i64) -> String {
+    crate::jobs::pending_key(&format!("status-mail:{user_id}"))
+}
+
+/// Tells everyone behind a bug or idea about a status change, and gives the reporter the honor
+/// of a milestone status.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StatusChanged {
+    pub change_id: i64,
+}
+
+impl Job for StatusChanged {
+    const KIND: JobKind = JobKind::StatusChanged;
+
+    async fn run(self, ctx: &JobContext, now: DateTime<Utc>) -> Result<(), JobError> {
+        let mut conn = db::get(&ctx.pool).await?;
+        status_honor(&mut conn, &ctx.settings, self.change_id, now).await?;
+        drop(conn);
+        status_changed(&ctx.pool, self.change_id, now).await?;
+        Ok(())
+    }
+}
+
+/// One mail with a person's pending status changes (batched over `BATCH_WINDOW`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StatusMail {
+    pub user_id: i64,
+}
+
+impl Job for StatusMail {
+    const KIND: JobKind = JobKind::StatusMail;
+
+    async fn run(self, ctx: &JobContext, now: DateTime<Utc>) -> Result<(), JobError> {
+        Ok(send_status_mail(&ctx.pool, &ctx.mailer, self.user_id, now).await?)
+    }
+}
+
+/// The reporter's honor for a milestone status (acknowledged, planned, resolved). Replays are
+/// harmless: the ledger counts each (reason, topic) once.
+async fn status_honor(
+    conn: &mut db::Conn,
+    settings: &crate::config::Settings,
+    change_id: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    use crate::db::schema::{status_changes, topics};
+    let (topic_id, actor_id, to_status, kind): (i64, i64, String, String) = status_changes::table
+        .inner_join(topics::table.on(topics::id.eq(status_changes::topic_id)))
+        .filter(status_changes::id.eq(change_id))
+        .select((
+            status_changes::topic_id,
+            status_changes::actor_id,
+            status_changes::to_status,
+            topics::kind,
+        ))
+        .first(conn)
+        .await?;
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        crate::honor::on_status(
+            conn,
+            &settings.honor,
+            actor_id,
+            topic_id,
+            &kind,
+            &to_status,
+            now,
+        )
+        .await
     })
     .await
 }

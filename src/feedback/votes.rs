@@ -8,6 +8,7 @@ use crate::db::schema::{topic_votes, topics};
 use crate::db::Conn;
 use crate::forum::topics::Topic;
 use crate::forum::Reader;
+use crate::jobs::{Job, JobContext, JobError, JobKind};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -161,4 +162,19 @@ pub async fn mine(
         .select((topics::id, topics::title, topics::kind, topics::status))
         .load(conn)
         .await
+}
+
+/// Recomputes the "votes in the last 7 days" sort key for every topic.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RefreshTrending;
+
+impl Job for RefreshTrending {
+    const KIND: JobKind = JobKind::RefreshTrending;
+    const SCHEDULED: bool = true;
+
+    async fn run(self, ctx: &JobContext, now: DateTime<Utc>) -> Result<(), JobError> {
+        let mut conn = crate::db::get(&ctx.pool).await?;
+        refresh_trending(&mut conn, None, now).await?;
+        Ok(())
+    }
 }

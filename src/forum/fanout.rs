@@ -8,6 +8,7 @@ use super::subscriptions;
 use crate::accounts::Locale;
 use crate::db::schema::{notifications, posts, topics, users};
 use crate::db::{self, Pool};
+use crate::jobs::{Job, JobContext, JobError, JobKind};
 use crate::mail::{Letter, Mailer};
 use crate::notify::notifications::Delivery;
 use crate::notify::NotifyError;
@@ -204,4 +205,18 @@ pub async fn post_created(
         Ok(())
     })
     .await
+}
+
+/// Tells the people concerned about a new post (replies, mentions, subscriptions).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PostCreated {
+    pub post_id: i64,
+}
+
+impl Job for PostCreated {
+    const KIND: JobKind = JobKind::PostCreated;
+
+    async fn run(self, ctx: &JobContext, now: DateTime<Utc>) -> Result<(), JobError> {
+        Ok(post_created(&ctx.pool, &ctx.mailer, self.post_id, now).await?)
+    }
 }

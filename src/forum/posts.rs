@@ -6,7 +6,7 @@ use super::{ranks, subscriptions, ForumError, Reader};
 use crate::accounts::{FieldError, User};
 use crate::db::schema::{post_revisions, posts, topics, users};
 use crate::db::Conn;
-use crate::jobs::{self, Job};
+use crate::jobs;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -187,7 +187,7 @@ pub async fn insert_reply(
         ranks::refresh_topic(conn, topic_id, now).await?;
         jobs::enqueue(
             conn,
-            &Job::PostCreated { post_id: placed.id },
+            &super::fanout::PostCreated { post_id: placed.id },
             Some(&format!("post-created:{}", placed.id)),
             now,
         )

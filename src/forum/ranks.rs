@@ -4,6 +4,7 @@
 //! activity raises a topic, age pulls it down; a new topic with no activity starts near 1370.
 
 use crate::db::Conn;
+use crate::jobs::{Job, JobContext, JobError, JobKind};
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Timestamptz};
 use diesel_async::RunQueryDsl;
@@ -41,4 +42,19 @@ pub async fn refresh_recent(conn: &mut Conn, now: DateTime<Utc>) -> diesel::Quer
     .bind::<Timestamptz, _>(now)
     .execute(conn)
     .await
+}
+
+/// Recomputes hot ranks so quiet topics sink (every 10 minutes).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RefreshHotRanks;
+
+impl Job for RefreshHotRanks {
+    const KIND: JobKind = JobKind::RefreshHotRanks;
+    const SCHEDULED: bool = true;
+
+    async fn run(self, ctx: &JobContext, now: DateTime<Utc>) -> Result<(), JobError> {
+        let mut conn = crate::db::get(&ctx.pool).await?;
+        refresh_recent(&mut conn, now).await?;
+        Ok(())
+    }
 }

@@ -5,7 +5,7 @@ use super::fields::{Body, Kind, Tags, Title};
 use super::{posts, ranks, subscriptions, ForumError, Reader};
 use crate::db::schema::{boards as boards_t, topics, users};
 use crate::db::Conn;
-use crate::jobs::{self, Job};
+use crate::jobs;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -93,7 +93,7 @@ pub async fn insert(
     ranks::refresh_topic(conn, topic_id, now).await?;
     jobs::enqueue(
         conn,
-        &Job::PostCreated { post_id: post.id },
+        &super::fanout::PostCreated { post_id: post.id },
         Some(&format!("post-created:{}", post.id)),
         now,
     )

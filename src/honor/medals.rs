@@ -4,6 +4,7 @@
 use crate::config::HonorSettings;
 use crate::db::schema::{boards, honor_totals, user_medals, users};
 use crate::db::Conn;
+use crate::jobs::{Job, JobContext, JobError, JobKind};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamptz};
@@ -184,4 +185,36 @@ async fn notify(conn: &mut Conn, user_id: i64, medal: &str, now: DateTime<Utc>) 
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Awards every medal whose rule now holds (hourly).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AwardMedals;
+
+impl Job for AwardMedals {
+    const KIND: JobKind = JobKind::AwardMedals;
+    const SCHEDULED: bool = true;
+
+    async fn run(self, ctx: &JobContext, now: DateTime<Utc>) -> Result<(), JobError> {
+        let mut conn = crate::db::get(&ctx.pool).await?;
+        award_all(&mut conn, &ctx.settings.honor, now).await?;
+        Ok(())
+    }
+}
+
+/// Crowns each board's Star of the Month for the given month (e.g. `2026-10`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StarOfTheMonth {
+    pub month: String,
+}
+
+impl Job for StarOfTheMonth {
+    const KIND: JobKind = JobKind::StarOfTheMonth;
+    const SCHEDULED: bool = true;
+
+    async fn run(self, ctx: &JobContext, now: DateTime<Utc>) -> Result<(), JobError> {
+        let mut conn = crate::db::get(&ctx.pool).await?;
+        star_of_the_month(&mut conn, &self.month, now).await?;
+        Ok(())
+    }
 }

@@ -116,7 +116,7 @@ pub async fn deliver_due(
             }
             Err(SendError::Transient(why)) if m.attempts < settings.max_attempts => {
                 out.retrying += 1;
-                let delay = backoff(settings.retry_base_secs, m.attempts);
+                let delay = crate::clock::backoff(settings.retry_base_secs, m.attempts);
                 tracing::warn!(mail_id = m.id, attempts = m.attempts, %why, "mail delivery deferred");
                 diesel::update(row)
                     .set((
@@ -141,17 +141,6 @@ pub async fn deliver_due(
         }
     }
     Ok(out)
-}
-
-/// `base * 2^(attempt-1)`, capped at a day.
-pub fn backoff(base_secs: i64, attempt: i32) -> Duration {
-    let exp = (attempt.max(1) - 1).min(16) as u32;
-    Duration::seconds(
-        base_secs
-            .max(0)
-            .saturating_mul(2i64.saturating_pow(exp))
-            .min(86_400),
-    )
 }
 
 /// Marks deliveries that died mid-send as failed (see the module comment for why not retried).

@@ -6,6 +6,7 @@ use crate::audit::{self, Entry};
 use crate::config::Settings;
 use crate::db::schema::{flags, notifications, posts, reviews, topics, users};
 use crate::db::Conn;
+use crate::jobs::{Job, JobContext, JobError, JobKind};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -418,4 +419,19 @@ pub async fn escalate(conn: &mut Conn, s: &Settings, now: DateTime<Utc>) -> Quer
         Ok(done.n as usize)
     })
     .await
+}
+
+/// Sends review items left open too long to every moderator (hourly).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EscalateReviews;
+
+impl Job for EscalateReviews {
+    const KIND: JobKind = JobKind::EscalateReviews;
+    const SCHEDULED: bool = true;
+
+    async fn run(self, ctx: &JobContext, now: DateTime<Utc>) -> Result<(), JobError> {
+        let mut conn = crate::db::get(&ctx.pool).await?;
+        escalate(&mut conn, &ctx.settings, now).await?;
+        Ok(())
+    }
 }

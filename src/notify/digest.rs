@@ -4,6 +4,7 @@
 use crate::accounts::Locale;
 use crate::db::schema::{board_follows, topics, users};
 use crate::db::{self, Pool};
+use crate::jobs::{Job, JobContext, JobError, JobKind};
 use crate::mail::{Letter, Mailer};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -117,4 +118,20 @@ pub async fn send_weekly(
         }
     }
     Ok(queued)
+}
+
+/// Mails the weekly digest for the given ISO week (e.g. `2026-W48`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WeeklyDigest {
+    pub week: String,
+}
+
+impl Job for WeeklyDigest {
+    const KIND: JobKind = JobKind::WeeklyDigest;
+    const SCHEDULED: bool = true;
+
+    async fn run(self, ctx: &JobContext, now: DateTime<Utc>) -> Result<(), JobError> {
+        send_weekly(&ctx.pool, &ctx.mailer, &self.week, now).await?;
+        Ok(())
+    }
 }

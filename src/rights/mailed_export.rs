@@ -6,6 +6,7 @@ use crate::accounts::{tokens, Locale};
 use crate::config::Settings;
 use crate::db::schema::export_files;
 use crate::db::Conn;
+use crate::jobs::{Job, JobContext, JobError, JobKind};
 use crate::mail::{Letter, MailError, Mailer};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -138,14 +139,7 @@ pub struct Status {
 }
 
 pub async fn status(conn: &mut Conn, user_id: i64, now: DateTime<Utc>) -> QueryResult<Status> {
-    use crate::db::schema::jobs;
-    let pending: i64 = jobs::table
-        .filter(jobs::dedupe_key.eq(format!("{}export:{user_id}", crate::jobs::PENDING_PREFIX)))
-        .filter(jobs::done_at.is_null())
-        .filter(jobs::failed_at.is_null())
-        .count()
-        .get_result(conn)
-        .await?;
+    let pending = crate::jobs::is_pending(conn, &export_key(user_id)).await?;
     let link_until = export_files::table
         .filter(export_files::user_id.eq(user_id))
         .filter(export_files::expires_at.gt(now))
@@ -153,7 +147,7 @@ pub async fn status(conn: &mut Conn, user_id: i64, now: DateTime<Utc>) -> QueryR
         .first::<Option<DateTime<Utc>>>(conn)
         .await?;
     Ok(Status {
-        pending: pending > 0,
+        pending,
         link_until,
     })
 }
@@ -172,4 +166,39 @@ pub async fn expire(conn: &mut Conn, now: DateTime<Utc>) -> QueryResult<Vec<Stri
         .returning(export_files::file_name)
         .load(conn)
         .await
+}
+
+/// The dedupe key of a person's pending export: one build at a time.
+fn export_key(user_id: i64) -> String {
+    crate::jobs::pending_key(&format!("export:{user_id}"))
+}
+
+/// Queues a full export; a link is mailed when it is ready. Asking again while one is being
+/// built changes nothing.
+pub async fn request(conn: &mut Conn, user_id: i64, now: DateTime<Utc>) -> QueryResult<()> {
+    crate::jobs::enqueue(
+        conn,
+        &BuildExport { user_id },
+        Some(&export_key(user_id)),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Builds a person's large export and mails them the link.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BuildExport {
+    pub user_id: i64,
+}
+
+impl Job for BuildExport {
+    const KIND: JobKind = JobKind::BuildExport;
+
+    async fn run(self, ctx: &JobContext, now: DateTime<Utc>) -> Result<(), JobError> {
+        let mut conn = crate::db::get(&ctx.pool).await?;
+        build_and_mail(&mut conn, &ctx.settings, &ctx.mailer, self.user_id, now)
+            .await
+            .map_err(JobError::msg)
+    }
 }

@@ -4,6 +4,7 @@
 
 use crate::config::RightsSettings;
 use crate::db::Conn;
+use crate::jobs::{Job, JobContext, JobError, JobKind};
 use chrono::{DateTime, Duration, Utc};
 use diesel::sql_types::{BigInt, Timestamptz};
 use diesel_async::RunQueryDsl;
@@ -49,5 +50,31 @@ async fn in_batches(
         if (n as i64) < BATCH {
             return Ok(total);
         }
+    }
+}
+
+/// The hourly cleanup: expired sessions, tokens, rate-limit windows, export files, old search
+/// outbox rows, finished jobs, and whatever has outlived its retention.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Cleanup;
+
+impl Job for Cleanup {
+    const KIND: JobKind = JobKind::Cleanup;
+    const SCHEDULED: bool = true;
+
+    async fn run(self, ctx: &JobContext, now: DateTime<Utc>) -> Result<(), JobError> {
+        let mut conn = crate::db::get(&ctx.pool).await?;
+        let c = &mut *conn;
+        let dir = ctx.settings.exports_dir();
+        for name in super::mailed_export::expire(c, now).await? {
+            tokio::fs::remove_file(dir.join(name)).await.ok();
+        }
+        crate::accounts::sessions::delete_expired(c, now).await?;
+        crate::accounts::tokens::delete_expired(c, now - Duration::days(7)).await?;
+        crate::rate_limits::delete_old(c, now).await?;
+        crate::search::indexer::prune_outbox(c, now - Duration::days(7)).await?;
+        prune(c, &ctx.settings.rights, now).await?;
+        crate::jobs::delete_done_before(c, now - Duration::days(7)).await?;
+        Ok(())
     }
 }

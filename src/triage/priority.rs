@@ -1,6 +1,7 @@
 //! The priority score: a pure function of documented inputs (see `docs/triage.md`), stored on
 //! the topic with its breakdown so the queue sorts by an index and every row can say why.
 
+use crate::jobs::{Job, JobContext, JobError, JobKind};
 use chrono::{DateTime, Duration, Utc};
 use diesel::sql_types::{BigInt, Bool, Double, Integer, Nullable, SmallInt, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
@@ -303,5 +304,22 @@ mod tests {
         let mut flagged = base(now);
         flagged.flag_weight = 3.0;
         assert_eq!(score(&flagged, now).moderation_factor, 0.5);
+    }
+}
+
+/// Recomputes every open item's priority (age against the SLA moves it) and sends overdue
+/// notices (every 10 minutes).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RefreshPriorities;
+
+impl Job for RefreshPriorities {
+    const KIND: JobKind = JobKind::RefreshPriorities;
+    const SCHEDULED: bool = true;
+
+    async fn run(self, ctx: &JobContext, now: DateTime<Utc>) -> Result<(), JobError> {
+        let mut conn = crate::db::get(&ctx.pool).await?;
+        refresh(&mut conn, None, now).await?;
+        notify_overdue(&mut conn, now).await?;
+        Ok(())
     }
 }

@@ -5,6 +5,7 @@
 use crate::db::schema::{teams, topics};
 use crate::db::Conn;
 use crate::jobs::{enqueue, Job};
+use crate::jobs::{JobContext, JobError, JobKind};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -58,7 +59,7 @@ pub async fn queue_event(
     }
     enqueue(
         conn,
-        &Job::Webhook {
+        &Webhook {
             topic_id,
             event: event.to_string(),
             at: now.to_rfc3339(),
@@ -289,4 +290,29 @@ pub async fn recent(conn: &mut Conn, limit: i64) -> QueryResult<Vec<Delivery>> {
     .bind::<diesel::sql_types::BigInt, _>(limit.clamp(1, 200))
     .load(conn)
     .await
+}
+
+/// Delivers a team webhook event (`routed`, `status_changed`); retried on failure.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Webhook {
+    pub topic_id: i64,
+    pub event: String,
+    pub at: String,
+}
+
+impl Job for Webhook {
+    const KIND: JobKind = JobKind::Webhook;
+
+    async fn run(self, ctx: &JobContext, _now: DateTime<Utc>) -> Result<(), JobError> {
+        let mut conn = crate::db::get(&ctx.pool).await?;
+        deliver(
+            &mut conn,
+            &ctx.settings.base_url,
+            self.topic_id,
+            &self.event,
+            &self.at,
+        )
+        .await
+        .map_err(JobError::msg)
+    }
 }

@@ -4,8 +4,8 @@
 
 use crate::support::smtp::{decode_parts, SmtpServer};
 use crate::support::TestApp;
-use chorus::jobs::runner::Runner;
 use chorus::mail::transport::Transport;
+use chorus::workers::Runner;
 use std::path::Path;
 use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};

@@ -1,8 +1,19 @@
 use crate::support::TestApp;
 use chorus::db::schema::{jobs, sessions};
-use chorus::jobs::{enqueue, run_due, Job, JobContext};
+use chorus::forum::fanout::PostCreated;
+use chorus::forum::ranks::RefreshHotRanks;
+use chorus::jobs::{enqueue, JobContext};
+use chorus::rights::retention::Cleanup;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+
+async fn run_due(
+    c: &JobContext,
+    now: chrono::DateTime<chrono::Utc>,
+    max: usize,
+) -> Result<usize, chorus::db::DbError> {
+    chorus::jobs::run_due(&chorus::workers::registry(), c, now, max).await
+}
 
 fn ctx(app: &TestApp) -> JobContext {
     JobContext {
@@ -32,11 +43,11 @@ async fn the_cleanup_job_removes_expired_sessions_once_per_dedupe_key() {
     .await
     .unwrap();
     let now = app.clock.now();
-    assert!(enqueue(&mut conn, &Job::Cleanup, Some("cleanup:test"), now)
+    assert!(enqueue(&mut conn, &Cleanup, Some("cleanup:test"), now)
         .await
         .unwrap());
     assert!(
-        !enqueue(&mut conn, &Job::Cleanup, Some("cleanup:test"), now)
+        !enqueue(&mut conn, &Cleanup, Some("cleanup:test"), now)
             .await
             .unwrap(),
         "same key: no second job"
@@ -135,7 +146,7 @@ async fn concurrent_workers_run_each_job_once() {
     for i in 0..20 {
         enqueue(
             &mut conn,
-            &Job::PostCreated { post_id: -i },
+            &PostCreated { post_id: -i },
             Some(&format!("k{i}")),
             now,
         )
@@ -172,14 +183,9 @@ async fn scheduled_work_runs_on_one_node_at_a_time_under_an_advisory_lock() {
         .unwrap();
     let mut conn = app.conn().await;
     let now = app.clock.now();
-    enqueue(
-        &mut conn,
-        &Job::RefreshHotRanks,
-        Some("hot-ranks:test"),
-        now,
-    )
-    .await
-    .unwrap();
+    enqueue(&mut conn, &RefreshHotRanks, Some("hot-ranks:test"), now)
+        .await
+        .unwrap();
     assert_eq!(run_due(&ctx(&app), now, 10).await.unwrap(), 0, "deferred");
     let (attempts, run_at): (i32, chrono::DateTime<chrono::Utc>) = jobs::table
         .filter(jobs::dedupe_key.eq("hot-ranks:test"))
@@ -190,7 +196,7 @@ async fn scheduled_work_runs_on_one_node_at_a_time_under_an_advisory_lock() {
     assert_eq!(attempts, 0, "waiting for a lock spends no attempt");
     assert!(run_at >= now + chrono::Duration::seconds(29));
     // Other kinds of scheduled work are not held up by it.
-    enqueue(&mut conn, &Job::Cleanup, Some("cleanup:test"), now)
+    enqueue(&mut conn, &Cleanup, Some("cleanup:test"), now)
         .await
         .unwrap();
     assert_eq!(run_due(&ctx(&app), now, 10).await.unwrap(), 1);
@@ -202,4 +208,9 @@ async fn scheduled_work_runs_on_one_node_at_a_time_under_an_advisory_lock() {
         .unwrap();
     app.clock.advance(chrono::Duration::seconds(31));
     assert_eq!(run_due(&ctx(&app), app.clock.now(), 10).await.unwrap(), 1);
+}
+
+#[test]
+fn every_job_kind_has_a_handler() {
+    assert_eq!(chorus::workers::registry().missing(), vec![]);
 }

@@ -254,9 +254,9 @@ async fn unhandled_items_escalate_to_every_moderator_once_after_48_hours() {
         assert_eq!(kinds.iter().filter(|k| *k == "review_escalated").count(), 1);
     }
     // Through the scheduled job as well: the schedule names it every hour.
-    assert!(chorus::jobs::schedule(app.clock.now())
+    assert!(chorus::workers::schedule(app.clock.now())
         .iter()
-        .any(|(_, j)| *j == chorus::jobs::Job::EscalateReviews));
+        .any(|(_, j)| j.kind == chorus::jobs::JobKind::EscalateReviews));
 }
 
 #[actix_web::test]

@@ -266,14 +266,14 @@ async fn the_weekly_digest_goes_to_those_who_asked_once_a_week() {
 fn scheduled_jobs_have_one_key_per_period() {
     use chrono::TimeZone;
     let monday = chrono::Utc.with_ymd_and_hms(2026, 11, 23, 9, 5, 0).unwrap();
-    let keys: Vec<String> = chorus::jobs::schedule(monday)
+    let keys: Vec<String> = chorus::workers::schedule(monday)
         .into_iter()
         .map(|(k, _)| k)
         .collect();
     assert!(keys.contains(&"digest:2026-W48".to_string()), "{keys:?}");
     assert!(keys.contains(&"cleanup:2026-11-23T09".to_string()));
     let tuesday = monday + chrono::Duration::days(1);
-    assert!(!chorus::jobs::schedule(tuesday)
+    assert!(!chorus::workers::schedule(tuesday)
         .iter()
         .any(|(k, _)| k.starts_with("digest:")));
 }

@@ -704,7 +704,7 @@ async fn large_exports_are_mailed_as_a_link_that_expires() {
     assert_eq!(app.client().with_bearer(&t2).get(&url).await.status, 404);
     chorus::jobs::enqueue(
         &mut *app.conn().await,
-        &chorus::jobs::Job::Cleanup,
+        &chorus::rights::retention::Cleanup,
         None,
         app.clock.now(),
     )
@@ -836,7 +836,7 @@ async fn old_notifications_and_delivered_mail_are_deleted_after_their_retention(
         .await
         .unwrap();
     }
-    chorus::jobs::enqueue(&mut conn, &chorus::jobs::Job::Cleanup, None, now)
+    chorus::jobs::enqueue(&mut conn, &chorus::rights::retention::Cleanup, None, now)
         .await
         .unwrap();
     drop(conn);

@@ -130,7 +130,7 @@ async fn the_runner_makes_a_new_post_searchable_within_a_second() {
     app.seed_boards().await;
     let (_, t) = app.member("waiter").await;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let runner = chorus::jobs::runner::Runner {
+    let runner = chorus::workers::Runner {
         settings: app.state.settings.clone(),
         pool: app.state.pool.clone(),
         db_url: app.db_url.clone(),

@@ -167,13 +167,7 @@ async fn export_by_mail(
 /// One pending export per person: asking again while one is being built changes nothing.
 pub async fn queue_export(state: &AppState, user_id: i64) -> Result<(), AppError> {
     let mut conn = crate::db::get(&state.pool).await?;
-    crate::jobs::enqueue(
-        &mut conn,
-        &crate::jobs::Job::BuildExport { user_id },
-        Some(&format!("{}export:{user_id}", crate::jobs::PENDING_PREFIX)),
-        state.clock.now(),
-    )
-    .await?;
+    crate::rights::mailed_export::request(&mut conn, user_id, state.clock.now()).await?;
     Ok(())
 }
 

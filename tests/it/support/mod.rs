@@ -422,7 +422,7 @@ impl TestApp {
             mailer: self.state.mailer.clone(),
             retry_base_secs: 10,
         };
-        chorus::jobs::run_due(&ctx, self.clock.now(), 1000)
+        chorus::jobs::run_due(&chorus::workers::registry(), &ctx, self.clock.now(), 1000)
             .await
             .unwrap()
     }

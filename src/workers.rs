@@ -1,11 +1,14 @@
-//! The background loop inside `chorus serve`: runs due jobs and delivers mail, waking on
-//! NOTIFY and polling anyway (a notification can be missed across a reconnect).
+//! The background work of `chorus serve`: which handler runs each job kind (`registry`), the
+//! periodic jobs (`schedule`), and the loop that indexes search, runs due jobs and delivers mail,
+//! waking on NOTIFY and polling anyway (a notification can be missed across a reconnect).
+//! The only module that knows every domain's jobs: `jobs` itself knows none.
 
-use super::{enqueue, run_due, schedule, Job, JobContext, WAKE_CHANNEL};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{self, Pool};
+use crate::jobs::{self, run_due, AnyJob, JobContext, Registry, WAKE_CHANNEL};
 use crate::mail::{self, transport::Transport};
+use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::StreamExt;
 use std::sync::Arc;
@@ -25,6 +28,7 @@ pub struct Runner {
 impl Runner {
     /// Runs until `stop` turns true.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let registry = registry();
         let ctx = JobContext {
             settings: self.settings.clone(),
             pool: self.pool.clone(),
@@ -55,7 +59,7 @@ impl Runner {
             {
                 tracing::error!(error = %e, "search indexer");
             }
-            if let Err(e) = run_due(&ctx, now, 100).await {
+            if let Err(e) = run_due(&registry, &ctx, now, 100).await {
                 tracing::error!(error = %e, "job runner");
             }
             if let Err(e) =
@@ -99,11 +103,77 @@ impl Runner {
     }
 
     /// Periodic jobs; the dedupe key makes every node agree on one run.
-    async fn enqueue_scheduled(&self, key: &str, job: &Job, now: chrono::DateTime<chrono::Utc>) {
+    async fn enqueue_scheduled(&self, key: &str, job: &AnyJob, now: chrono::DateTime<chrono::Utc>) {
         if let Ok(mut conn) = db::get(&self.pool).await {
-            if let Err(e) = enqueue(&mut conn, job, Some(key), now).await {
+            if let Err(e) = jobs::enqueue_any(&mut conn, job, Some(key), now).await {
                 tracing::warn!(error = %e, key, "scheduling a job");
             }
         }
     }
+}
+
+/// Every job kind with its handler; a test checks that none is missing.
+pub fn registry() -> Registry {
+    use crate::{feedback, forum, honor, moderation, notify, rights, triage};
+    Registry::default()
+        .with::<rights::retention::Cleanup>()
+        .with::<forum::ranks::RefreshHotRanks>()
+        .with::<notify::digest::WeeklyDigest>()
+        .with::<feedback::votes::RefreshTrending>()
+        .with::<moderation::reviews::EscalateReviews>()
+        .with::<triage::priority::RefreshPriorities>()
+        .with::<honor::medals::AwardMedals>()
+        .with::<honor::medals::StarOfTheMonth>()
+        .with::<forum::fanout::PostCreated>()
+        .with::<feedback::loop_closure::StatusChanged>()
+        .with::<feedback::loop_closure::StatusMail>()
+        .with::<triage::webhooks::Webhook>()
+        .with::<rights::mailed_export::BuildExport>()
+}
+
+/// Scheduled work due at `now`, each with the dedupe key that makes every node agree on one run.
+pub fn schedule(now: DateTime<Utc>) -> Vec<(String, AnyJob)> {
+    use crate::{forum, honor, moderation, notify, rights, triage};
+    use chrono::{Datelike, Timelike};
+    let hour = now.format("%Y-%m-%dT%H");
+    let tenth = now.minute() / 10;
+    let mut due = vec![
+        (
+            format!("cleanup:{hour}"),
+            AnyJob::of(&rights::retention::Cleanup),
+        ),
+        (
+            format!("hot-ranks:{hour}:{tenth}"),
+            AnyJob::of(&forum::ranks::RefreshHotRanks),
+        ),
+        (
+            format!("escalate:{hour}"),
+            AnyJob::of(&moderation::reviews::EscalateReviews),
+        ),
+        (
+            format!("medals:{hour}"),
+            AnyJob::of(&honor::medals::AwardMedals),
+        ),
+        (
+            format!("priorities:{hour}:{tenth}"),
+            AnyJob::of(&triage::priority::RefreshPriorities),
+        ),
+    ];
+    // The first of the month (UTC) crowns last month's stars.
+    let last_month = (now.date_naive().with_day(1).unwrap_or_default() - chrono::Days::new(1))
+        .format("%Y-%m")
+        .to_string();
+    due.push((
+        format!("star:{last_month}"),
+        AnyJob::of(&honor::medals::StarOfTheMonth { month: last_month }),
+    ));
+    if now.weekday() == chrono::Weekday::Mon && now.hour() >= 8 {
+        let w = now.iso_week();
+        let week = format!("{}-W{:02}", w.year(), w.week());
+        due.push((
+            format!("digest:{week}"),
+            AnyJob::of(&notify::digest::WeeklyDigest { week }),
+        ));
+    }
+    due
 }
