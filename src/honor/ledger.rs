@@ -100,8 +100,58 @@ pub fn periods(now: DateTime<Utc>) -> [String; 3] {
     ]
 }
 
-/// Credits `reason` to `user_id` for `source`, within the day's cap. Returns the points credited
-/// (0 for a replay, a zero-point reason or a reached cap). Call inside the cause's transaction.
+/// The ledger follows the state of each (reason, source): an award, its reversal, a new award
+/// when the cause comes back (a tip featured again), and so on. Each award is a generation with
+/// a source of its own (`topic:7`, then `topic:7#1`, ...), so the unique (reason, source) key still
+/// makes every replay a no-op, while the total always equals what the current state earns.
+fn generation_source(base: &str, generation: u32) -> String {
+    if generation == 0 {
+        base.to_string()
+    } else {
+        format!("{base}#{generation}")
+    }
+}
+
+async fn has_row(conn: &mut Conn, reason: &str, source: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        honor_ledger::table
+            .filter(honor_ledger::reason.eq(reason))
+            .filter(honor_ledger::source.eq(source)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// Where (reason, source) stands: the generation in force (awarded and not reversed), if any,
+/// and the next free generation.
+async fn standing(conn: &mut Conn, reason: Reason, base: &str) -> QueryResult<(Option<u32>, u32)> {
+    let mut generation = 0;
+    loop {
+        let source = generation_source(base, generation);
+        if !has_row(conn, reason.as_str(), &source).await? {
+            return Ok((None, generation));
+        }
+        if !has_row(conn, &reason.undo(), &source).await? {
+            return Ok((Some(generation), generation + 1));
+        }
+        generation += 1;
+    }
+}
+
+async fn lock_user(conn: &mut Conn, user_id: i64) -> QueryResult<()> {
+    // One change at a time per person: the cap check and the totals stay exact under concurrency.
+    users::table
+        .find(user_id)
+        .select(users::id)
+        .for_update()
+        .first::<i64>(conn)
+        .await?;
+    Ok(())
+}
+
+/// Credits `reason` to `user_id` for `source`, within the day's cap, unless it is in force
+/// already. Returns the points credited (0 for a replay, a zero-point reason or a reached cap).
+/// Call inside the cause's transaction.
 pub async fn award(
     conn: &mut Conn,
     s: &HonorSettings,
@@ -111,13 +161,11 @@ pub async fn award(
     board_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> QueryResult<i32> {
-    // One award at a time per person: the cap check and the totals stay exact under concurrency.
-    users::table
-        .find(user_id)
-        .select(users::id)
-        .for_update()
-        .first::<i64>(conn)
-        .await?;
+    lock_user(conn, user_id).await?;
+    let (in_force, next) = standing(conn, reason, source).await?;
+    if in_force.is_some() {
+        return Ok(0);
+    }
     let mut points = reason.points(s);
     if let Some(cap) = reason.daily_cap(s) {
         let day_start = now
@@ -139,7 +187,7 @@ pub async fn award(
             honor_ledger::user_id.eq(user_id),
             honor_ledger::reason.eq(reason.as_str()),
             honor_ledger::points.eq(points),
-            honor_ledger::source.eq(source),
+            honor_ledger::source.eq(generation_source(source, next)),
             honor_ledger::board_id.eq(board_id),
             honor_ledger::created_at.eq(now),
         ))
@@ -154,7 +202,8 @@ pub async fn award(
     Ok(points)
 }
 
-/// Takes back what `reason` gave for `source`, once. Returns the points removed.
+/// Takes back the award of `reason` for `source` that is in force, if any. Returns the points
+/// removed.
 pub async fn reverse(
     conn: &mut Conn,
     s: &HonorSettings,
@@ -162,32 +211,33 @@ pub async fn reverse(
     source: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<i32> {
-    let original: Option<(i64, i32, Option<i64>)> = honor_ledger::table
+    let owner: Option<i64> = honor_ledger::table
         .filter(honor_ledger::reason.eq(reason.as_str()))
         .filter(honor_ledger::source.eq(source))
-        .select((
-            honor_ledger::user_id,
-            honor_ledger::points,
-            honor_ledger::board_id,
-        ))
+        .select(honor_ledger::user_id)
         .first(conn)
         .await
         .optional()?;
-    let Some((user_id, points, board_id)) = original else {
+    let Some(user_id) = owner else {
         return Ok(0);
     };
-    users::table
-        .find(user_id)
-        .select(users::id)
-        .for_update()
-        .first::<i64>(conn)
+    lock_user(conn, user_id).await?;
+    let (Some(generation), _) = standing(conn, reason, source).await? else {
+        return Ok(0);
+    };
+    let source = generation_source(source, generation);
+    let (points, board_id): (i32, Option<i64>) = honor_ledger::table
+        .filter(honor_ledger::reason.eq(reason.as_str()))
+        .filter(honor_ledger::source.eq(&source))
+        .select((honor_ledger::points, honor_ledger::board_id))
+        .first(conn)
         .await?;
     let inserted = diesel::insert_into(honor_ledger::table)
         .values((
             honor_ledger::user_id.eq(user_id),
             honor_ledger::reason.eq(reason.undo()),
             honor_ledger::points.eq(-points),
-            honor_ledger::source.eq(source),
+            honor_ledger::source.eq(&source),
             honor_ledger::board_id.eq(board_id),
             honor_ledger::created_at.eq(now),
         ))

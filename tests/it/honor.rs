@@ -118,9 +118,11 @@ async fn undoing_the_cause_takes_the_points_back_and_loops_give_nothing() {
     like(true).await;
     assert_eq!(
         honor_of(&app, "tipster").await,
-        0,
-        "like-unlike loops give nothing"
+        2,
+        "like-unlike loops give nothing beyond the one like in force"
     );
+    like(true).await;
+    assert_eq!(honor_of(&app, "tipster").await, 2, "a replayed like");
 
     let (_, mt) = app.user_with_role("curator", Role::Moderator).await;
     let feature = |action: &'static str| {
@@ -136,16 +138,85 @@ async fn undoing_the_cause_takes_the_points_back_and_loops_give_nothing() {
         }
     };
     feature("feature").await;
-    assert_eq!(honor_of(&app, "tipster").await, 20);
+    assert_eq!(
+        honor_of(&app, "tipster").await,
+        22,
+        "the like and the feature"
+    );
     feature("feature").await;
     assert_eq!(
         honor_of(&app, "tipster").await,
-        20,
+        22,
         "featuring twice counts once"
     );
     feature("unfeature").await;
-    assert_eq!(honor_of(&app, "tipster").await, 0);
+    assert_eq!(honor_of(&app, "tipster").await, 2, "only the like is left");
     let _ = author;
+}
+
+#[actix_web::test]
+async fn feature_unfeature_feature_awards_once_while_featured_and_replays_change_nothing() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (author, at) = app.member("tipster").await;
+    let (topic, _) = app
+        .topic(&at, "tips", "Battery tip", "turn off autostart")
+        .await;
+    let (_, mt) = app.user_with_role("curator", Role::Moderator).await;
+    let step = |action: &'static str| {
+        let app = &app;
+        let mt = mt.clone();
+        async move {
+            let r = app
+                .client()
+                .with_bearer(&mt)
+                .post_json(&format!("/api/v1/mod/topics/{topic}/{action}"), json!({}))
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text());
+            honor_of(app, "tipster").await
+        }
+    };
+    for (action, expected) in [
+        ("feature", 20),
+        ("feature", 20),
+        ("unfeature", 0),
+        ("unfeature", 0),
+        ("feature", 20),
+        ("feature", 20),
+        ("unfeature", 0),
+        ("feature", 20),
+    ] {
+        assert_eq!(step(action).await, expected, "after {action}");
+    }
+    // The ledger, the per-period totals and the shown honor agree.
+    use chorus::db::schema::{honor_ledger, honor_totals};
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let mut conn = app.conn().await;
+    let ledger: Option<i64> = honor_ledger::table
+        .filter(honor_ledger::user_id.eq(author.id))
+        .select(diesel::dsl::sum(honor_ledger::points))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let total: i32 = honor_totals::table
+        .filter(honor_totals::user_id.eq(author.id))
+        .filter(honor_totals::board_id.eq(0))
+        .filter(honor_totals::period.eq("all"))
+        .select(honor_totals::points)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(ledger, Some(20));
+    assert_eq!(total, 20);
+    let rows: i64 = honor_ledger::table
+        .filter(honor_ledger::user_id.eq(author.id))
+        .filter(honor_ledger::reason.eq("tip_featured"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(rows, 3, "one row per generation featured");
 }
 
 #[actix_web::test]
