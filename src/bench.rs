@@ -456,11 +456,12 @@ pub async fn triage(pool: &db::Pool, items: i64, now: DateTime<Utc>) -> anyhow::
             #[diesel(sql_type = BigInt)]
             n: i64,
         }
-        let open: N = diesel::sql_query(
-            "SELECT count(*) AS n FROM topics WHERE kind IN ('bug', 'idea') \
+        let open: N = diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM topics t WHERE kind IN ('bug', 'idea') \
              AND status IN ('new', 'needs_info', 'acknowledged', 'planned', 'in_progress') \
-             AND hidden_at IS NULL AND deleted_at IS NULL",
-        )
+             AND {}",
+            crate::access::shown_sql("t")
+        ))
         .get_result(&mut conn)
         .await?;
         if open.n >= items {

@@ -1,5 +1,6 @@
 //! Chorus: a community forum and product-feedback platform.
 
+pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod backup;

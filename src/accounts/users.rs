@@ -253,3 +253,13 @@ pub async fn set_preferences(
         .await?;
     Ok(())
 }
+
+impl crate::access::Reader {
+    /// The reader a signed-in person (or nobody) is.
+    pub fn of(user: Option<&User>) -> crate::access::Reader {
+        match user {
+            Some(u) => crate::access::Reader::signed_in(u.id, u.role()),
+            None => crate::access::Reader::ANONYMOUS,
+        }
+    }
+}

@@ -3,11 +3,11 @@
 //! Files are stored under `data/uploads/` with random names and served as downloads.
 
 use super::FeedbackError;
-use crate::accounts::{FieldError, Role, User};
+use crate::access::Reader;
+use crate::accounts::{FieldError, User};
 use crate::db::schema::{attachments, topics};
 use crate::db::Conn;
 use crate::forum::topics::Topic;
-use crate::forum::Reader;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -84,13 +84,7 @@ pub struct Attachment {
 impl Attachment {
     /// Private logs: the uploader, product teams, moderators and admins.
     pub fn visible_to(&self, user: Option<&User>) -> bool {
-        if !self.private {
-            return true;
-        }
-        user.is_some_and(|u| {
-            u.id == self.uploader_id
-                || matches!(u.role(), Role::TeamMember | Role::Moderator | Role::Admin)
-        })
+        !self.private || crate::access::Reader::of(user).may_read_private_log(self.uploader_id)
     }
 }
 
@@ -144,12 +138,7 @@ pub async fn save(
     if topic.kind != "bug" {
         return Err(FeedbackError::WrongKind);
     }
-    if topic.author_id != user.id
-        && !matches!(
-            user.role(),
-            Role::TeamMember | Role::Moderator | Role::Admin
-        )
-    {
+    if topic.author_id != user.id && !reader.works_on_feedback() {
         return Err(FeedbackError::Forbidden);
     }
     if bytes.is_empty() {

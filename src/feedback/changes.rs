@@ -3,11 +3,11 @@
 
 use super::status::{may_change, Status};
 use super::{merge, FeedbackError};
+use crate::access::Reader;
 use crate::accounts::{FieldError, User};
 use crate::db::schema::{status_changes, topics, users};
 use crate::db::Conn;
 use crate::forum::topics::Topic;
-use crate::forum::Reader;
 use crate::jobs;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;

@@ -29,10 +29,10 @@ pub async fn status_changed(
     let mut conn = db::get(pool).await?;
     conn.transaction::<_, NotifyError, _>(async |conn| {
         // The recipients are built once as a set (UNION), then joined to users by key.
-        let written = diesel::sql_query(
+        let written = diesel::sql_query(format!(
             "WITH c AS ( \
                  SELECT c.id, c.topic_id, c.actor_id FROM status_changes c \
-                 JOIN topics t ON t.id = c.topic_id AND t.hidden_at IS NULL AND t.deleted_at IS NULL \
+                 JOIN topics t ON t.id = c.topic_id AND {} \
                  WHERE c.id = $1), \
              r AS ( \
                  SELECT t.author_id AS user_id FROM topics t WHERE t.id = (SELECT topic_id FROM c) \
@@ -44,7 +44,8 @@ pub async fn status_changed(
              FROM r JOIN users u ON u.id = r.user_id CROSS JOIN c \
              WHERE u.id <> c.actor_id AND u.notify_status <> 'off' \
              ON CONFLICT DO NOTHING",
-        )
+            crate::access::shown_sql("t")
+        ))
         .bind::<BigInt, _>(change_id)
         .bind::<Timestamptz, _>(now)
         .execute(conn)
@@ -92,8 +93,7 @@ pub async fn send_status_mail(
             .inner_join(topics::table.on(notifications::topic_id.eq(topics::id.nullable())))
             .filter(notifications::user_id.eq(user_id))
             .filter(notifications::mail_pending.eq(true))
-            .filter(topics::hidden_at.is_null())
-            .filter(topics::deleted_at.is_null())
+            .filter(crate::access::topic_shown())
             .order(notifications::id)
             .select((
                 notifications::id,

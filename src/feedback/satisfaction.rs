@@ -3,11 +3,11 @@
 
 use super::status::Status;
 use super::FeedbackError;
+use crate::access::Reader;
 use crate::accounts::{FieldError, User};
 use crate::db::schema::{satisfaction, topic_votes, topics, users};
 use crate::db::Conn;
 use crate::forum::topics::Topic;
-use crate::forum::Reader;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::upsert::excluded;

@@ -3,11 +3,11 @@
 //! as the row, so concurrent presses add up exactly.
 
 use super::FeedbackError;
+use crate::access::Reader;
 use crate::accounts::User;
 use crate::db::schema::{topic_votes, topics};
 use crate::db::Conn;
 use crate::forum::topics::Topic;
-use crate::forum::Reader;
 use crate::jobs::{Job, JobContext, JobError, JobKind};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -155,8 +155,7 @@ pub async fn mine(
     topic_votes::table
         .inner_join(topics::table.on(topics::id.eq(topic_votes::topic_id)))
         .filter(topic_votes::user_id.eq(user_id))
-        .filter(topics::hidden_at.is_null())
-        .filter(topics::deleted_at.is_null())
+        .filter(crate::access::topic_shown())
         .order(topic_votes::created_at.desc())
         .limit(limit)
         .select((topics::id, topics::title, topics::kind, topics::status))

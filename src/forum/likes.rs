@@ -1,7 +1,8 @@
 //! Likes: one per person per post, never on one's own post; counts kept exact under concurrency.
 
 use super::posts::{self, Post};
-use super::{ranks, ForumError, Reader};
+use super::{ranks, ForumError};
+use crate::access::Reader;
 use crate::accounts::User;
 use crate::db::schema::{post_likes, posts as posts_t, topics};
 use crate::db::Conn;

@@ -76,8 +76,7 @@ pub async fn page(
     let mut q = topics::table
         .inner_join(boards::table)
         .inner_join(users::table)
-        .filter(topics::hidden_at.is_null())
-        .filter(topics::deleted_at.is_null())
+        .filter(crate::access::topic_shown())
         .select((
             topics::id,
             boards::slug,
@@ -179,8 +178,7 @@ pub async fn by_author(
 ) -> QueryResult<Vec<(i64, String, DateTime<Utc>)>> {
     topics::table
         .filter(topics::author_id.eq(author_id))
-        .filter(topics::hidden_at.is_null())
-        .filter(topics::deleted_at.is_null())
+        .filter(crate::access::topic_shown())
         .order(topics::created_at.desc())
         .limit(limit)
         .select((topics::id, topics::title, topics::created_at))

@@ -12,7 +12,7 @@ pub mod subscriptions;
 pub mod thread;
 pub mod topics;
 
-use crate::accounts::{FieldError, User};
+use crate::accounts::FieldError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ForumError {
@@ -52,37 +52,5 @@ impl From<crate::forum::guard::Refusal> for ForumError {
 impl From<FieldError> for ForumError {
     fn from(e: FieldError) -> Self {
         ForumError::Invalid(vec![e])
-    }
-}
-
-/// Who is reading: decides what hidden things are visible.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Reader {
-    pub user_id: Option<i64>,
-    pub staff: bool,
-}
-
-impl Reader {
-    pub const ANONYMOUS: Reader = Reader {
-        user_id: None,
-        staff: false,
-    };
-
-    pub fn of(user: Option<&User>) -> Reader {
-        match user {
-            Some(u) => Reader {
-                user_id: Some(u.id),
-                staff: u.role().is_staff(),
-            },
-            None => Reader::ANONYMOUS,
-        }
-    }
-
-    /// Hidden content stays visible to staff and to its author; deleted content to staff only.
-    pub fn sees(&self, author_id: i64, hidden: bool, deleted: bool) -> bool {
-        if deleted {
-            return self.staff;
-        }
-        !hidden || self.staff || self.user_id == Some(author_id)
     }
 }

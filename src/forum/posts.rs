@@ -2,7 +2,8 @@
 
 use super::fields::Body;
 use super::topics::Topic;
-use super::{ranks, subscriptions, ForumError, Reader};
+use super::{ranks, subscriptions, ForumError};
+use crate::access::Reader;
 use crate::accounts::{FieldError, User};
 use crate::db::schema::{post_revisions, posts, topics, users};
 use crate::db::Conn;
@@ -239,7 +240,7 @@ pub async fn withdraw(
             let others: i64 = posts::table
                 .filter(posts::topic_id.eq(post.topic_id))
                 .filter(posts::author_id.ne(author.id))
-                .filter(posts::deleted_at.is_null())
+                .filter(crate::access::post_not_deleted())
                 .count()
                 .get_result(conn)
                 .await?;

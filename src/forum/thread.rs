@@ -1,6 +1,6 @@
 //! Reading a thread: posts in tree order, a page at a time, keyed by materialized path.
 
-use super::Reader;
+use crate::access::Reader;
 use crate::db::schema::{post_likes, posts, users};
 use crate::db::Conn;
 use chrono::{DateTime, Utc};

@@ -2,7 +2,8 @@
 
 use super::boards::Board;
 use super::fields::{Body, Kind, Tags, Title};
-use super::{posts, ranks, subscriptions, ForumError, Reader};
+use super::{posts, ranks, subscriptions, ForumError};
+use crate::access::Reader;
 use crate::db::schema::{boards as boards_t, topics, users};
 use crate::db::Conn;
 use crate::jobs;

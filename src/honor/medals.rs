@@ -107,13 +107,14 @@ pub async fn award_all(
         let slug = by_slug(medal).map(|m| m.slug).unwrap_or("");
         out.extend(rows.into_iter().map(|r| (r.user_id, slug)));
     }
-    let rows: Vec<Awarded> = diesel::sql_query(
+    let rows: Vec<Awarded> = diesel::sql_query(format!(
         "INSERT INTO user_medals (user_id, medal, scope, awarded_at) \
          SELECT t.author_id, 'beta_pioneer', '', $1 FROM topics t JOIN boards b ON b.id = t.board_id \
-         WHERE b.slug = $2 AND t.kind = 'bug' AND t.deleted_at IS NULL AND t.hidden_at IS NULL \
+         WHERE b.slug = $2 AND t.kind = 'bug' AND {} \
          GROUP BY t.author_id HAVING count(*) >= 3 \
          ON CONFLICT DO NOTHING RETURNING user_id",
-    )
+        crate::access::shown_sql("t")
+    ))
     .bind::<Timestamptz, _>(now)
     .bind::<Text, _>(&s.beta_board)
     .load(conn)

@@ -108,15 +108,13 @@ pub async fn by_username(conn: &mut Conn, username: &str) -> QueryResult<Option<
         .collect();
     let topics_n: i64 = topics::table
         .filter(topics::author_id.eq(id))
-        .filter(topics::hidden_at.is_null())
-        .filter(topics::deleted_at.is_null())
+        .filter(crate::access::topic_shown())
         .count()
         .get_result(conn)
         .await?;
     let posts_n: i64 = posts::table
         .filter(posts::author_id.eq(id))
-        .filter(posts::hidden_at.is_null())
-        .filter(posts::deleted_at.is_null())
+        .filter(crate::access::post_shown())
         .count()
         .get_result(conn)
         .await?;

@@ -54,10 +54,8 @@ async fn visible_posts(conn: &mut db::Conn, claimed: &[Claimed]) -> QueryResult<
     posts::table
         .inner_join(topics::table)
         .filter(posts::id.eq_any(ids))
-        .filter(posts::hidden_at.is_null())
-        .filter(posts::deleted_at.is_null())
-        .filter(topics::hidden_at.is_null())
-        .filter(topics::deleted_at.is_null())
+        .filter(crate::access::post_shown())
+        .filter(crate::access::topic_shown())
         .select(posts::id)
         .load(conn)
         .await

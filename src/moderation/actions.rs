@@ -27,7 +27,7 @@ fn staff_only(u: &User) -> Result<(), ModError> {
 async fn post_row(conn: &mut Conn, post_id: i64) -> Result<(i64, i64, bool), ModError> {
     posts::table
         .find(post_id)
-        .filter(posts::deleted_at.is_null())
+        .filter(crate::access::post_not_deleted())
         .select((
             posts::topic_id,
             posts::author_id,
@@ -238,7 +238,7 @@ pub async fn on_topic(
             bool,
         ) = topics::table
             .find(topic_id)
-            .filter(topics::deleted_at.is_null())
+            .filter(crate::access::topic_not_deleted())
             .select((
                 topics::author_id,
                 topics::board_id,

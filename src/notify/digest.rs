@@ -29,8 +29,7 @@ async fn hot(
     since: DateTime<Utc>,
 ) -> QueryResult<Vec<Line>> {
     let mut q = topics::table
-        .filter(topics::hidden_at.is_null())
-        .filter(topics::deleted_at.is_null())
+        .filter(crate::access::topic_shown())
         .filter(topics::created_at.ge(since))
         .order((topics::hot_rank.desc(), topics::id.desc()))
         .limit(PER_MAIL)

@@ -44,10 +44,8 @@ async fn load(conn: &mut Conn, post_ids: &[i64], topic_ids: &[i64]) -> QueryResu
                 .eq_any(post_ids.to_vec())
                 .or(posts::topic_id.eq_any(topic_ids.to_vec())),
         )
-        .filter(posts::hidden_at.is_null())
-        .filter(posts::deleted_at.is_null())
-        .filter(topics::hidden_at.is_null())
-        .filter(topics::deleted_at.is_null())
+        .filter(crate::access::post_shown())
+        .filter(crate::access::topic_shown())
         .select((
             posts::id,
             posts::topic_id,

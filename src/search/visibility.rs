@@ -17,10 +17,8 @@ pub async fn keep_visible(conn: &mut Conn, hits: Vec<Hit>) -> QueryResult<Vec<Hi
     let visible: HashSet<i64> = posts::table
         .inner_join(topics::table)
         .filter(posts::id.eq_any(ids))
-        .filter(posts::hidden_at.is_null())
-        .filter(posts::deleted_at.is_null())
-        .filter(topics::hidden_at.is_null())
-        .filter(topics::deleted_at.is_null())
+        .filter(crate::access::post_shown())
+        .filter(crate::access::topic_shown())
         .select(posts::id)
         .load::<i64>(conn)
         .await?
@@ -36,8 +34,7 @@ pub async fn keep_visible(conn: &mut Conn, hits: Vec<Hit>) -> QueryResult<Vec<Hi
 pub async fn keep_visible_topics(conn: &mut Conn, ids: &[i64]) -> QueryResult<HashSet<i64>> {
     Ok(topics::table
         .filter(topics::id.eq_any(ids.to_vec()))
-        .filter(topics::hidden_at.is_null())
-        .filter(topics::deleted_at.is_null())
+        .filter(crate::access::topic_shown())
         .select(topics::id)
         .load::<i64>(conn)
         .await?

@@ -236,14 +236,15 @@ pub async fn notify_overdue(
             #[diesel(sql_type = BigInt)]
             id: i64,
         }
-        let due: Vec<Due> = diesel::sql_query(
+        let due: Vec<Due> = diesel::sql_query(format!(
             "INSERT INTO overdue_notices (topic_id, notified_at) \
-             SELECT id, $1 FROM topics \
+             SELECT id, $1 FROM topics t \
              WHERE kind IN ('bug', 'idea') AND team_id IS NOT NULL AND first_response_at IS NULL \
-               AND sla_due_at < $1 AND hidden_at IS NULL AND deleted_at IS NULL \
+               AND sla_due_at < $1 AND {} \
                AND status IN ('new', 'needs_info', 'acknowledged', 'planned', 'in_progress') \
              ON CONFLICT DO NOTHING RETURNING topic_id AS id",
-        )
+            crate::access::shown_sql("t")
+        ))
         .bind::<Timestamptz, _>(now)
         .load(conn)
         .await?;

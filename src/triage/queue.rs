@@ -49,8 +49,7 @@ pub async fn list(
         .left_join(assignees.on(topics::assignee_id.eq(assignees.field(users::id).nullable())))
         .filter(topics::kind.eq_any(["bug", "idea"]))
         .filter(topics::status.eq_any(super::priority::OPEN))
-        .filter(topics::hidden_at.is_null())
-        .filter(topics::deleted_at.is_null())
+        .filter(crate::access::topic_shown())
         .select((
             topics::id,
             topics::kind,

@@ -90,15 +90,21 @@ pub struct Stats {
 }
 
 const TEAM: &str = "coalesce(tm.slug, 'unrouted')";
-const ITEMS: &str = "topics t LEFT JOIN teams tm ON tm.id = t.team_id \
-    WHERE t.kind IN ('bug', 'idea') AND t.hidden_at IS NULL AND t.deleted_at IS NULL \
-    AND t.created_at >= $1";
+/// Bugs and ideas everyone may see, opened since $1.
+fn items() -> String {
+    format!(
+        "topics t LEFT JOIN teams tm ON tm.id = t.team_id \
+         WHERE t.kind IN ('bug', 'idea') AND {} AND t.created_at >= $1",
+        crate::access::shown_sql("t")
+    )
+}
 
 /// Items opened since `now - days`, visible, bugs and ideas.
 pub async fn compute(conn: &mut Conn, days: i64, now: DateTime<Utc>) -> diesel::QueryResult<Stats> {
     let since = now - Duration::days(days.clamp(1, MAX_DAYS));
+    let items = items();
     let status_counts: Vec<StatusCount> = diesel::sql_query(format!(
-        "SELECT {TEAM} AS team, t.status, count(*) AS count FROM {ITEMS} GROUP BY 1, 2 ORDER BY 1, 2"
+        "SELECT {TEAM} AS team, t.status, count(*) AS count FROM {items} GROUP BY 1, 2 ORDER BY 1, 2"
     ))
     .bind::<Timestamptz, _>(since)
     .load(conn)
@@ -108,7 +114,7 @@ pub async fn compute(conn: &mut Conn, days: i64, now: DateTime<Utc>) -> diesel::
                 EXTRACT(EPOCH FROM t.first_response_at - t.created_at) / 3600 AS fr, \
                 EXTRACT(EPOCH FROM (SELECT min(c.created_at) FROM status_changes c \
                     WHERE c.topic_id = t.id AND c.to_status = 'resolved') - t.created_at) / 3600 AS res \
-             FROM {ITEMS}) \
+             FROM {items}) \
          SELECT team, count(fr) AS responded, \
              (percentile_cont(0.5) WITHIN GROUP (ORDER BY fr))::float8 AS first_response_median_hours, \
              (percentile_cont(0.9) WITHIN GROUP (ORDER BY fr))::float8 AS first_response_p90_hours, \
@@ -120,35 +126,34 @@ pub async fn compute(conn: &mut Conn, days: i64, now: DateTime<Utc>) -> diesel::
     .bind::<Timestamptz, _>(since)
     .load(conn)
     .await?;
-    let weeks: Vec<Week> = diesel::sql_query(
+    let shown = crate::access::shown_sql("t");
+    let weeks: Vec<Week> = diesel::sql_query(format!(
         "WITH o AS (SELECT to_char(created_at AT TIME ZONE 'UTC', 'IYYY-\"W\"IW') AS week, count(*) AS n \
-                    FROM topics WHERE kind IN ('bug', 'idea') AND hidden_at IS NULL \
-                    AND deleted_at IS NULL AND created_at >= $1 GROUP BY 1), \
+                    FROM topics t WHERE kind IN ('bug', 'idea') AND {shown} \
+                    AND created_at >= $1 GROUP BY 1), \
               r AS (SELECT to_char(c.created_at AT TIME ZONE 'UTC', 'IYYY-\"W\"IW') AS week, \
                     count(DISTINCT c.topic_id) AS n FROM status_changes c JOIN topics t ON t.id = c.topic_id \
-                    WHERE c.to_status = 'resolved' AND c.created_at >= $1 AND t.hidden_at IS NULL \
-                    AND t.deleted_at IS NULL GROUP BY 1) \
+                    WHERE c.to_status = 'resolved' AND c.created_at >= $1 AND {shown} GROUP BY 1) \
          SELECT coalesce(o.week, r.week) AS week, coalesce(o.n, 0) AS opened, coalesce(r.n, 0) AS resolved \
          FROM o FULL JOIN r ON r.week = o.week ORDER BY 1",
-    )
+    ))
     .bind::<Timestamptz, _>(since)
     .load(conn)
     .await?;
     let satisfaction: Vec<Satisfaction> = diesel::sql_query(format!(
         "SELECT {TEAM} AS team, count(*) AS answers, count(*) FILTER (WHERE s.satisfied) AS satisfied \
          FROM satisfaction s JOIN topics t ON t.id = s.topic_id LEFT JOIN teams tm ON tm.id = t.team_id \
-         WHERE t.kind IN ('bug', 'idea') AND t.hidden_at IS NULL AND t.deleted_at IS NULL \
-         AND t.created_at >= $1 GROUP BY 1 ORDER BY 1"
+         WHERE t.kind IN ('bug', 'idea') AND {shown} AND t.created_at >= $1 GROUP BY 1 ORDER BY 1"
     ))
     .bind::<Timestamptz, _>(since)
     .load(conn)
     .await?;
-    let top_groups: Vec<Group> = diesel::sql_query(
+    let top_groups: Vec<Group> = diesel::sql_query(format!(
         "SELECT coalesce(p.slug, '-') AS product, tag, count(*) AS count \
          FROM topics t LEFT JOIN products p ON p.id = t.product_id, unnest(t.tags) AS tag \
-         WHERE t.kind IN ('bug', 'idea') AND t.hidden_at IS NULL AND t.deleted_at IS NULL \
+         WHERE t.kind IN ('bug', 'idea') AND {shown} \
          AND t.created_at >= $1 GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 20",
-    )
+    ))
     .bind::<Timestamptz, _>(since)
     .load(conn)
     .await?;
@@ -159,10 +164,10 @@ pub async fn compute(conn: &mut Conn, days: i64, now: DateTime<Utc>) -> diesel::
         #[diesel(sql_type = Text)]
         title: String,
     }
-    let titles: Vec<Title> = diesel::sql_query(
-        "SELECT id, title FROM topics WHERE kind = 'bug' AND hidden_at IS NULL AND deleted_at IS NULL \
+    let titles: Vec<Title> = diesel::sql_query(format!(
+        "SELECT id, title FROM topics t WHERE kind = 'bug' AND {shown} \
          AND created_at >= $1 ORDER BY id DESC LIMIT 2000",
-    )
+    ))
     .bind::<Timestamptz, _>(since)
     .load(conn)
     .await?;

@@ -4,8 +4,9 @@
 use super::errors::AppError;
 use super::extract::{CurrentUser, Viewer};
 use super::AppState;
+use crate::access::Reader;
 use crate::feedback::attachments;
-use crate::forum::{topics, Reader};
+use crate::forum::topics;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 

@@ -1,12 +1,12 @@
 //! `/api/v1` feedback: votes, me-too, statuses, merges, satisfaction, products.
 
+use crate::access::Reader;
 use crate::accounts::Locale;
 use crate::feedback::changes::{self, ChangeRequest};
 use crate::feedback::products::{self, NewProduct};
 use crate::feedback::votes::{self, VoteKind};
 use crate::feedback::{merge, satisfaction, FeedbackError};
 use crate::forum::topics;
-use crate::forum::Reader;
 use crate::web::errors::AppError;
 use crate::web::extract::{AdminUser, CurrentUser, VerifiedUser, Viewer};
 use crate::web::AppState;
@@ -350,7 +350,7 @@ async fn my_feedback(
     let mine: Vec<(i64, String, String, String)> = t::table
         .filter(t::author_id.eq(me.0.user.id))
         .filter(t::kind.ne("discussion"))
-        .filter(t::deleted_at.is_null())
+        .filter(crate::access::topic_not_deleted())
         .order(t::created_at.desc())
         .limit(200)
         .select((t::id, t::title, t::kind, t::status))

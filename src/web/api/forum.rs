@@ -1,9 +1,10 @@
 //! `/api/v1` boards, topics, posts, likes, subscriptions.
 
+use crate::access::Reader;
 use crate::accounts::Locale;
 use crate::feedback::bugs::BugInput;
 use crate::forum::fields::{self, Body, Cursor, Kind, Sort, Tags};
-use crate::forum::{boards, likes, listing, posts, subscriptions, thread, topics, Reader};
+use crate::forum::{boards, likes, listing, posts, subscriptions, thread, topics};
 use crate::posting::{NewTopic, TopicInput};
 use crate::web::errors::AppError;
 use crate::web::extract::{self, AdminUser, CurrentUser, VerifiedUser, Viewer};

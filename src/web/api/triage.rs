@@ -226,8 +226,7 @@ async fn unrouted(state: web::Data<AppState>, _a: AdminUser) -> Result<HttpRespo
     let items: Vec<(i64, String, String, String)> = topics::table
         .filter(topics::kind.eq_any(["bug", "idea"]))
         .filter(topics::team_id.is_null())
-        .filter(topics::hidden_at.is_null())
-        .filter(topics::deleted_at.is_null())
+        .filter(crate::access::topic_shown())
         .order(topics::id.desc())
         .limit(200)
         .select((topics::id, topics::kind, topics::title, topics::status))

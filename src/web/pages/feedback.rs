@@ -229,8 +229,7 @@ async fn roadmap(page: PageCtx) -> Result<HttpResponse, AppError> {
     let since = page.state.clock.now() - chrono::Duration::days(30);
     let rows: Vec<RoadItem> = t::table
         .left_join(p::table.on(p::id.nullable().eq(t::product_id)))
-        .filter(t::hidden_at.is_null())
-        .filter(t::deleted_at.is_null())
+        .filter(crate::access::topic_shown())
         .filter(
             t::status
                 .eq_any(["planned", "in_progress"])
@@ -287,7 +286,7 @@ async fn mine(page: PageCtx) -> Result<HttpResponse, AppError> {
     let own: Vec<(i64, String, String, String)> = t::table
         .filter(t::author_id.eq(me.user.id))
         .filter(t::kind.ne("discussion"))
-        .filter(t::deleted_at.is_null())
+        .filter(crate::access::topic_not_deleted())
         .order(t::created_at.desc())
         .limit(200)
         .select((t::id, t::title, t::kind, t::status))

@@ -1,12 +1,11 @@
 //! Discussion pages: home, board, topic (the reply tree), new topic, edit, history, profile.
 
 use super::{redirect, PageCtx};
+use crate::access::Reader;
 use crate::accounts::{FieldError, Locale};
 use crate::forum::fields::{self, Body, Cursor, Sort, Tags};
 use crate::forum::thread::PostView;
-use crate::forum::{
-    boards, likes, listing, posts, subscriptions, thread, topics, ForumError, Reader,
-};
+use crate::forum::{boards, likes, listing, posts, subscriptions, thread, topics, ForumError};
 use crate::posting::{NewTopic, TopicInput};
 use crate::web::errors::AppError;
 use actix_web::http::StatusCode;
