@@ -154,7 +154,7 @@ fn module_edges() -> BTreeMap<(String, String), BTreeSet<String>> {
         let prefix = if top == "main" { "chorus::" } else { "crate::" };
         for to in imported_modules(&code, prefix) {
             if to != top {
-                let rel = f.strip_prefix(&root()).unwrap().display().to_string();
+                let rel = f.strip_prefix(root()).unwrap().display().to_string();
                 edges.entry((top.clone(), to)).or_default().insert(rel);
             }
         }
