@@ -163,20 +163,7 @@ pub async fn enqueue<J: Job>(
     dedupe_key: Option<&str>,
     run_at: DateTime<Utc>,
 ) -> QueryResult<bool> {
-    let n = diesel::insert_into(jobs::table)
-        .values((
-            jobs::kind.eq(J::KIND.as_str()),
-            jobs::payload.eq(AnyJob::of(job).payload),
-            jobs::dedupe_key.eq(dedupe_key),
-            jobs::run_at.eq(run_at),
-        ))
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    if n == 1 {
-        wake(conn).await?;
-    }
-    Ok(n == 1)
+    enqueue_any(conn, &AnyJob::of(job), dedupe_key, run_at).await
 }
 
 /// Adds many jobs of one kind in a few statements; keys already present are skipped.
