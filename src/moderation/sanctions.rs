@@ -14,6 +14,25 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 
 pub const MAX_DAYS: i64 = 3650;
 
+/// What a moderator asks for, parsed once for the API and the form alike: anything else is
+/// not an action (404), never a silence by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Impose(Kind),
+    Restore,
+}
+
+impl Action {
+    pub fn parse(raw: &str) -> Option<Action> {
+        match raw {
+            "silence" => Some(Action::Impose(Kind::Silence)),
+            "suspend" => Some(Action::Impose(Kind::Suspend)),
+            "restore" => Some(Action::Restore),
+            _ => None,
+        }
+    }
+}
+
 /// Moderators act on members and team members, and on each other; only admins act on
 /// moderators' betters, and nobody on themselves.
 fn may_sanction(actor: &User, target: &User) -> Result<(), ModError> {

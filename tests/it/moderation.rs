@@ -831,7 +831,24 @@ async fn the_pages_flag_queue_decide_moderate_and_show_honor() {
         200
     );
 
-    // Sanctions from the profile page, staff only.
+    // Sanctions from the profile page, staff only. An unknown action is a 404, as in the API,
+    // not a silence.
+    let r = warden
+        .post_form(
+            "/u/poster/sanction",
+            &[
+                ("action", "bogus"),
+                ("days", "2"),
+                ("reason", "not an action"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    assert!(!warden
+        .get("/u/poster")
+        .await
+        .text()
+        .contains("not an action"));
     let r = warden
         .post_form(
             "/u/poster/sanction",

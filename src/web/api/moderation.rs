@@ -5,7 +5,7 @@ use crate::accounts::users;
 use crate::audit::{self, access_log};
 use crate::moderation::actions::{self, TopicAction};
 use crate::moderation::reviews::{self, Decision};
-use crate::moderation::sanctions::{self, Kind};
+use crate::moderation::sanctions;
 use crate::moderation::{flags, Act};
 use crate::web::errors::AppError;
 use crate::web::extract::{AdminUser, ClientIp, StaffUser, VerifiedUser};
@@ -194,16 +194,14 @@ async fn user_action(
         ip: Some(&ip.0),
         now: state.clock.now(),
     };
-    let kind = match action.as_str() {
-        "silence" => Kind::Silence,
-        "suspend" => Kind::Suspend,
-        "restore" => {
+    let kind = match sanctions::Action::parse(&action).ok_or(AppError::NotFound)? {
+        sanctions::Action::Impose(kind) => kind,
+        sanctions::Action::Restore => {
             sanctions::restore(&mut conn, &act, &target).await?;
             return Ok(
                 HttpResponse::Ok().json(json!({ "username": target.username, "restored": true }))
             );
         }
-        _ => return Err(AppError::NotFound),
     };
     let days = body
         .days

@@ -6,7 +6,7 @@ use super::{redirect, PageCtx};
 use crate::audit;
 use crate::moderation::actions::{self, TopicAction};
 use crate::moderation::reviews::{self, Decision};
-use crate::moderation::sanctions::{self, Kind};
+use crate::moderation::sanctions;
 use crate::moderation::{flags, Act, ModError};
 use crate::web::errors::AppError;
 use crate::web::extract::ClientIp;
@@ -175,14 +175,9 @@ async fn sanction(
         ip: Some(&ip.0),
         now: page.state.clock.now(),
     };
-    match form.action.as_str() {
-        "restore" => sanctions::restore(&mut conn, &act, &target).await?,
-        a => {
-            let kind = if a == "suspend" {
-                Kind::Suspend
-            } else {
-                Kind::Silence
-            };
+    match sanctions::Action::parse(&form.action).ok_or(AppError::NotFound)? {
+        sanctions::Action::Restore => sanctions::restore(&mut conn, &act, &target).await?,
+        sanctions::Action::Impose(kind) => {
             sanctions::impose(
                 &mut conn,
                 &page.state.mailer,
