@@ -23,7 +23,8 @@ impl Kind {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Queryable)]
+#[derive(Debug, Clone, Serialize, Queryable, Selectable)]
+#[diesel(table_name = sanctions)]
 pub struct Sanction {
     pub kind: String,
     pub reason: String,
@@ -45,13 +46,7 @@ pub async fn current(
         .filter(sanctions::lifted_at.is_null())
         .filter(sanctions::ends_at.gt(now))
         .order(sanctions::ends_at.desc())
-        .select((
-            sanctions::kind,
-            sanctions::reason,
-            sanctions::starts_at,
-            sanctions::ends_at,
-            sanctions::lifted_at,
-        ))
+        .select(Sanction::as_select())
         .first(conn)
         .await
         .optional()
@@ -61,13 +56,7 @@ pub async fn history(conn: &mut Conn, user_id: i64) -> QueryResult<Vec<Sanction>
     sanctions::table
         .filter(sanctions::user_id.eq(user_id))
         .order(sanctions::starts_at.desc())
-        .select((
-            sanctions::kind,
-            sanctions::reason,
-            sanctions::starts_at,
-            sanctions::ends_at,
-            sanctions::lifted_at,
-        ))
+        .select(Sanction::as_select())
         .load(conn)
         .await
 }

@@ -82,6 +82,16 @@ async fn a_replayed_or_concurrent_event_counts_once_and_daily_caps_hold() {
     assert_eq!(p["level"], 2);
 }
 
+/// A moderator's feature/unfeature on a topic, which must succeed.
+async fn mod_topic_action(app: &TestApp, token: &str, topic: i64, action: &str) {
+    let r = app
+        .client()
+        .with_bearer(token)
+        .post_json(&format!("/api/v1/mod/topics/{topic}/{action}"), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+}
+
 #[actix_web::test]
 async fn undoing_the_cause_takes_the_points_back_and_loops_give_nothing() {
     let app = TestApp::new().await;
@@ -125,18 +135,7 @@ async fn undoing_the_cause_takes_the_points_back_and_loops_give_nothing() {
     assert_eq!(honor_of(&app, "tipster").await, 2, "a replayed like");
 
     let (_, mt) = app.user_with_role("curator", Role::Moderator).await;
-    let feature = |action: &'static str| {
-        let app = &app;
-        let mt = mt.clone();
-        async move {
-            let r = app
-                .client()
-                .with_bearer(&mt)
-                .post_json(&format!("/api/v1/mod/topics/{topic}/{action}"), json!({}))
-                .await;
-            assert_eq!(r.status, 200, "{}", r.text());
-        }
-    };
+    let feature = |action: &'static str| mod_topic_action(&app, &mt, topic, action);
     feature("feature").await;
     assert_eq!(
         honor_of(&app, "tipster").await,
@@ -164,15 +163,9 @@ async fn feature_unfeature_feature_awards_once_while_featured_and_replays_change
         .await;
     let (_, mt) = app.user_with_role("curator", Role::Moderator).await;
     let step = |action: &'static str| {
-        let app = &app;
-        let mt = mt.clone();
+        let (app, mt) = (&app, &mt);
         async move {
-            let r = app
-                .client()
-                .with_bearer(&mt)
-                .post_json(&format!("/api/v1/mod/topics/{topic}/{action}"), json!({}))
-                .await;
-            assert_eq!(r.status, 200, "{}", r.text());
+            mod_topic_action(app, mt, topic, action).await;
             honor_of(app, "tipster").await
         }
     };
