@@ -55,6 +55,12 @@ impl Reader {
         )
     }
 
+    /// Working an item in triage (claim, assign, route): staff on any item; team members on
+    /// their teams' items and on unrouted ones. `my_teams` are the reader's teams.
+    pub fn may_triage(&self, item_team: Option<i64>, my_teams: &[i64]) -> bool {
+        self.staff || (self.works_on_feedback() && item_team.is_none_or(|t| my_teams.contains(&t)))
+    }
+
     /// A person's private data (email, IPs, sanctions history): themselves and staff.
     pub fn may_see_private_data_of(&self, user_id: i64) -> bool {
         self.staff || self.user_id == Some(user_id)

@@ -1,6 +1,6 @@
 //! The field types every layer shares: why a field was refused, the interface language, the
-//! role a person holds, and the placeholder name an erased account leaves behind. A leaf: it
-//! imports nothing of the crate.
+//! role a person holds, a topic's kind and status, and the placeholder name an erased account
+//! leaves behind. It imports only `text_enum!` from `db`.
 
 use serde::Serialize;
 
@@ -20,40 +20,84 @@ impl FieldError {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Member,
-    Moderator,
-    TeamMember,
-    Admin,
+crate::text_enum! {
+    /// The role a person holds.
+    pub enum Role {
+        Member = "member",
+        Moderator = "moderator",
+        TeamMember = "team_member",
+        Admin = "admin",
+    }
 }
 
 impl Role {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        match raw {
-            "member" => Ok(Role::Member),
-            "moderator" => Ok(Role::Moderator),
-            "team_member" => Ok(Role::TeamMember),
-            "admin" => Ok(Role::Admin),
-            _ => Err(FieldError::new(
-                "role",
-                "must be member, moderator, team_member or admin",
-            )),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Member => "member",
-            Role::Moderator => "moderator",
-            Role::TeamMember => "team_member",
-            Role::Admin => "admin",
-        }
+        Role::from_text(raw).ok_or_else(|| {
+            FieldError::new("role", "must be member, moderator, team_member or admin")
+        })
     }
 
     pub fn is_staff(self) -> bool {
         matches!(self, Role::Moderator | Role::Admin)
+    }
+}
+
+crate::text_enum! {
+    /// What a topic is: a discussion, a bug report or an idea.
+    pub enum Kind {
+        Discussion = "discussion",
+        Bug = "bug",
+        Idea = "idea",
+    }
+}
+
+impl Kind {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        Kind::from_text(raw)
+            .ok_or_else(|| FieldError::new("kind", "must be discussion, bug or idea"))
+    }
+
+    /// Bugs and ideas are feedback: they have a status, a product and a place in triage.
+    pub fn is_feedback(self) -> bool {
+        self != Kind::Discussion
+    }
+}
+
+crate::text_enum! {
+    /// Where a topic stands. Discussions stay `new`.
+    pub enum Status {
+        New = "new",
+        NeedsInfo = "needs_info",
+        Acknowledged = "acknowledged",
+        Planned = "planned",
+        InProgress = "in_progress",
+        Resolved = "resolved",
+        Declined = "declined",
+        Duplicate = "duplicate",
+    }
+}
+
+impl Status {
+    /// Statuses still waiting on the team (the triage queue, similar-topic ranking).
+    pub const OPEN: &'static [Status] = &[
+        Status::New,
+        Status::NeedsInfo,
+        Status::Acknowledged,
+        Status::Planned,
+        Status::InProgress,
+    ];
+
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        Status::from_text(raw).ok_or_else(|| FieldError::new("status", "is not a known status"))
+    }
+
+    pub fn is_open(self) -> bool {
+        Status::OPEN.contains(&self)
+    }
+
+    /// Outcomes that ask the reporter and me-too users whether they are satisfied (回访).
+    pub fn is_outcome(self) -> bool {
+        matches!(self, Status::Resolved | Status::Declined)
     }
 }
 

@@ -149,6 +149,16 @@ pub async fn is_pending(conn: &mut Conn, dedupe_key: &str) -> QueryResult<bool> 
     Ok(n > 0)
 }
 
+/// Jobs not yet done or given up on (for `/metrics`).
+pub async fn pending_count(conn: &mut Conn) -> QueryResult<i64> {
+    jobs::table
+        .filter(jobs::done_at.is_null())
+        .filter(jobs::failed_at.is_null())
+        .count()
+        .get_result(conn)
+        .await
+}
+
 /// Deletes finished jobs older than `before` (the hourly cleanup).
 pub async fn delete_done_before(conn: &mut Conn, before: DateTime<Utc>) -> QueryResult<usize> {
     diesel::delete(jobs::table.filter(jobs::done_at.lt(before)))

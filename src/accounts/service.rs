@@ -445,8 +445,5 @@ pub async fn set_role(
         .await?
         .ok_or(AccountError::NotFound)?;
     users::set_role(conn, user.id, role, now).await?;
-    Ok(User {
-        role: role.as_str().to_string(),
-        ..user
-    })
+    Ok(User { role, ..user })
 }

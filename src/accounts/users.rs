@@ -15,7 +15,7 @@ pub struct User {
     pub email: String,
     pub email_verified_at: Option<DateTime<Utc>>,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub locale: Option<String>,
     pub privacy_version: String,
     pub created_at: DateTime<Utc>,
@@ -43,7 +43,7 @@ impl User {
         self.suspended_until.is_some_and(|t| t > now)
     }
     pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Member)
+        self.role
     }
 
     pub fn locale(&self) -> Option<Locale> {

@@ -459,7 +459,7 @@ async fn seed_batch(
                 corpus::EN_TITLES
             })
             .replace("{p}", product);
-        let allows = |k: &str| board.kinds.iter().any(|x| x == k);
+        let allows = |k: &str| board.kinds.iter().any(|x| x.as_str() == k);
         let kind = if allows("idea") && (board.slug == "ideas" || rng.chance(15)) {
             "idea"
         } else if allows("bug") && ((board.slug == "beta" && rng.chance(70)) || rng.chance(30)) {

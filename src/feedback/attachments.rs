@@ -7,6 +7,7 @@ use crate::access::Reader;
 use crate::accounts::{FieldError, User};
 use crate::db::schema::{attachments, topics};
 use crate::db::Conn;
+use crate::fields::Kind;
 use crate::forum::topics::Topic;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -17,9 +18,17 @@ use std::path::{Path, PathBuf};
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 pub const MAX_PER_TOPIC: i64 = 5;
 
+crate::text_enum! {
+    /// Images are shown inline; logs are downloaded and may be private to staff.
+    pub enum AttachmentKind {
+        Log = "log",
+        Image = "image",
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sniffed {
-    pub kind: &'static str,
+    pub kind: AttachmentKind,
     pub mime: &'static str,
     pub ext: &'static str,
 }
@@ -28,16 +37,16 @@ pub struct Sniffed {
 pub fn sniff(bytes: &[u8]) -> Option<Sniffed> {
     let s = |kind, mime, ext| Some(Sniffed { kind, mime, ext });
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        return s("image", "image/png", "png");
+        return s(AttachmentKind::Image, "image/png", "png");
     }
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        return s("image", "image/jpeg", "jpg");
+        return s(AttachmentKind::Image, "image/jpeg", "jpg");
     }
     if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        return s("image", "image/webp", "webp");
+        return s(AttachmentKind::Image, "image/webp", "webp");
     }
     if bytes.starts_with(b"PK\x03\x04") {
-        return s("log", "application/zip", "zip");
+        return s(AttachmentKind::Log, "application/zip", "zip");
     }
     // Text logs: valid UTF-8, no NUL, and not markup a browser might run.
     let text = std::str::from_utf8(bytes).ok()?;
@@ -62,7 +71,7 @@ pub fn sniff(bytes: &[u8]) -> Option<Sniffed> {
     if markup.iter().any(|m| head.contains(m)) {
         return None;
     }
-    s("log", "text/plain; charset=utf-8", "txt")
+    s(AttachmentKind::Log, "text/plain; charset=utf-8", "txt")
 }
 
 #[derive(Debug, Clone, Serialize, Queryable, Selectable)]
@@ -71,7 +80,7 @@ pub struct Attachment {
     pub id: i64,
     pub topic_id: i64,
     pub uploader_id: i64,
-    pub kind: String,
+    pub kind: AttachmentKind,
     pub mime: String,
     pub size_bytes: i32,
     pub original_name: String,
@@ -135,7 +144,7 @@ pub async fn save(
         .optional()?
         .filter(|t| t.visible_to(&reader))
         .ok_or(FeedbackError::NotFound)?;
-    if topic.kind != "bug" {
+    if topic.kind != Kind::Bug {
         return Err(FeedbackError::WrongKind);
     }
     if topic.author_id != user.id && !reader.works_on_feedback() {
@@ -165,7 +174,7 @@ pub async fn save(
     let stored = format!("{}.{}", &stored[..32], kind.ext);
     write_file(uploads, &stored, bytes)
         .await
-        .map_err(|e| FeedbackError::Storage(e.to_string()))?;
+        .map_err(FeedbackError::Storage)?;
     Ok(diesel::insert_into(attachments::table)
         .values((
             attachments::topic_id.eq(topic_id),
@@ -176,7 +185,7 @@ pub async fn save(
             attachments::original_name.eq(clean_name(name, kind.ext)),
             attachments::stored_name.eq(&stored),
             // Only logs can be private; screenshots are what others need to see.
-            attachments::private.eq(private && kind.kind == "log"),
+            attachments::private.eq(private && kind.kind == AttachmentKind::Log),
             attachments::created_at.eq(now),
         ))
         .returning(Attachment::as_returning())
@@ -228,7 +237,7 @@ mod tests {
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\nrest").unwrap().mime, "image/png");
         assert_eq!(
             sniff(b"2026-11-24 09:00 E/camera: crash\n").unwrap().kind,
-            "log"
+            AttachmentKind::Log
         );
         assert!(
             sniff(b"\x7fELF\x02\x01\x01\0\0\0").is_none(),

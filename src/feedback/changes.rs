@@ -107,7 +107,7 @@ pub(super) async fn lock_feedback_topic(
         .optional()?
         .filter(|t| t.visible_to(&reader))
         .ok_or(FeedbackError::NotFound)?;
-    if topic.kind == "discussion" {
+    if !topic.kind.is_feedback() {
         return Err(FeedbackError::WrongKind);
     }
     // Product teams act on their own teams' items (and unrouted ones); others are read-only.
@@ -197,7 +197,7 @@ pub async fn reporter_answered(
     topic: &Topic,
     now: DateTime<Utc>,
 ) -> Result<(), FeedbackError> {
-    if topic.status != Status::NeedsInfo.as_str() {
+    if topic.status != Status::NeedsInfo {
         return Ok(());
     }
     let req = ChangeRequest {

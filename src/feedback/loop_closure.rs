@@ -9,6 +9,7 @@
 use crate::accounts::Locale;
 use crate::db::schema::{notifications, status_changes, topic_votes, topics, users};
 use crate::db::{self, Pool};
+use crate::fields::{Kind, Status};
 use crate::jobs::{Job, JobContext, JobError, JobKind};
 use crate::mail::{Letter, Mailer};
 use crate::notify::NotifyError;
@@ -72,7 +73,7 @@ struct Pending {
     id: i64,
     topic_id: i64,
     title: String,
-    to_status: String,
+    to_status: Status,
     note: String,
     fixed_in: Option<String>,
     duplicate_of: Option<i64>,
@@ -127,10 +128,10 @@ pub async fn send_status_mail(
         let items: Vec<minijinja::Value> = pending
             .iter()
             .map(|p| {
-                let outcome = p.to_status == "resolved" || p.to_status == "declined";
+                let outcome = p.to_status.is_outcome();
                 let asked = outcome && (p.author_id == user_id || me_too.contains(&p.topic_id));
                 minijinja::context! {
-                    title => &p.title, status => &p.to_status, note => crate::content::excerpt(&p.note, 500),
+                    title => &p.title, status => p.to_status.as_str(), note => crate::content::excerpt(&p.note, 500),
                     fixed_in => &p.fixed_in, link => format!("{base}/t/{}", p.topic_id),
                     duplicate_link => p.duplicate_of.map(|d| format!("{base}/t/{d}")),
                     ask_satisfaction => asked, satisfaction_link => format!("{base}/t/{}#satisfaction", p.topic_id),
@@ -205,7 +206,7 @@ async fn status_honor(
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
     use crate::db::schema::{status_changes, topics};
-    let (topic_id, actor_id, to_status, kind): (i64, i64, String, String) = status_changes::table
+    let (topic_id, actor_id, to_status, kind): (i64, i64, Status, Kind) = status_changes::table
         .inner_join(topics::table.on(topics::id.eq(status_changes::topic_id)))
         .filter(status_changes::id.eq(change_id))
         .select((
@@ -222,8 +223,8 @@ async fn status_honor(
             &settings.honor,
             actor_id,
             topic_id,
-            &kind,
-            &to_status,
+            kind,
+            to_status,
             now,
         )
         .await

@@ -8,6 +8,7 @@ use super::FeedbackError;
 use crate::accounts::{FieldError, User};
 use crate::db::schema::{topic_votes, topics};
 use crate::db::Conn;
+use crate::fields::Kind;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamptz};
@@ -36,13 +37,13 @@ pub async fn merge(
         if source.kind != target.kind {
             return Err(FieldError::new("into", "bugs merge into bugs, ideas into ideas").into());
         }
-        if target.status == Status::Duplicate.as_str() {
+        if target.status == Status::Duplicate {
             return Err(FieldError::new("into", "is itself a duplicate; merge into its original").into());
         }
-        if source.status == Status::Duplicate.as_str() {
+        if source.status == Status::Duplicate {
             return Err(FieldError::new("into", "this topic was already merged").into());
         }
-        let kind = if source.kind == "bug" { "me_too" } else { "vote" };
+        let kind = if source.kind == Kind::Bug { "me_too" } else { "vote" };
         // Everyone behind the source counts once on the target: its voters and its reporter.
         diesel::sql_query(
             "INSERT INTO topic_votes (topic_id, user_id, kind, created_at) \

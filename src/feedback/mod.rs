@@ -4,11 +4,13 @@
 pub mod attachments;
 pub mod bugs;
 pub mod changes;
+pub mod lists;
 pub mod loop_closure;
 pub mod merge;
 pub mod products;
 pub mod satisfaction;
 pub mod status;
+pub mod view;
 pub mod votes;
 
 use crate::accounts::FieldError;
@@ -27,8 +29,8 @@ pub enum FeedbackError {
     WrongKind,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
-    #[error("storing a file: {0}")]
-    Storage(String),
+    #[error("storing a file")]
+    Storage(#[source] std::io::Error),
 }
 
 impl From<FieldError> for FeedbackError {

@@ -97,6 +97,15 @@ pub async fn by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Product>
         .optional()
 }
 
+/// Which team a product's reports go to; false if there is no such product.
+pub async fn set_team(conn: &mut Conn, slug: &str, team_id: Option<i64>) -> QueryResult<bool> {
+    let n = diesel::update(products::table.filter(products::slug.eq(slug)))
+        .set(products::team_id.eq(team_id))
+        .execute(conn)
+        .await?;
+    Ok(n > 0)
+}
+
 pub async fn upsert(conn: &mut Conn, p: &NewProduct, now: DateTime<Utc>) -> QueryResult<Product> {
     let values = (
         products::slug.eq(&p.slug),

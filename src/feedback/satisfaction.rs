@@ -1,7 +1,6 @@
 //! 回访: once an item is resolved or declined, its reporter and me-too users say whether they are
 //! satisfied. One answer each, changeable; staff see them, triage counts them.
 
-use super::status::Status;
 use super::FeedbackError;
 use crate::access::Reader;
 use crate::accounts::{FieldError, User};
@@ -16,7 +15,7 @@ use serde::Serialize;
 
 /// Whether the person is asked about this item: its reporter or one of its me-too users.
 pub async fn is_asked(conn: &mut Conn, topic: &Topic, user_id: i64) -> QueryResult<bool> {
-    if !is_outcome(&topic.status) {
+    if !topic.status.is_outcome() {
         return Ok(false);
     }
     if topic.author_id == user_id {
@@ -27,10 +26,6 @@ pub async fn is_asked(conn: &mut Conn, topic: &Topic, user_id: i64) -> QueryResu
     ))
     .get_result(conn)
     .await
-}
-
-fn is_outcome(status: &str) -> bool {
-    Status::parse(status).is_ok_and(Status::is_outcome)
 }
 
 pub async fn answer(
@@ -50,7 +45,7 @@ pub async fn answer(
         .optional()?
         .filter(|t| t.visible_to(&reader))
         .ok_or(FeedbackError::NotFound)?;
-    if !is_outcome(&topic.status) {
+    if !topic.status.is_outcome() {
         return Err(
             FieldError::new("satisfied", "the item is not resolved or declined yet").into(),
         );

@@ -7,6 +7,7 @@ use crate::access::Reader;
 use crate::accounts::User;
 use crate::db::schema::{topic_votes, topics};
 use crate::db::Conn;
+use crate::fields::Kind;
 use crate::forum::topics::Topic;
 use crate::jobs::{Job, JobContext, JobError, JobKind};
 use chrono::{DateTime, Duration, Utc};
@@ -28,21 +29,24 @@ impl VoteKind {
             VoteKind::MeToo => "me_too",
         }
     }
-    fn topic_kind(self) -> &'static str {
-        match self {
-            VoteKind::Vote => "idea",
-            VoteKind::MeToo => "bug",
+    /// What backing a topic of this kind means; discussions take neither.
+    pub fn for_topic(kind: Kind) -> Option<VoteKind> {
+        match kind {
+            Kind::Idea => Some(VoteKind::Vote),
+            Kind::Bug => Some(VoteKind::MeToo),
+            Kind::Discussion => None,
         }
     }
 }
 
 /// Sets (on = true) or clears the person's vote; returns the topic's count for that kind.
+/// `kind: None` takes the one the topic's kind calls for (the page's single button).
 pub async fn set(
     conn: &mut Conn,
     s: &crate::config::Settings,
     user: &User,
     topic_id: i64,
-    kind: VoteKind,
+    kind: Option<VoteKind>,
     on: bool,
     now: DateTime<Utc>,
 ) -> Result<i32, FeedbackError> {
@@ -56,9 +60,10 @@ pub async fn set(
             .optional()?
             .filter(|t| t.visible_to(&reader))
             .ok_or(FeedbackError::NotFound)?;
-        if topic.kind != kind.topic_kind() {
-            return Err(FeedbackError::WrongKind);
-        }
+        let kind = match (VoteKind::for_topic(topic.kind), kind) {
+            (Some(takes), asked) if asked.is_none_or(|a| a == takes) => takes,
+            _ => return Err(FeedbackError::WrongKind),
+        };
         if topic.author_id == user.id {
             return Err(FeedbackError::OwnTopic);
         }
@@ -144,23 +149,6 @@ pub async fn has(
     ))))
     .get_result(conn)
     .await
-}
-
-/// Topics the person voted or pressed me-too on, newest first: (topic id, title, kind, status).
-pub async fn mine(
-    conn: &mut Conn,
-    user_id: i64,
-    limit: i64,
-) -> QueryResult<Vec<(i64, String, String, String)>> {
-    topic_votes::table
-        .inner_join(topics::table.on(topics::id.eq(topic_votes::topic_id)))
-        .filter(topic_votes::user_id.eq(user_id))
-        .filter(crate::access::topic_shown())
-        .order(topic_votes::created_at.desc())
-        .limit(limit)
-        .select((topics::id, topics::title, topics::kind, topics::status))
-        .load(conn)
-        .await
 }
 
 /// Recomputes the "votes in the last 7 days" sort key for every topic.

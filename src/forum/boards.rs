@@ -19,7 +19,7 @@ pub struct Board {
     pub name_en: String,
     pub description_zh: String,
     pub description_en: String,
-    pub kinds: Vec<String>,
+    pub kinds: Vec<Kind>,
     pub position: i32,
     pub product_line: Option<String>,
 }
@@ -38,7 +38,7 @@ impl Board {
         }
     }
     pub fn allows(&self, kind: Kind) -> bool {
-        self.kinds.iter().any(|k| k == kind.as_str())
+        self.kinds.contains(&kind)
     }
 }
 

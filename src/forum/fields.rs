@@ -95,31 +95,7 @@ impl Tags {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Discussion,
-    Bug,
-    Idea,
-}
-
-impl Kind {
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        match raw {
-            "discussion" => Ok(Kind::Discussion),
-            "bug" => Ok(Kind::Bug),
-            "idea" => Ok(Kind::Idea),
-            _ => Err(FieldError::new("kind", "must be discussion, bug or idea")),
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Discussion => "discussion",
-            Kind::Bug => "bug",
-            Kind::Idea => "idea",
-        }
-    }
-}
+pub use crate::fields::Kind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "snake_case")]

@@ -1,8 +1,9 @@
 //! Topic listings for boards and the home page: one query per page, keyset cursors, no OFFSET.
 
-use super::fields::{Cursor, Sort};
+use super::fields::{Cursor, Kind, Sort};
 use crate::db::schema::{boards, topics, users};
 use crate::db::Conn;
+use crate::fields::Status;
 use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -18,11 +19,11 @@ pub struct TopicSummary {
     pub board_name_zh: String,
     #[serde(skip)]
     pub board_name_en: String,
-    pub kind: String,
+    pub kind: Kind,
     pub title: String,
     pub tags: Vec<String>,
     pub excerpt: String,
-    pub status: String,
+    pub status: Status,
     pub featured: bool,
     pub pinned: bool,
     pub locked: bool,
@@ -60,8 +61,8 @@ pub struct Listing {
 #[derive(Default)]
 pub struct Filter {
     pub board_id: Option<i64>,
-    pub kind: Option<String>,
-    pub status: Option<String>,
+    pub kind: Option<Kind>,
+    pub status: Option<Status>,
     pub pinned_only: bool,
 }
 
@@ -106,11 +107,11 @@ pub async fn page(
     if let Some(b) = filter.board_id {
         q = q.filter(topics::board_id.eq(b));
     }
-    if let Some(k) = &filter.kind {
-        q = q.filter(topics::kind.eq(k.clone()));
+    if let Some(k) = filter.kind {
+        q = q.filter(topics::kind.eq(k));
     }
-    if let Some(st) = &filter.status {
-        q = q.filter(topics::status.eq(st.clone()));
+    if let Some(st) = filter.status {
+        q = q.filter(topics::status.eq(st));
     }
     if filter.pinned_only {
         q = q.filter(topics::pinned.eq(true));

@@ -6,6 +6,7 @@ use super::{posts, ranks, subscriptions, ForumError};
 use crate::access::Reader;
 use crate::db::schema::{boards as boards_t, topics, users};
 use crate::db::Conn;
+use crate::fields::Status;
 use crate::jobs;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -18,11 +19,11 @@ pub struct Topic {
     pub id: i64,
     pub board_id: i64,
     pub author_id: i64,
-    pub kind: String,
+    pub kind: Kind,
     pub title: String,
     pub tags: Vec<String>,
     pub excerpt: String,
-    pub status: String,
+    pub status: Status,
     pub featured: bool,
     pub pinned: bool,
     pub locked: bool,

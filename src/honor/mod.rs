@@ -6,11 +6,13 @@ pub mod ledger;
 pub mod levels;
 pub mod medals;
 pub mod profile;
+pub mod titles;
 
 use crate::accounts::User;
 use crate::config::HonorSettings;
 use crate::db::schema::{topics, users};
 use crate::db::Conn;
+use crate::fields::{Kind, Status};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -137,15 +139,15 @@ pub async fn on_status(
     s: &HonorSettings,
     actor_id: i64,
     topic_id: i64,
-    kind: &str,
-    status: &str,
+    kind: Kind,
+    status: Status,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
     let reason = match (kind, status) {
-        ("bug", "acknowledged") => Reason::BugAcknowledged,
-        ("bug", "resolved") => Reason::BugResolved,
-        ("idea", "planned") => Reason::IdeaPlanned,
-        ("idea", "resolved") => Reason::IdeaCompleted,
+        (Kind::Bug, Status::Acknowledged) => Reason::BugAcknowledged,
+        (Kind::Bug, Status::Resolved) => Reason::BugResolved,
+        (Kind::Idea, Status::Planned) => Reason::IdeaPlanned,
+        (Kind::Idea, Status::Resolved) => Reason::IdeaCompleted,
         _ => return Ok(()),
     };
     let (author, board) = board_of(conn, topic_id).await?;
@@ -248,7 +250,7 @@ pub async fn check_in(
     s: &HonorSettings,
     user: &User,
     now: DateTime<Utc>,
-) -> QueryResult<bool> {
+) -> QueryResult<CheckIn> {
     use diesel_async::AsyncConnection;
     let source = format!("checkin:{}:{}", user.id, now.format("%Y-%m-%d"));
     let before: i64 = crate::db::schema::honor_ledger::table
@@ -257,14 +259,28 @@ pub async fn check_in(
         .count()
         .get_result(conn)
         .await?;
-    if before > 0 {
-        return Ok(false);
+    if before == 0 {
+        conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+            ledger::award(conn, s, user.id, Reason::Checkin, &source, None, now).await
+        })
+        .await?;
     }
-    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-        ledger::award(conn, s, user.id, Reason::Checkin, &source, None, now).await
+    let honor: i32 = users::table
+        .find(user.id)
+        .select(users::honor)
+        .first(conn)
+        .await?;
+    Ok(CheckIn {
+        checked_in: before == 0,
+        honor,
     })
-    .await?;
-    Ok(true)
+}
+
+/// The daily check-in's answer: whether today's counted, and the balance after it.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct CheckIn {
+    pub checked_in: bool,
+    pub honor: i32,
 }
 
 /// Reporter credibility for triage (see [`levels::reporter_credibility`]).
@@ -274,22 +290,27 @@ pub async fn reporter_credibility(conn: &mut Conn, user_id: i64) -> QueryResult<
         .select(users::level)
         .first(conn)
         .await?;
-    let rows: Vec<(String, i64)> = topics::table
+    let rows: Vec<(Status, i64)> = topics::table
         .filter(topics::author_id.eq(user_id))
-        .filter(topics::kind.eq("bug"))
+        .filter(topics::kind.eq(Kind::Bug))
         .group_by(topics::status)
         .select((topics::status, diesel::dsl::count_star()))
         .load(conn)
         .await?;
-    let n = |names: &[&str]| {
+    let n = |statuses: &[Status]| {
         rows.iter()
-            .filter(|(st, _)| names.contains(&st.as_str()))
+            .filter(|(st, _)| statuses.contains(st))
             .map(|r| r.1)
             .sum::<i64>()
     };
     Ok(levels::reporter_credibility(
         level,
-        n(&["acknowledged", "planned", "in_progress", "resolved"]),
-        n(&["declined"]),
+        n(&[
+            Status::Acknowledged,
+            Status::Planned,
+            Status::InProgress,
+            Status::Resolved,
+        ]),
+        n(&[Status::Declined]),
     ))
 }

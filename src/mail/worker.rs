@@ -44,6 +44,15 @@ pub struct Delivered {
     pub cancelled: usize,
 }
 
+/// Mail waiting in the outbox (for `/metrics`).
+pub async fn queued_count(conn: &mut db::Conn) -> QueryResult<i64> {
+    mail_outbox::table
+        .filter(mail_outbox::status.eq("queued"))
+        .count()
+        .get_result(conn)
+        .await
+}
+
 /// Of the posts the claimed mail is about, those still visible (one query for the batch).
 async fn visible_posts(conn: &mut db::Conn, claimed: &[Claimed]) -> QueryResult<Vec<i64>> {
     use crate::db::schema::{posts, topics};

@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod flags;
+pub mod people;
 pub mod reviews;
 pub mod sanctions;
 
@@ -30,8 +31,8 @@ pub enum ModError {
     Conflict(String),
     #[error("rate limited")]
     RateLimited(crate::rate_limits::RateLimited),
-    #[error("mail: {0}")]
-    Mail(String),
+    #[error("mail")]
+    Mail(#[from] crate::mail::MailError),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }

@@ -12,6 +12,21 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde::Serialize;
 
+crate::text_enum! {
+    /// Where a review stands; a flag's outcome uses the same words.
+    pub enum ReviewStatus {
+        Pending = "pending",
+        Deferred = "deferred",
+        Agreed = "agreed",
+        Disagreed = "disagreed",
+    }
+}
+
+impl ReviewStatus {
+    /// Still in the queue.
+    pub const UNDECIDED: &'static [ReviewStatus] = &[ReviewStatus::Pending, ReviewStatus::Deferred];
+}
+
 /// Hides (`Some(reason)`) or restores (`None`) a post; an opening post takes its topic with it.
 /// Returns the topic id. The search index hears of it in the same transaction.
 pub async fn set_post_hidden(
@@ -78,7 +93,7 @@ pub async fn open_for(
 ) -> QueryResult<i64> {
     if let Some(id) = reviews::table
         .filter(reviews::post_id.eq(post_id))
-        .filter(reviews::status.eq_any(["pending", "deferred"]))
+        .filter(reviews::status.eq_any(ReviewStatus::UNDECIDED))
         .select(reviews::id)
         .for_update()
         .first::<i64>(conn)
@@ -111,10 +126,10 @@ pub async fn appeal(conn: &mut Conn, post_id: i64, now: DateTime<Utc>) -> QueryR
     diesel::update(
         reviews::table
             .filter(reviews::post_id.eq(post_id))
-            .filter(reviews::status.eq_any(["pending", "deferred"])),
+            .filter(reviews::status.eq_any(ReviewStatus::UNDECIDED)),
     )
     .set((
-        reviews::status.eq("pending"),
+        reviews::status.eq(ReviewStatus::Pending),
         reviews::note.eq("edited by the author"),
     ))
     .execute(conn)
@@ -143,7 +158,7 @@ pub struct FlagView {
 pub struct QueueItem {
     pub id: i64,
     pub cause: String,
-    pub status: String,
+    pub status: ReviewStatus,
     pub weight: f64,
     pub top_reason: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -162,7 +177,14 @@ pub struct QueueItem {
 /// (spam and abuse before the rest), then the oldest.
 pub async fn queue(conn: &mut Conn, limit: i64) -> QueryResult<Vec<QueueItem>> {
     type Row = (
-        (i64, String, String, f64, Option<String>, DateTime<Utc>),
+        (
+            i64,
+            String,
+            ReviewStatus,
+            f64,
+            Option<String>,
+            DateTime<Utc>,
+        ),
         (Option<DateTime<Utc>>, String),
         (i64, i64, String, Option<DateTime<Utc>>),
         String,
@@ -174,7 +196,7 @@ pub async fn queue(conn: &mut Conn, limit: i64) -> QueryResult<Vec<QueueItem>> {
                 .inner_join(topics::table)
                 .inner_join(users::table),
         )
-        .filter(reviews::status.eq_any(["pending", "deferred"]))
+        .filter(reviews::status.eq_any(ReviewStatus::UNDECIDED))
         .order((
             reviews::status.desc(),
             reviews::weight.desc(),
@@ -291,7 +313,7 @@ pub async fn decide(
         .take(1000)
         .collect::<String>();
     conn.transaction::<_, ModError, _>(async |conn| {
-        let (post_id, status): (i64, String) = reviews::table
+        let (post_id, status): (i64, ReviewStatus) = reviews::table
             .find(review_id)
             .select((reviews::post_id, reviews::status))
             .for_update()
@@ -299,7 +321,7 @@ pub async fn decide(
             .await
             .optional()?
             .ok_or(ModError::NotFound)?;
-        if status != "pending" && status != "deferred" {
+        if !ReviewStatus::UNDECIDED.contains(&status) {
             return Err(ModError::Conflict("This item was already decided.".into()));
         }
         let (hidden, hidden_reason, topic_id, author): (bool, Option<String>, i64, i64) =
@@ -314,9 +336,9 @@ pub async fn decide(
                 .first(conn)
                 .await?;
         let new_status = match decision {
-            Decision::Agree => "agreed",
-            Decision::Disagree => "disagreed",
-            Decision::Defer => "deferred",
+            Decision::Agree => ReviewStatus::Agreed,
+            Decision::Disagree => ReviewStatus::Disagreed,
+            Decision::Defer => ReviewStatus::Deferred,
         };
         diesel::update(reviews::table.find(review_id))
             .set((
@@ -342,7 +364,7 @@ pub async fn decide(
             let decided: Vec<(i64, i64)> = diesel::update(
                 flags::table
                     .filter(flags::review_id.eq(review_id))
-                    .filter(flags::outcome.eq("pending")),
+                    .filter(flags::outcome.eq(ReviewStatus::Pending)),
             )
             .set(flags::outcome.eq(new_status))
             .returning((flags::id, flags::flagger_id))

@@ -107,8 +107,7 @@ pub async fn impose(
                     },
                     now,
                 )
-                .await
-                .map_err(|e| ModError::Mail(e.to_string()))?;
+                .await?;
         }
         match kind {
             Kind::Silence => {

@@ -5,7 +5,7 @@
 //! the new name through the outbox. The name itself is held back for a while (only its digest
 //! is kept), and the erasure is recorded without its content.
 
-use crate::accounts::{tokens, User};
+use crate::accounts::{tokens, Role, User};
 use crate::audit::{self, Entry};
 use crate::config::Settings;
 use crate::db::schema::{attachments, erasures, held_usernames, users};
@@ -72,133 +72,167 @@ pub async fn erase(
     let uploads = settings.uploads_dir();
     let exports = settings.exports_dir();
     let hold = Duration::days(settings.rights.username_hold_days);
-    conn.transaction::<_, ModError, _>(async |conn| {
-        let user: User = users::table
-            .find(user_id)
-            .filter(users::erased_at.is_null())
-            .select(User::as_select())
-            .for_update()
-            .first(conn)
-            .await
-            .optional()?
-            .ok_or(ModError::NotFound)?;
-        if user.role == "admin" {
-            let admins: i64 = users::table
-                .filter(users::role.eq("admin"))
+    let erased = conn
+        .transaction::<_, ModError, _>(async |conn| {
+            let user: User = users::table
+                .find(user_id)
                 .filter(users::erased_at.is_null())
-                .count()
-                .get_result(conn)
-                .await?;
-            if admins <= 1 {
-                return Err(ModError::Conflict(
-                    "The last admin cannot be erased; make someone else admin first.".into(),
-                ));
+                .select(User::as_select())
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?
+                .ok_or(ModError::NotFound)?;
+            if user.role == Role::Admin {
+                let admins: i64 = users::table
+                    .filter(users::role.eq(Role::Admin))
+                    .filter(users::erased_at.is_null())
+                    .count()
+                    .get_result(conn)
+                    .await?;
+                if admins <= 1 {
+                    return Err(ModError::Conflict(
+                        "The last admin cannot be erased; make someone else admin first.".into(),
+                    ));
+                }
             }
-        }
-        let mut files: Vec<PathBuf> = attachments::table
-            .filter(attachments::uploader_id.eq(user_id))
-            .filter(attachments::private.eq(true))
-            .select(attachments::stored_name)
-            .load::<String>(conn)
-            .await?
-            .into_iter()
-            .map(|n| uploads.join(n))
-            .collect();
-        diesel::delete(
-            attachments::table
+            let mut files: Vec<PathBuf> = attachments::table
                 .filter(attachments::uploader_id.eq(user_id))
-                .filter(attachments::private.eq(true)),
-        )
-        .execute(conn)
-        .await?;
-        files.extend(
-            crate::rights::mailed_export::forget(conn, user_id)
+                .filter(attachments::private.eq(true))
+                .select(attachments::stored_name)
+                .load::<String>(conn)
                 .await?
                 .into_iter()
-                .map(|n| exports.join(n)),
-        );
-        let old_key = crate::accounts::Username::key_of(&user.username);
-        diesel::sql_query("DELETE FROM rate_limits WHERE key = $1 OR key = $2")
-            .bind::<Text, _>(rate_limits::stored_key(&format!("login:account:{old_key}")))
-            .bind::<Text, _>(rate_limits::stored_key(&format!(
-                "reset:email:{}",
-                user.email
-            )))
+                .map(|n| uploads.join(n))
+                .collect();
+            diesel::delete(
+                attachments::table
+                    .filter(attachments::uploader_id.eq(user_id))
+                    .filter(attachments::private.eq(true)),
+            )
             .execute(conn)
             .await?;
-        for sql in SCRUB {
-            diesel::sql_query(*sql)
-                .bind::<BigInt, _>(user_id)
+            files.extend(
+                crate::rights::mailed_export::forget(conn, user_id)
+                    .await?
+                    .into_iter()
+                    .map(|n| exports.join(n)),
+            );
+            let old_key = crate::accounts::Username::key_of(&user.username);
+            diesel::sql_query("DELETE FROM rate_limits WHERE key = $1 OR key = $2")
+                .bind::<Text, _>(rate_limits::stored_key(&format!("login:account:{old_key}")))
+                .bind::<Text, _>(rate_limits::stored_key(&format!(
+                    "reset:email:{}",
+                    user.email
+                )))
                 .execute(conn)
                 .await?;
-        }
-        diesel::insert_into(held_usernames::table)
-            .values((
-                held_usernames::key_hash.eq(tokens::digest(&old_key)),
-                held_usernames::held_until.eq(now + hold),
-            ))
-            .on_conflict(held_usernames::key_hash)
-            .do_update()
-            .set(held_usernames::held_until.eq(now + hold))
-            .execute(conn)
-            .await?;
-        // Spaces and `#` cannot occur in a chosen name, so it never collides with one.
-        let anonymous = crate::fields::erased_name(user_id);
-        diesel::sql_query(
-            "UPDATE users SET username = $2, username_key = lower($2), \
+            for sql in SCRUB {
+                diesel::sql_query(*sql)
+                    .bind::<BigInt, _>(user_id)
+                    .execute(conn)
+                    .await?;
+            }
+            diesel::insert_into(held_usernames::table)
+                .values((
+                    held_usernames::key_hash.eq(tokens::digest(&old_key)),
+                    held_usernames::held_until.eq(now + hold),
+                ))
+                .on_conflict(held_usernames::key_hash)
+                .do_update()
+                .set(held_usernames::held_until.eq(now + hold))
+                .execute(conn)
+                .await?;
+            // Spaces and `#` cannot occur in a chosen name, so it never collides with one.
+            let anonymous = crate::fields::erased_name(user_id);
+            diesel::sql_query(
+                "UPDATE users SET username = $2, username_key = lower($2), \
                  email = 'erased-' || id || '@erased.invalid', email_verified_at = NULL, \
                  password_hash = '!', role = 'member', locale = NULL, title = NULL, \
                  notify_reply = 'off', notify_mention = 'off', notify_subscribed = 'off', \
                  notify_status = 'off', digest_weekly = false, \
                  erased_at = $3, updated_at = $3 \
              WHERE id = $1",
-        )
-        .bind::<BigInt, _>(user_id)
-        .bind::<Text, _>(&anonymous)
-        .bind::<Timestamptz, _>(now)
-        .execute(conn)
-        .await?;
-        let (requested_by, actor_id) = match &by {
-            Requester::Own => ("self", None),
-            Requester::Admin { admin, .. } => ("admin", Some(admin.id)),
-        };
-        diesel::insert_into(erasures::table)
-            .values((
-                erasures::user_id.eq(user_id),
-                erasures::requested_by.eq(requested_by),
-                erasures::actor_id.eq(actor_id),
-                erasures::created_at.eq(now),
-            ))
-            .execute(conn)
-            .await?;
-        if let Requester::Admin { admin, reason, ip } = by {
-            audit::record(
-                conn,
-                Entry {
-                    actor_id: Some(admin.id),
-                    action: "erase_user",
-                    target_user_id: Some(user_id),
-                    reason,
-                    actor_ip: ip,
-                    ..Default::default()
-                },
-                now,
             )
-            .await?;
-        }
-        diesel::sql_query(format!("NOTIFY {}", crate::search::outbox::WAKE_CHANNEL))
+            .bind::<BigInt, _>(user_id)
+            .bind::<Text, _>(&anonymous)
+            .bind::<Timestamptz, _>(now)
             .execute(conn)
             .await?;
-        Ok(Erased {
-            anonymous_name: anonymous,
-            files,
+            let (requested_by, actor_id) = match &by {
+                Requester::Own => ("self", None),
+                Requester::Admin { admin, .. } => ("admin", Some(admin.id)),
+            };
+            diesel::insert_into(erasures::table)
+                .values((
+                    erasures::user_id.eq(user_id),
+                    erasures::requested_by.eq(requested_by),
+                    erasures::actor_id.eq(actor_id),
+                    erasures::created_at.eq(now),
+                ))
+                .execute(conn)
+                .await?;
+            if let Requester::Admin { admin, reason, ip } = by {
+                audit::record(
+                    conn,
+                    Entry {
+                        actor_id: Some(admin.id),
+                        action: "erase_user",
+                        target_user_id: Some(user_id),
+                        reason,
+                        actor_ip: ip,
+                        ..Default::default()
+                    },
+                    now,
+                )
+                .await?;
+            }
+            diesel::sql_query(format!("NOTIFY {}", crate::search::outbox::WAKE_CHANNEL))
+                .execute(conn)
+                .await?;
+            Ok(Erased {
+                anonymous_name: anonymous,
+                files,
+            })
         })
-    })
-    .await
+        .await?;
+    // Only after the commit: a rolled-back erasure must leave the files in place.
+    remove_files(&erased).await;
+    Ok(erased)
+}
+
+/// An admin erases someone by username, with a reason for the audit log; returns the
+/// anonymous name.
+pub async fn erase_by_admin(
+    conn: &mut Conn,
+    settings: &Settings,
+    admin: &User,
+    ip: &str,
+    username: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<String, ModError> {
+    let reason = crate::moderation::reason(reason).map_err(|e| ModError::Invalid(vec![e]))?;
+    let target = crate::accounts::users::by_username(conn, username)
+        .await?
+        .ok_or(ModError::NotFound)?;
+    let erased = erase(
+        conn,
+        settings,
+        target.id,
+        Requester::Admin {
+            admin,
+            reason: &reason,
+            ip: Some(ip),
+        },
+        now,
+    )
+    .await?;
+    Ok(erased.anonymous_name)
 }
 
 /// Removes the files an erasure left behind; a file already gone is fine.
-pub async fn remove_files(erased: &Erased) {
+async fn remove_files(erased: &Erased) {
     for f in &erased.files {
         if let Err(e) = tokio::fs::remove_file(f).await {
             if e.kind() != std::io::ErrorKind::NotFound {

@@ -43,31 +43,21 @@ pub async fn build_and_mail(
     mailer: &Mailer,
     user_id: i64,
     now: DateTime<Utc>,
-) -> Result<(), String> {
-    let user = crate::accounts::users::by_id(conn, user_id)
-        .await
-        .map_err(|e| e.to_string())?;
+) -> anyhow::Result<()> {
+    let user = crate::accounts::users::by_id(conn, user_id).await?;
     let Some(user) = user.filter(|u| !u.is_erased()) else {
         return Ok(());
     };
-    let doc = super::export::export(conn, user_id, now)
-        .await
-        .map_err(|e| e.to_string())?;
-    let bytes = serde_json::to_vec(&doc).map_err(|e| e.to_string())?;
+    let doc = super::export::export(conn, user_id, now).await?;
+    let bytes = serde_json::to_vec(&doc)?;
     let dir = settings.exports_dir();
-    tokio::fs::create_dir_all(&dir)
-        .await
-        .map_err(|e| e.to_string())?;
+    tokio::fs::create_dir_all(&dir).await?;
     let (token, digest) = tokens::generate();
     // A name of its own: nothing of the link's secret is kept, not even in a file name.
     let file_name = format!("{}.json", &tokens::generate().0[..32]);
     let tmp = dir.join(format!("{file_name}.part"));
-    tokio::fs::write(&tmp, &bytes)
-        .await
-        .map_err(|e| e.to_string())?;
-    tokio::fs::rename(&tmp, dir.join(&file_name))
-        .await
-        .map_err(|e| e.to_string())?;
+    tokio::fs::write(&tmp, &bytes).await?;
+    tokio::fs::rename(&tmp, dir.join(&file_name)).await?;
     let expires = now + Duration::hours(settings.rights.export_link_hours);
     let link = format!("{}/exports/{token}", mailer.base_url());
     let hours = settings.rights.export_link_hours.to_string();
@@ -102,8 +92,7 @@ pub async fn build_and_mail(
             .await?;
         Ok(())
     })
-    .await
-    .map_err(|e| e.to_string())?;
+    .await?;
     Ok(())
 }
 
@@ -197,8 +186,6 @@ impl Job for BuildExport {
 
     async fn run(self, ctx: &JobContext, now: DateTime<Utc>) -> Result<(), JobError> {
         let mut conn = crate::db::get(&ctx.pool).await?;
-        build_and_mail(&mut conn, &ctx.settings, &ctx.mailer, self.user_id, now)
-            .await
-            .map_err(JobError::msg)
+        build_and_mail(&mut conn, &ctx.settings, &ctx.mailer, self.user_id, now).await
     }
 }

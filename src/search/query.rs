@@ -3,6 +3,7 @@
 //! any string gives results or an empty list, never an error.
 
 use super::index::{SearchError, SearchIndex};
+use crate::fields::{Kind, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
@@ -247,17 +248,9 @@ fn escape(s: &str) -> String {
 pub struct Similar {
     pub topic_id: i64,
     pub title: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: Kind,
+    pub status: Status,
 }
-
-const OPEN: &[&str] = &[
-    "new",
-    "needs_info",
-    "acknowledged",
-    "planned",
-    "in_progress",
-];
 
 /// Up to 5 topics that look like what is being written: any of its words may match (an OR),
 /// the same board and product and open items rank higher.
@@ -305,13 +298,13 @@ pub fn similar(
             Box::new(BoostQuery::new(term(f.product, p), 2.0)),
         ));
     }
-    for s in OPEN {
+    for s in Status::OPEN {
         clauses.push((
             Occur::Should,
-            Box::new(BoostQuery::new(term(f.status, s), 0.5)),
+            Box::new(BoostQuery::new(term(f.status, s.as_str()), 0.5)),
         ));
     }
-    clauses.push((Occur::MustNot, term(f.status, "duplicate")));
+    clauses.push((Occur::MustNot, term(f.status, Status::Duplicate.as_str())));
     let searcher = idx.reader.searcher();
     let top = searcher.search(
         &BooleanQuery::new(clauses),
@@ -333,11 +326,18 @@ pub fn similar(
                 .unwrap_or("")
                 .to_string()
         };
+        // A document written by an older build may hold a value this one no longer knows.
+        let (Some(kind), Some(status)) = (
+            Kind::from_text(&text(f.kind)),
+            Status::from_text(&text(f.status)),
+        ) else {
+            continue;
+        };
         out.push(Similar {
             topic_id,
             title: text(f.topic_title),
-            kind: text(f.kind),
-            status: text(f.status),
+            kind,
+            status,
         });
         if out.len() == 5 {
             break;

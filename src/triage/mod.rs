@@ -1,6 +1,7 @@
 //! Triage: product teams, routing rules, and where each bug or idea goes (see `docs/triage.md`).
 //! Priority, the queue, SLAs, analytics and webhooks are still to come.
 
+pub mod assignment;
 pub mod priority;
 pub mod queue;
 pub mod routing;
@@ -20,6 +21,9 @@ pub enum TriageError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// A team member acting on another team's item.
+    #[error("this item belongs to another team")]
+    NotYourTeam,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }

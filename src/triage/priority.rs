@@ -1,24 +1,16 @@
 //! The priority score: a pure function of documented inputs (see `docs/triage.md`), stored on
 //! the topic with its breakdown so the queue sorts by an index and every row can say why.
 
+use crate::fields::Kind;
 use crate::jobs::{Job, JobContext, JobError, JobKind};
 use chrono::{DateTime, Duration, Utc};
 use diesel::sql_types::{BigInt, Bool, Double, Integer, Nullable, SmallInt, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
-/// Statuses still waiting on the team.
-pub const OPEN: [&str; 5] = [
-    "new",
-    "needs_info",
-    "acknowledged",
-    "planned",
-    "in_progress",
-];
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Inputs {
-    pub kind: String,
+    pub kind: Kind,
     /// Bugs: crash, major, minor, cosmetic.
     pub severity: Option<String>,
     pub votes: i64,
@@ -52,23 +44,23 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-pub fn severity_weight(kind: &str, severity: Option<&str>) -> f64 {
+pub fn severity_weight(kind: Kind, severity: Option<&str>) -> f64 {
     match (kind, severity) {
-        ("bug", Some("crash")) => 8.0,
-        ("bug", Some("major")) => 4.0,
-        ("bug", Some("minor")) => 2.0,
-        ("bug", _) => 1.0,
+        (Kind::Bug, Some("crash")) => 8.0,
+        (Kind::Bug, Some("major")) => 4.0,
+        (Kind::Bug, Some("minor")) => 2.0,
+        (Kind::Bug, _) => 1.0,
         _ => 3.0,
     }
 }
 
 /// SLA hours for an item, from its team's settings (or the defaults 24/72/168/336).
-pub fn sla_hours(kind: &str, severity: Option<&str>, team: Option<[i32; 4]>) -> i64 {
+pub fn sla_hours(kind: Kind, severity: Option<&str>, team: Option<[i32; 4]>) -> i64 {
     let [crash, major, minor, idea] = team.unwrap_or([24, 72, 168, 336]);
     (match (kind, severity) {
-        ("bug", Some("crash")) => crash,
-        ("bug", Some("major")) => major,
-        ("bug", _) => minor,
+        (Kind::Bug, Some("crash")) => crash,
+        (Kind::Bug, Some("major")) => major,
+        (Kind::Bug, _) => minor,
         _ => idea,
     }) as i64
 }
@@ -79,7 +71,7 @@ pub fn sla_hours(kind: &str, severity: Option<&str>, team: Option<[i32; 4]>) -> 
 /// 1.5 while the first response is due and then by 1 per SLA period overdue (at most 5); an item
 /// that has had its first response keeps urgency 1.
 pub fn score(i: &Inputs, now: DateTime<Utc>) -> Breakdown {
-    let sev = severity_weight(&i.kind, i.severity.as_deref());
+    let sev = severity_weight(i.kind, i.severity.as_deref());
     let affected = 1 + i.votes.max(0) + i.me_too.max(0);
     let affected_factor = 1.0 + (affected as f64).ln();
     let credibility = crate::honor::levels::reporter_credibility(
@@ -97,7 +89,10 @@ pub fn score(i: &Inputs, now: DateTime<Utc>) -> Breakdown {
     };
     let s = sev * affected_factor * credibility * moderation * urgency;
     Breakdown {
-        severity: i.severity.clone().unwrap_or_else(|| i.kind.clone()),
+        severity: i
+            .severity
+            .clone()
+            .unwrap_or_else(|| i.kind.as_str().to_string()),
         severity_weight: sev,
         affected,
         affected_factor: round2(affected_factor),
@@ -110,12 +105,27 @@ pub fn score(i: &Inputs, now: DateTime<Utc>) -> Breakdown {
     }
 }
 
+/// The stored score and its breakdown, for the item page.
+pub async fn of_topic(
+    conn: &mut crate::db::Conn,
+    topic_id: i64,
+) -> diesel::QueryResult<Option<(f64, Option<serde_json::Value>)>> {
+    use crate::db::schema::topics;
+    use diesel::{OptionalExtension, QueryDsl};
+    topics::table
+        .find(topic_id)
+        .select((topics::priority, topics::priority_breakdown))
+        .first(conn)
+        .await
+        .optional()
+}
+
 #[derive(diesel::QueryableByName)]
 struct Row {
     #[diesel(sql_type = BigInt)]
     id: i64,
     #[diesel(sql_type = Text)]
-    kind: String,
+    kind: Kind,
     #[diesel(sql_type = Nullable<Text>)]
     severity: Option<String>,
     #[diesel(sql_type = Integer)]
@@ -186,10 +196,10 @@ pub async fn refresh(
             (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
             _ => None,
         };
-        let sla = sla_hours(&r.kind, r.severity.as_deref(), team);
+        let sla = sla_hours(r.kind, r.severity.as_deref(), team);
         let b = score(
             &Inputs {
-                kind: r.kind.clone(),
+                kind: r.kind,
                 severity: r.severity.clone(),
                 votes: r.vote_count as i64,
                 me_too: r.me_too_count as i64,
@@ -272,7 +282,7 @@ mod tests {
 
     fn base(now: DateTime<Utc>) -> Inputs {
         Inputs {
-            kind: "bug".into(),
+            kind: Kind::Bug,
             severity: Some("major".into()),
             votes: 0,
             me_too: 0,

@@ -3,6 +3,7 @@
 
 use crate::db::schema::{products, teams, topics, users};
 use crate::db::Conn;
+use crate::fields::{FieldError, Kind, Status};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -12,8 +13,8 @@ use serde::Serialize;
 pub struct Filter {
     /// None: every team (and unrouted items).
     pub teams: Option<Vec<i64>>,
-    pub status: Option<String>,
-    pub kind: Option<String>,
+    pub status: Option<Status>,
+    pub kind: Option<Kind>,
     pub product: Option<String>,
     pub assignee_id: Option<i64>,
     pub overdue: bool,
@@ -24,18 +25,40 @@ pub struct Filter {
 #[derive(Debug, Clone, Serialize)]
 pub struct Item {
     pub topic_id: i64,
-    pub kind: String,
+    pub kind: Kind,
     pub title: String,
     pub team: Option<String>,
     pub priority: f64,
     pub priority_breakdown: Option<serde_json::Value>,
     pub assignee: Option<String>,
-    pub status: String,
+    pub status: Status,
     pub sla_due_at: Option<DateTime<Utc>>,
     pub overdue: bool,
 }
 
 pub const PAGE: i64 = 50;
+
+/// The queue holds open items only; an empty value means any.
+pub fn parse_status(raw: &str) -> Result<Option<Status>, FieldError> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    Status::from_text(raw.trim())
+        .filter(|s| s.is_open())
+        .map(Some)
+        .ok_or_else(|| FieldError::new("status", "an open status"))
+}
+
+/// The queue holds bugs and ideas; an empty value means both.
+pub fn parse_kind(raw: &str) -> Result<Option<Kind>, FieldError> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    Kind::from_text(raw.trim())
+        .filter(|k| k.is_feedback())
+        .map(Some)
+        .ok_or_else(|| FieldError::new("kind", "bug or idea"))
+}
 
 pub async fn list(
     conn: &mut Conn,
@@ -47,8 +70,8 @@ pub async fn list(
         .left_join(teams::table)
         .left_join(products::table)
         .left_join(assignees.on(topics::assignee_id.eq(assignees.field(users::id).nullable())))
-        .filter(topics::kind.eq_any(["bug", "idea"]))
-        .filter(topics::status.eq_any(super::priority::OPEN))
+        .filter(topics::kind.ne(Kind::Discussion))
+        .filter(topics::status.eq_any(Status::OPEN))
         .filter(crate::access::topic_shown())
         .select((
             topics::id,
@@ -71,11 +94,11 @@ pub async fn list(
         Some(t) => q = q.filter(topics::team_id.eq_any(t.to_vec())),
         None => {}
     }
-    if let Some(s) = &f.status {
-        q = q.filter(topics::status.eq(s.clone()));
+    if let Some(s) = f.status {
+        q = q.filter(topics::status.eq(s));
     }
-    if let Some(k) = &f.kind {
-        q = q.filter(topics::kind.eq(k.clone()));
+    if let Some(k) = f.kind {
+        q = q.filter(topics::kind.eq(k));
     }
     if let Some(p) = &f.product {
         q = q.filter(products::slug.eq(p.clone()));
@@ -100,13 +123,13 @@ pub async fn list(
     }
     type Row = (
         i64,
-        String,
+        Kind,
         String,
         Option<String>,
         f64,
         Option<serde_json::Value>,
         Option<String>,
-        String,
+        Status,
         Option<DateTime<Utc>>,
         Option<DateTime<Utc>>,
     );
@@ -150,9 +173,30 @@ pub async fn assign(conn: &mut Conn, topic_id: i64, user_id: Option<i64>) -> Que
     diesel::update(
         topics::table
             .find(topic_id)
-            .filter(topics::kind.eq_any(["bug", "idea"])),
+            .filter(topics::kind.ne(Kind::Discussion)),
     )
     .set(topics::assignee_id.eq(user_id))
     .execute(conn)
     .await
+}
+
+#[derive(Debug, Clone, Queryable, Serialize)]
+pub struct Unrouted {
+    pub topic_id: i64,
+    pub kind: Kind,
+    pub title: String,
+    pub status: Status,
+}
+
+/// Visible bugs and ideas no rule or person has routed yet, newest first.
+pub async fn unrouted(conn: &mut Conn, limit: i64) -> QueryResult<Vec<Unrouted>> {
+    topics::table
+        .filter(topics::kind.ne(Kind::Discussion))
+        .filter(topics::team_id.is_null())
+        .filter(crate::access::topic_shown())
+        .order(topics::id.desc())
+        .limit(limit)
+        .select((topics::id, topics::kind, topics::title, topics::status))
+        .load(conn)
+        .await
 }

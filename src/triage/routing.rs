@@ -5,6 +5,7 @@
 use super::rules::{self, Rule};
 use crate::db::schema::{boards, posts, products, topics};
 use crate::db::Conn;
+use crate::fields::Kind;
 use crate::search::analyzer::{tokens, BIGRAMS, WORDS};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -76,7 +77,7 @@ pub async fn route(
     now: chrono::DateTime<chrono::Utc>,
 ) -> QueryResult<Option<i64>> {
     type Row = (
-        String,
+        Kind,
         Vec<String>,
         String,
         Option<String>,
@@ -104,7 +105,7 @@ pub async fn route(
             ))
             .first(conn)
             .await?;
-    if kind == "discussion" {
+    if !kind.is_feedback() {
         return Ok(team_id);
     }
     if routed_by.as_deref() == Some("manual") {
@@ -121,7 +122,7 @@ pub async fn route(
         &board,
         product.as_deref(),
         line.as_deref(),
-        &kind,
+        kind.as_str(),
         &tags,
         &format!("{title}\n{body}"),
     );

@@ -14,7 +14,7 @@ pub async fn for_topic(
     index: Arc<SearchIndex>,
     topic_id: i64,
 ) -> Result<Vec<Similar>, crate::search::SearchError> {
-    let found: Option<(String, String, String, Option<String>)> = topics::table
+    let found: Option<(crate::fields::Kind, String, String, Option<String>)> = topics::table
         .inner_join(boards::table)
         .left_join(products::table)
         .filter(topics::id.eq(topic_id))
@@ -46,6 +46,6 @@ pub async fn for_topic(
     Ok(hits
         .into_iter()
         .filter(|h| h.topic_id != topic_id && h.kind == kind && visible.contains(&h.topic_id))
-        .filter(|h| super::priority::OPEN.contains(&h.status.as_str()))
+        .filter(|h| h.status.is_open())
         .collect())
 }

@@ -6,6 +6,7 @@ use crate::db::schema::{teams, topics};
 use crate::db::Conn;
 use crate::jobs::{enqueue, Job};
 use crate::jobs::{JobContext, JobError, JobKind};
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -78,7 +79,7 @@ pub async fn deliver(
     topic_id: i64,
     event: &str,
     at: &str,
-) -> Result<(), String> {
+) -> anyhow::Result<()> {
     // kind, title, status, team, url, secret
     type Row = (
         String,
@@ -101,8 +102,7 @@ pub async fn deliver(
         ))
         .first(conn)
         .await
-        .optional()
-        .map_err(|e| e.to_string())?;
+        .optional()?;
     // Rerouted elsewhere or the hook removed since: nothing to send.
     let Some((kind, title, status, team, Some(url), Some(secret))) = row else {
         return Ok(());
@@ -117,7 +117,7 @@ pub async fn deliver(
     if (200..300).contains(&status) {
         Ok(())
     } else {
-        Err(format!("webhook answered {status}"))
+        Err(anyhow::anyhow!("webhook answered {status}"))
     }
 }
 
@@ -128,27 +128,26 @@ struct Target {
     path: String,
 }
 
-fn parse(url: &str) -> Result<Target, String> {
+fn parse(url: &str) -> anyhow::Result<Target> {
     let (tls, rest) = if let Some(r) = url.strip_prefix("https://") {
         (true, r)
     } else if let Some(r) = url.strip_prefix("http://") {
         (false, r)
     } else {
-        return Err("not an http(s) URL".into());
+        anyhow::bail!("not an http(s) URL");
     };
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
     let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => (
-            h.to_string(),
-            p.parse().map_err(|_| "bad port".to_string())?,
-        ),
+        Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => {
+            (h.to_string(), p.parse().context("bad port")?)
+        }
         _ => (authority.to_string(), if tls { 443 } else { 80 }),
     };
     if host.is_empty() {
-        return Err("no host".into());
+        anyhow::bail!("no host");
     }
     Ok(Target {
         tls,
@@ -159,7 +158,7 @@ fn parse(url: &str) -> Result<Target, String> {
 }
 
 /// A minimal HTTP/1.1 POST (one request per connection); returns the status code.
-async fn post(url: &str, body: &str, signature: &str) -> Result<u16, String> {
+async fn post(url: &str, body: &str, signature: &str) -> anyhow::Result<u16> {
     let t = parse(url)?;
     let request = format!(
         "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: Chorus-Webhook\r\nContent-Type: application/json\r\n\
@@ -171,7 +170,7 @@ async fn post(url: &str, body: &str, signature: &str) -> Result<u16, String> {
     let io = async {
         let tcp = tokio::net::TcpStream::connect((t.host.as_str(), t.port))
             .await
-            .map_err(|e| format!("connect: {e}"))?;
+            .context("connect")?;
         if t.tls {
             use tokio_rustls::rustls;
             let mut roots = rustls::RootCertStore::empty();
@@ -179,16 +178,14 @@ async fn post(url: &str, body: &str, signature: &str) -> Result<u16, String> {
             let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
                 rustls::crypto::ring::default_provider(),
             ))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
+            .with_safe_default_protocol_versions()?
             .with_root_certificates(roots)
             .with_no_client_auth();
-            let name = rustls::pki_types::ServerName::try_from(t.host.clone())
-                .map_err(|e| e.to_string())?;
+            let name = rustls::pki_types::ServerName::try_from(t.host.clone())?;
             let stream = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
                 .connect(name, tcp)
                 .await
-                .map_err(|e| format!("tls: {e}"))?;
+                .context("tls")?;
             exchange(stream, &request).await
         } else {
             exchange(tcp, &request).await
@@ -196,21 +193,19 @@ async fn post(url: &str, body: &str, signature: &str) -> Result<u16, String> {
     };
     tokio::time::timeout(Duration::from_secs(10), io)
         .await
-        .map_err(|_| "timed out".to_string())?
+        .context("timed out")?
 }
 
 async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     mut s: S,
     request: &str,
-) -> Result<u16, String> {
-    s.write_all(request.as_bytes())
-        .await
-        .map_err(|e| e.to_string())?;
+) -> anyhow::Result<u16> {
+    s.write_all(request.as_bytes()).await?;
     let mut head = Vec::new();
     let mut buf = [0u8; 512];
     // The status line is all we need.
     while !head.windows(2).any(|w| w == b"\r\n") && head.len() < 4096 {
-        let n = s.read(&mut buf).await.map_err(|e| e.to_string())?;
+        let n = s.read(&mut buf).await?;
         if n == 0 {
             break;
         }
@@ -220,7 +215,7 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     line.split_whitespace()
         .nth(1)
         .and_then(|c| c.parse().ok())
-        .ok_or_else(|| "no HTTP status line".to_string())
+        .context("no HTTP status line")
 }
 
 #[cfg(test)]
@@ -313,6 +308,5 @@ impl Job for Webhook {
             &self.at,
         )
         .await
-        .map_err(JobError::msg)
     }
 }

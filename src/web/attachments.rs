@@ -72,7 +72,7 @@ async fn download(
     let body = tokio::fs::read(attachments::path_of(&state.settings.uploads_dir(), &a))
         .await
         .map_err(|_| AppError::NotFound)?;
-    let disposition = if a.kind == "image" {
+    let disposition = if a.kind == crate::feedback::attachments::AttachmentKind::Image {
         "inline"
     } else {
         "attachment"

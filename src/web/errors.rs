@@ -36,6 +36,11 @@ pub enum AppError {
         fields: BTreeMap<String, String>,
     },
     Unauthorized,
+    /// A page that needs a signed-in person: pages redirect to the login form, which returns
+    /// to `next`; the API answers 401 like `Unauthorized`.
+    SignIn {
+        next: String,
+    },
     /// 401 for a failed login; says nothing about which part was wrong.
     InvalidCredentials,
     Forbidden {
@@ -51,8 +56,8 @@ pub enum AppError {
     RateLimited {
         retry_after_secs: i64,
     },
-    /// Anything unexpected: logged in full, shown as a request id.
-    Internal(String),
+    /// Anything unexpected: logged with its whole cause chain, shown as a request id.
+    Internal(anyhow::Error),
 }
 
 impl AppError {
@@ -70,15 +75,15 @@ impl AppError {
         Self::invalid(vec![FieldError::new(field, message)])
     }
 
-    pub fn internal(e: impl fmt::Display) -> Self {
-        AppError::Internal(e.to_string())
+    pub fn internal(e: impl Into<anyhow::Error>) -> Self {
+        AppError::Internal(e.into())
     }
 
     pub fn code(&self) -> &'static str {
         match self {
             AppError::BadRequest { code, .. } => code,
             AppError::Invalid { .. } => "validation_failed",
-            AppError::Unauthorized => "not_logged_in",
+            AppError::Unauthorized | AppError::SignIn { .. } => "not_logged_in",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::Forbidden { code, .. } => code,
             AppError::NotFound => "not_found",
@@ -95,7 +100,7 @@ impl AppError {
             | AppError::Invalid { message, .. }
             | AppError::Forbidden { message, .. }
             | AppError::Conflict { message, .. } => message.clone(),
-            AppError::Unauthorized => "You need to log in.".into(),
+            AppError::Unauthorized | AppError::SignIn { .. } => "You need to log in.".into(),
             AppError::InvalidCredentials => "Wrong username, email or password.".into(),
             AppError::NotFound => "Not found.".into(),
             AppError::PayloadTooLarge => "The request body is too large.".into(),
@@ -117,7 +122,7 @@ impl AppError {
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AppError::Internal(why) => write!(f, "internal: {why}"),
+            AppError::Internal(why) => write!(f, "internal: {why:#}"),
             other => write!(f, "{}: {}", other.code(), other.message()),
         }
     }
@@ -128,7 +133,9 @@ impl ResponseError for AppError {
         match self {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized | AppError::SignIn { .. } | AppError::InvalidCredentials => {
+                StatusCode::UNAUTHORIZED
+            }
             AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
@@ -142,7 +149,7 @@ impl ResponseError for AppError {
         let info = REQUEST.try_with(|r| r.clone()).ok();
         let request_id = info.as_ref().map(|i| i.id.clone()).unwrap_or_default();
         if let AppError::Internal(why) = self {
-            tracing::error!(request_id = %request_id, error = %why, "request failed");
+            tracing::error!(request_id = %request_id, error = format!("{why:#}"), "request failed");
         }
         let mut resp = HttpResponse::build(self.status_code());
         if let AppError::RateLimited { retry_after_secs } = self {
@@ -150,6 +157,13 @@ impl ResponseError for AppError {
         }
         resp.insert_header((header::CACHE_CONTROL, "no-store"));
         let api = info.as_ref().is_none_or(|i| i.api);
+        if let (false, AppError::SignIn { next }) = (api, self) {
+            let to = format!("/login?next={}", crate::content::percent_encode(next));
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, to))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .finish();
+        }
         if !api {
             if let Some(html) = info.as_ref().and_then(|i| error_page(i, self, &request_id)) {
                 return resp.content_type("text/html; charset=utf-8").body(html);
@@ -216,7 +230,7 @@ impl From<AccountError> for AppError {
             AccountError::Db(e) => AppError::internal(e),
             AccountError::Pool(e) => AppError::internal(e),
             AccountError::Mail(e) => AppError::internal(e),
-            AccountError::Hash(e) => AppError::internal(e),
+            AccountError::Hash(e) => AppError::internal(anyhow::Error::msg(e)),
         }
     }
 }
@@ -258,6 +272,47 @@ impl From<crate::forum::ForumError> for AppError {
     }
 }
 
+impl From<crate::feedback::FeedbackError> for AppError {
+    fn from(e: crate::feedback::FeedbackError) -> Self {
+        match e {
+            crate::feedback::FeedbackError::Invalid(f) => AppError::invalid(f),
+            crate::feedback::FeedbackError::NotFound => AppError::NotFound,
+            crate::feedback::FeedbackError::Forbidden => AppError::Forbidden {
+                code: "forbidden",
+                message: "Only product teams, moderators and admins may do that.".into(),
+            },
+            crate::feedback::FeedbackError::OwnTopic => AppError::Forbidden {
+                code: "own_topic",
+                message: "You cannot vote on your own topic.".into(),
+            },
+            crate::feedback::FeedbackError::WrongKind => AppError::Conflict {
+                message: "This does not apply to this kind of topic.".into(),
+                fields: Default::default(),
+            },
+            crate::feedback::FeedbackError::Db(e) => AppError::internal(e),
+            crate::feedback::FeedbackError::Storage(e) => AppError::internal(e),
+        }
+    }
+}
+
+impl From<crate::triage::TriageError> for AppError {
+    fn from(e: crate::triage::TriageError) -> Self {
+        match e {
+            crate::triage::TriageError::Invalid(f) => AppError::invalid(f),
+            crate::triage::TriageError::NotFound => AppError::NotFound,
+            crate::triage::TriageError::Conflict(message) => AppError::Conflict {
+                message,
+                fields: Default::default(),
+            },
+            crate::triage::TriageError::NotYourTeam => AppError::Forbidden {
+                code: "not_your_team",
+                message: "This item belongs to another team.".into(),
+            },
+            crate::triage::TriageError::Db(e) => AppError::internal(e),
+        }
+    }
+}
+
 impl From<crate::moderation::ModError> for AppError {
     fn from(e: crate::moderation::ModError) -> Self {
         use crate::moderation::ModError as M;
@@ -292,14 +347,8 @@ impl From<diesel::result::Error> for AppError {
 
 impl From<minijinja::Error> for AppError {
     fn from(e: minijinja::Error) -> Self {
-        // Include the template chain: a broken theme should be easy to find in the log.
-        let mut why = format!("{e:#}");
-        let mut src = std::error::Error::source(&e);
-        while let Some(s) = src {
-            why.push_str(&format!(": {s}"));
-            src = s.source();
-        }
-        AppError::Internal(why)
+        // The template chain stays in the source chain: a broken theme is easy to find in the log.
+        AppError::internal(e)
     }
 }
 

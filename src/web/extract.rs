@@ -1,10 +1,10 @@
 //! Extractors: who is asking (session cookie or bearer token), from where, in which language.
 
 use super::errors::AppError;
-use super::middleware::CsrfToken;
 use super::AppState;
 use crate::accounts::{sessions, Locale, Role, User};
 use crate::db;
+use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
@@ -37,7 +37,7 @@ pub struct VerifiedUser(pub Authed);
 fn state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
     req.app_data::<web::Data<AppState>>()
         .cloned()
-        .ok_or_else(|| AppError::internal("app state missing"))
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("app state missing")))
 }
 
 /// The credential presented: a bearer token wins over the cookie.
@@ -241,6 +241,11 @@ pub fn locale_for(req: &HttpRequest, viewer: &Viewer) -> Locale {
         })
 }
 
+/// The CSRF token of this visitor (from the cookie, or freshly made by the middleware), for
+/// forms to embed.
+#[derive(Clone)]
+pub struct CsrfToken(pub String);
+
 pub fn csrf_token(req: &HttpRequest) -> String {
     req.extensions()
         .get::<CsrfToken>()
@@ -254,4 +259,25 @@ pub fn user_agent(req: &HttpRequest) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string()
+}
+
+/// The session cookie: HttpOnly, SameSite=Lax, Secure behind HTTPS.
+pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .secure(state.settings.is_https())
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::days(state.settings.session_days))
+        .finish()
+}
+
+pub fn expired_session_cookie() -> Cookie<'static> {
+    let mut c = Cookie::build(SESSION_COOKIE, "")
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .finish();
+    c.make_removal();
+    c
 }

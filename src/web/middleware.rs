@@ -1,7 +1,7 @@
 //! Request-wide middleware: request id + logging + metrics + error context, and CSRF.
 
 use super::errors::{AppError, RequestInfo, REQUEST};
-use super::extract::{self, CSRF_COOKIE, SESSION_COOKIE};
+use super::extract::{self, CsrfToken, CSRF_COOKIE, SESSION_COOKIE};
 use super::AppState;
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, SameSite};
@@ -16,10 +16,6 @@ use tracing::Instrument;
 /// The request id, readable by handlers through request extensions.
 #[derive(Clone)]
 pub struct RequestId(pub String);
-
-/// The CSRF token of this visitor (from the cookie, or freshly made), for forms to embed.
-#[derive(Clone)]
-pub struct CsrfToken(pub String);
 
 pub async fn request_context(
     req: ServiceRequest,

@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod ops;
 pub mod pages;
+pub mod upload;
 
 use crate::clock::Clock;
 use crate::config::Settings;

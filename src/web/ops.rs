@@ -1,10 +1,8 @@
 //! Operations endpoints: health and metrics.
 
 use super::AppState;
-use crate::db::{self, schema::jobs, schema::mail_outbox};
+use crate::db;
 use actix_web::{web, HttpResponse};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
@@ -24,22 +22,12 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pool.status();
     let (mail_queued, jobs_pending) = match db::get(&state.pool).await {
-        Ok(mut c) => {
-            let m: i64 = mail_outbox::table
-                .filter(mail_outbox::status.eq("queued"))
-                .count()
-                .get_result(&mut c)
+        Ok(mut c) => (
+            crate::mail::worker::queued_count(&mut c)
                 .await
-                .unwrap_or(-1);
-            let j: i64 = jobs::table
-                .filter(jobs::done_at.is_null())
-                .filter(jobs::failed_at.is_null())
-                .count()
-                .get_result(&mut c)
-                .await
-                .unwrap_or(-1);
-            (m, j)
-        }
+                .unwrap_or(-1),
+            crate::jobs::pending_count(&mut c).await.unwrap_or(-1),
+        ),
         Err(_) => (-1, -1),
     };
     let body = state.metrics.render(&[

@@ -433,7 +433,7 @@ async fn admin_created_users_are_verified_and_roles_can_change() {
     .await
     .unwrap();
     assert!(u.is_verified());
-    assert_eq!(u.role, "moderator");
+    assert_eq!(u.role, chorus::accounts::Role::Moderator);
     let u = chorus::accounts::set_role(
         &mut conn,
         "MODERATOR_MEI",
@@ -442,7 +442,7 @@ async fn admin_created_users_are_verified_and_roles_can_change() {
     )
     .await
     .unwrap();
-    assert_eq!(u.role, "admin");
+    assert_eq!(u.role, chorus::accounts::Role::Admin);
 }
 
 #[actix_web::test]

@@ -89,7 +89,7 @@ async fn votes_are_exact_under_concurrency_and_toggle() {
                 &settings,
                 u,
                 idea,
-                chorus::feedback::votes::VoteKind::Vote,
+                Some(chorus::feedback::votes::VoteKind::Vote),
                 true,
                 now,
             )

@@ -368,3 +368,42 @@ async fn the_openapi_document_lists_exactly_the_routes_that_exist() {
     );
     assert!(erase["responses"]["204"].is_object());
 }
+
+#[actix_web::test]
+async fn pages_for_signed_in_people_send_others_to_login_and_back() {
+    use actix_web::http::header;
+    use actix_web::test::TestRequest;
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let anon = app.client();
+    // A GET comes back to itself.
+    let r = anon.get("/settings?tab=mail").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.header("location").as_deref(),
+        Some("/login?next=%2Fsettings%3Ftab%3Dmail")
+    );
+    // A form post comes back to the same-host page the form was on...
+    let token = anon.csrf().await;
+    let form = |referer: &str| {
+        TestRequest::post()
+            .uri("/t/5/vote")
+            .insert_header((header::HOST, "chorus.test"))
+            .insert_header((header::REFERER, referer.to_string()))
+            .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+            .set_payload(format!("csrf_token={token}&on=1"))
+    };
+    let r = anon.send(form("http://chorus.test/t/5")).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.header("location").as_deref(),
+        Some("/login?next=%2Ft%2F5")
+    );
+    // ...and never to another site's.
+    let r = anon.send(form("http://evil.example/t/5")).await;
+    assert_eq!(r.header("location").as_deref(), Some("/login?next=%2F"));
+    // The API keeps its 401.
+    let r = anon.get("/api/v1/me/feedback").await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.code(), "not_logged_in");
+}

@@ -248,6 +248,27 @@ async fn a_manual_reroute_survives_later_edits_and_needs_the_right_people() {
         (Some("phone".into()), Some("manual".into()))
     );
 
+    // Assigning follows the same rule as routing: the item is the phone team's now.
+    let assign = |token: String, username: &'static str| {
+        let app = &app;
+        async move {
+            app.client()
+                .with_bearer(&token)
+                .post_json(
+                    &format!("/api/v1/triage/items/{id}/assign"),
+                    json!({ "username": username }),
+                )
+                .await
+        }
+    };
+    let r = assign(pm.clone(), "camera_pm").await;
+    assert_eq!((r.status.as_u16(), r.code()), (403, "not_your_team".into()));
+    let r = assign(admin.clone(), "reporter").await;
+    assert_eq!(r.status, 422, "members take no items");
+    let r = assign(admin.clone(), "CAMERA_PM").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["assignee"], "camera_pm");
+
     // The reporter edits it (still about the camera): the manual route stays.
     let root = app
         .client()

@@ -3,9 +3,8 @@
 use super::MeView;
 use crate::accounts::{self, Registration};
 use crate::web::errors::AppError;
-use crate::web::extract::{self, ClientIp, CurrentUser, SESSION_COOKIE};
+use crate::web::extract::{self, expired_session_cookie, session_cookie, ClientIp, CurrentUser};
 use crate::web::AppState;
-use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -95,26 +94,6 @@ async fn login(
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(&state, token.clone()))
         .json(json!({ "token": token, "user": MeView::from(&user), "csrf_token": csrf })))
-}
-
-pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
-    Cookie::build(SESSION_COOKIE, token)
-        .path("/")
-        .http_only(true)
-        .secure(state.settings.is_https())
-        .same_site(SameSite::Lax)
-        .max_age(time::Duration::days(state.settings.session_days))
-        .finish()
-}
-
-pub fn expired_session_cookie() -> Cookie<'static> {
-    let mut c = Cookie::build(SESSION_COOKIE, "")
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .finish();
-    c.make_removal();
-    c
 }
 
 async fn logout(state: web::Data<AppState>, me: CurrentUser) -> Result<HttpResponse, AppError> {

@@ -30,68 +30,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/topics/{id}/attachments", web::post().to(upload));
 }
 
-/// Reads a multipart upload: the `file` part (at most 10 MB) and an optional `private` flag.
-pub async fn read_upload(
-    mut payload: actix_multipart::Multipart,
-) -> Result<crate::feedback::attachments::Upload, AppError> {
-    use futures_util::TryStreamExt;
-    let limit = crate::feedback::attachments::MAX_BYTES;
-    let (mut name, mut bytes, mut private, mut seen_file) =
-        (String::new(), Vec::new(), false, false);
-    while let Some(mut field) = payload.try_next().await.map_err(|_| AppError::BadRequest {
-        code: "bad_upload",
-        message: "The upload could not be read.".into(),
-    })? {
-        let field_name = field.name().unwrap_or("").to_string();
-        let filename = field
-            .content_disposition()
-            .and_then(|c| c.get_filename())
-            .map(str::to_string);
-        let mut data = Vec::new();
-        while let Some(chunk) = field.try_next().await.map_err(|_| AppError::BadRequest {
-            code: "bad_upload",
-            message: "The upload could not be read.".into(),
-        })? {
-            if data.len() + chunk.len() > limit + 1 {
-                return Err(AppError::PayloadTooLarge);
-            }
-            data.extend_from_slice(&chunk);
-        }
-        match field_name.as_str() {
-            "file" if !seen_file => {
-                seen_file = true;
-                name = filename.unwrap_or_default();
-                bytes = data;
-            }
-            "private" => {
-                private = matches!(
-                    std::str::from_utf8(&data).unwrap_or(""),
-                    "1" | "true" | "on" | "yes"
-                )
-            }
-            _ => {}
-        }
-    }
-    if !seen_file {
-        return Err(AppError::field("file", "is required"));
-    }
-    if bytes.len() > limit {
-        return Err(AppError::PayloadTooLarge);
-    }
-    Ok(crate::feedback::attachments::Upload {
-        name,
-        bytes,
-        private,
-    })
-}
-
 async fn upload(
     state: web::Data<AppState>,
     me: VerifiedUser,
     id: web::Path<i64>,
     payload: actix_multipart::Multipart,
 ) -> Result<HttpResponse, AppError> {
-    let upload = read_upload(payload).await?;
+    let upload = crate::web::upload::read(payload).await?;
     let mut conn = crate::db::get(&state.pool).await?;
     let a = crate::feedback::attachments::save(
         &mut conn,
@@ -108,29 +53,6 @@ async fn upload(
     })))
 }
 
-impl From<FeedbackError> for AppError {
-    fn from(e: FeedbackError) -> Self {
-        match e {
-            FeedbackError::Invalid(f) => AppError::invalid(f),
-            FeedbackError::NotFound => AppError::NotFound,
-            FeedbackError::Forbidden => AppError::Forbidden {
-                code: "forbidden",
-                message: "Only product teams, moderators and admins may do that.".into(),
-            },
-            FeedbackError::OwnTopic => AppError::Forbidden {
-                code: "own_topic",
-                message: "You cannot vote on your own topic.".into(),
-            },
-            FeedbackError::WrongKind => AppError::Conflict {
-                message: "This does not apply to this kind of topic.".into(),
-                fields: Default::default(),
-            },
-            FeedbackError::Db(e) => AppError::internal(e),
-            FeedbackError::Storage(e) => AppError::internal(e),
-        }
-    }
-}
-
 async fn set_vote(
     state: &AppState,
     me: &VerifiedUser,
@@ -144,7 +66,7 @@ async fn set_vote(
         &state.settings,
         &me.0.user,
         id,
-        kind,
+        Some(kind),
         on,
         state.clock.now(),
     )
@@ -343,29 +265,7 @@ async fn my_feedback(
     state: web::Data<AppState>,
     me: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
-    use crate::db::schema::topics as t;
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
     let mut conn = crate::db::get(&state.pool).await?;
-    let mine: Vec<(i64, String, String, String)> = t::table
-        .filter(t::author_id.eq(me.0.user.id))
-        .filter(t::kind.ne("discussion"))
-        .filter(crate::access::topic_not_deleted())
-        .order(t::created_at.desc())
-        .limit(200)
-        .select((t::id, t::title, t::kind, t::status))
-        .load(&mut conn)
-        .await?;
-    let voted = votes::mine(&mut conn, me.0.user.id, 200).await?;
-    let view = |rows: Vec<(i64, String, String, String)>, kind: Option<&str>| {
-        rows.into_iter()
-            .filter(|r| kind.is_none_or(|k| r.2 == k))
-            .map(|(id, title, kind, status)| json!({ "topic_id": id, "title": title, "kind": kind, "status": status }))
-            .collect::<Vec<_>>()
-    };
-    Ok(HttpResponse::Ok().json(json!({
-        "reports": view(mine.clone(), Some("bug")),
-        "ideas": view(mine, Some("idea")),
-        "votes": view(voted, None),
-    })))
+    let mine = crate::feedback::lists::mine(&mut conn, me.0.user.id, 200).await?;
+    Ok(HttpResponse::Ok().json(mine))
 }

@@ -77,20 +77,12 @@ async fn list(
         None => None,
     };
     let kind = match q.kind.as_deref().filter(|k| !k.is_empty()) {
-        Some(k) => Some(
-            Kind::parse(k)
-                .map_err(|e| AppError::invalid(vec![e]))?
-                .as_str()
-                .to_string(),
-        ),
+        Some(k) => Some(Kind::parse(k).map_err(|e| AppError::invalid(vec![e]))?),
         None => None,
     };
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(
-            crate::feedback::status::Status::parse(s)
-                .map_err(|e| AppError::invalid(vec![e]))?
-                .as_str()
-                .to_string(),
+            crate::feedback::status::Status::parse(s).map_err(|e| AppError::invalid(vec![e]))?,
         ),
         None => None,
     };
@@ -203,7 +195,8 @@ async fn get_topic(
         None => false,
     };
     let locale = extract::locale_for(&req, &viewer);
-    let extra = feedback_view(&mut conn, &topic, viewer.0.as_ref().map(|a| &a.user)).await?;
+    let extra =
+        crate::feedback::view::of(&mut conn, &topic, viewer.0.as_ref().map(|a| &a.user)).await?;
     let mut body = json!({
         "id": topic.id, "board": board_json(&board, locale), "kind": topic.kind, "title": topic.title,
         "tags": topic.tags, "status": topic.status, "featured": topic.featured, "pinned": topic.pinned,
@@ -211,55 +204,12 @@ async fn get_topic(
         "reply_count": topic.reply_count, "like_count": topic.like_count, "subscribed": subscribed,
         "posts": page.posts, "next_cursor": page.next.map(|p| fields::encode_path_cursor(&p)),
     });
-    if let (Some(obj), serde_json::Value::Object(more)) = (body.as_object_mut(), extra) {
+    if let (Some(obj), Ok(serde_json::Value::Object(more))) =
+        (body.as_object_mut(), serde_json::to_value(extra))
+    {
         obj.extend(more);
     }
     Ok(HttpResponse::Ok().json(body))
-}
-
-/// What a bug or idea adds to a topic: counts, the reader's votes, the report's fields, the
-/// official response, merged duplicates, the satisfaction prompt. A fixed number of queries.
-pub async fn feedback_view(
-    conn: &mut crate::db::Conn,
-    topic: &topics::Topic,
-    user: Option<&crate::accounts::User>,
-) -> Result<serde_json::Value, AppError> {
-    use crate::feedback::{bugs, changes, merge, satisfaction, votes::VoteKind};
-    let reader = user.map(|u| u.id);
-    if topic.kind == "discussion" {
-        return Ok(json!({}));
-    }
-    let (voted, me_too) = match reader {
-        Some(uid) => (
-            crate::feedback::votes::has(conn, uid, topic.id, VoteKind::Vote).await?,
-            crate::feedback::votes::has(conn, uid, topic.id, VoteKind::MeToo).await?,
-        ),
-        None => (false, false),
-    };
-    let bug = bugs::for_topic(conn, topic.id).await?;
-    let history = changes::history(conn, topic.id).await?;
-    let official = changes::official_response(&history).cloned();
-    let merged = merge::merged_into(conn, topic.id).await?;
-    let (asked, answer) = match reader {
-        Some(uid) => (
-            satisfaction::is_asked(conn, topic, uid).await?,
-            satisfaction::mine(conn, topic.id, uid).await?,
-        ),
-        None => (false, None),
-    };
-    Ok(json!({
-        "vote_count": topic.vote_count, "me_too_count": topic.me_too_count, "voted": voted, "me_too": me_too,
-        "bug": bug, "official_response": official, "status_history": history,
-        "duplicate_of": topic.duplicate_of,
-        "duplicates_merged": merged.iter().map(|(id, title)| json!({"id": id, "title": title})).collect::<Vec<_>>(),
-        "satisfaction": { "asked": asked, "answer": answer.map(|(s, c)| json!({"satisfied": s, "comment": c})) },
-        "attachments": crate::feedback::attachments::for_topic(conn, topic.id, user)
-            .await?
-            .into_iter()
-            .map(|a| json!({"id": a.id, "kind": a.kind, "name": a.original_name, "size": a.size_bytes,
-                            "private": a.private, "url": format!("/attachments/{}", a.id)}))
-            .collect::<Vec<_>>(),
-    }))
 }
 
 #[derive(Deserialize)]

@@ -61,24 +61,14 @@ async fn medal_list() -> HttpResponse {
 
 async fn checkin(state: web::Data<AppState>, me: VerifiedUser) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&state.pool).await?;
-    let counted = crate::honor::check_in(
+    let done = crate::honor::check_in(
         &mut conn,
         &state.settings.honor,
         &me.0.user,
         state.clock.now(),
     )
     .await?;
-    let honor: i32 = {
-        use crate::db::schema::users;
-        use diesel::prelude::*;
-        use diesel_async::RunQueryDsl;
-        users::table
-            .find(me.0.user.id)
-            .select(users::honor)
-            .first(&mut conn)
-            .await?
-    };
-    Ok(HttpResponse::Ok().json(json!({ "checked_in": counted, "honor": honor })))
+    Ok(HttpResponse::Ok().json(done))
 }
 
 #[derive(Deserialize)]
@@ -96,40 +86,19 @@ async fn grant_title(
     username: web::Path<String>,
     body: web::Json<TitleBody>,
 ) -> Result<HttpResponse, AppError> {
-    use crate::db::schema::users;
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    let title: String = body
-        .title
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect();
-    if title.chars().count() > 30 {
-        return Err(AppError::field("title", "at most 30 characters"));
-    }
+    let title = crate::honor::titles::parse(&body.title).map_err(|e| AppError::invalid(vec![e]))?;
     let mut conn = crate::db::get(&state.pool).await?;
     let target = crate::accounts::users::by_username(&mut conn, &username)
         .await?
         .ok_or(AppError::NotFound)?;
-    let value = (!title.is_empty()).then_some(title.clone());
-    diesel::update(users::table.find(target.id))
-        .set(users::title.eq(&value))
-        .execute(&mut conn)
-        .await?;
-    crate::audit::record(
+    crate::honor::titles::grant(
         &mut conn,
-        crate::audit::Entry {
-            actor_id: Some(admin.0.user.id),
-            action: "grant_title",
-            target_user_id: Some(target.id),
-            before: Some(json!({ "title": target.title })),
-            after: Some(json!({ "title": value })),
-            actor_ip: Some(&ip.0),
-            ..Default::default()
-        },
+        admin.0.user.id,
+        &ip.0,
+        &target,
+        title.clone(),
         state.clock.now(),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(json!({ "username": target.username, "title": value })))
+    Ok(HttpResponse::Ok().json(json!({ "username": target.username, "title": title })))
 }

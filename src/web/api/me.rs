@@ -160,17 +160,12 @@ async fn export_by_mail(
     state: web::Data<AppState>,
     me: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
-    queue_export(&state, me.0.user.id).await?;
+    let mut conn = crate::db::get(&state.pool).await?;
+    crate::rights::mailed_export::request(&mut conn, me.0.user.id, state.clock.now()).await?;
     Ok(HttpResponse::Accepted().json(json!({ "status": "queued" })))
 }
 
 /// One pending export per person: asking again while one is being built changes nothing.
-pub async fn queue_export(state: &AppState, user_id: i64) -> Result<(), AppError> {
-    let mut conn = crate::db::get(&state.pool).await?;
-    crate::rights::mailed_export::request(&mut conn, user_id, state.clock.now()).await?;
-    Ok(())
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EraseBody {
@@ -192,25 +187,17 @@ async fn erase(
         "password",
     )
     .await?;
-    erase_confirmed(&state, me.0.user.id).await?;
-    Ok(HttpResponse::NoContent()
-        .cookie(super::auth::expired_session_cookie())
-        .finish())
-}
-
-/// Erases a person whose password was just checked; shared by the API and the settings page.
-pub async fn erase_confirmed(state: &AppState, user_id: i64) -> Result<(), AppError> {
-    let mut conn = crate::db::get(&state.pool).await?;
-    let erased = rights::erasure::erase(
+    rights::erasure::erase(
         &mut conn,
         &state.settings,
-        user_id,
+        me.0.user.id,
         rights::erasure::Requester::Own,
         state.clock.now(),
     )
     .await?;
-    rights::erasure::remove_files(&erased).await;
-    Ok(())
+    Ok(HttpResponse::NoContent()
+        .cookie(crate::web::extract::expired_session_cookie())
+        .finish())
 }
 
 #[derive(Deserialize)]
@@ -254,35 +241,16 @@ async fn admin_erase(
     username: web::Path<String>,
     body: web::Json<AdminEraseBody>,
 ) -> Result<HttpResponse, AppError> {
-    let name = admin_erase_user(&state, &admin.0.user, &ip.0, &username, &body.reason).await?;
-    Ok(HttpResponse::Ok().json(json!({ "username": name, "erased": true })))
-}
-
-/// Shared by the API and the profile page; returns the anonymous name.
-pub async fn admin_erase_user(
-    state: &AppState,
-    admin: &accounts::User,
-    ip: &str,
-    username: &str,
-    reason: &str,
-) -> Result<String, AppError> {
-    let reason = crate::moderation::reason(reason).map_err(|e| AppError::invalid(vec![e]))?;
     let mut conn = crate::db::get(&state.pool).await?;
-    let target = accounts::users::by_username(&mut conn, username)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let erased = rights::erasure::erase(
+    let name = rights::erasure::erase_by_admin(
         &mut conn,
         &state.settings,
-        target.id,
-        rights::erasure::Requester::Admin {
-            admin,
-            reason: &reason,
-            ip: Some(ip),
-        },
+        &admin.0.user,
+        &ip.0,
+        &username,
+        &body.reason,
         state.clock.now(),
     )
     .await?;
-    rights::erasure::remove_files(&erased).await;
-    Ok(erased.anonymous_name)
+    Ok(HttpResponse::Ok().json(json!({ "username": name, "erased": true })))
 }

@@ -217,38 +217,11 @@ async fn user_view(
     staff: StaffUser,
     username: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    use crate::db::schema::sessions;
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
     let mut conn = crate::db::get(&state.pool).await?;
-    let user = users::by_username(&mut conn, &username)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let now = state.clock.now();
-    let ips: Vec<String> = sessions::table
-        .filter(sessions::user_id.eq(user.id))
-        .filter(sessions::ip.is_not_null())
-        .select(sessions::ip.assume_not_null())
-        .distinct()
-        .load(&mut conn)
-        .await?;
-    access_log::record(&mut conn, staff.0.user.id, user.id, "email", now).await?;
-    access_log::record(&mut conn, staff.0.user.id, user.id, "ips", now).await?;
-    let history = sanctions::history(&mut conn, user.id).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "username": user.username,
-        "email": user.email,
-        "role": user.role,
-        "level": user.level,
-        "honor": user.honor,
-        "joined_at": user.created_at,
-        "ips": ips,
-        "silenced_until": user.silenced_until,
-        "suspended_until": user.suspended_until,
-        "flags_agreed": user.flags_agreed,
-        "flags_disagreed": user.flags_disagreed,
-        "sanctions": history,
-    })))
+    let person =
+        crate::moderation::people::view(&mut conn, &staff.0.user, &username, state.clock.now())
+            .await?;
+    Ok(HttpResponse::Ok().json(person))
 }
 
 #[derive(Deserialize)]

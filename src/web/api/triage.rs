@@ -4,7 +4,7 @@
 use crate::accounts::Role;
 use crate::triage::rules::{self, RuleInput};
 use crate::triage::teams::{self, TeamInput};
-use crate::triage::{queue as tq, routing, TriageError};
+use crate::triage::{assignment, queue as tq};
 use crate::web::errors::AppError;
 use crate::web::extract::{AdminUser, CurrentUser};
 use crate::web::AppState;
@@ -26,20 +26,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/triage/stats", web::get().to(stats))
         .route("/triage/items/{id}/similar", web::get().to(similar))
         .route("/triage/items/{id}/assign", web::post().to(assign));
-}
-
-impl From<TriageError> for AppError {
-    fn from(e: TriageError) -> Self {
-        match e {
-            TriageError::Invalid(f) => AppError::invalid(f),
-            TriageError::NotFound => AppError::NotFound,
-            TriageError::Conflict(message) => AppError::Conflict {
-                message,
-                fields: Default::default(),
-            },
-            TriageError::Db(e) => AppError::internal(e),
-        }
-    }
 }
 
 /// Product teams, moderators and admins read triage set-up; members do not.
@@ -125,9 +111,6 @@ async fn product_team(
     slug: web::Path<String>,
     body: web::Json<ProductTeamBody>,
 ) -> Result<HttpResponse, AppError> {
-    use crate::db::schema::products;
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
     let mut conn = crate::db::get(&state.pool).await?;
     let team_id = match body.team.as_deref().filter(|t| !t.is_empty()) {
         Some(t) => Some(
@@ -138,11 +121,7 @@ async fn product_team(
         ),
         None => None,
     };
-    let n = diesel::update(products::table.filter(products::slug.eq(&*slug)))
-        .set(products::team_id.eq(team_id))
-        .execute(&mut conn)
-        .await?;
-    if n == 0 {
+    if !crate::feedback::products::set_team(&mut conn, &slug, team_id).await? {
         return Err(AppError::NotFound);
     }
     Ok(HttpResponse::Ok().json(json!({ "product": *slug, "team": body.team })))
@@ -185,57 +164,15 @@ async fn reroute(
 ) -> Result<HttpResponse, AppError> {
     triage_reader(&me)?;
     let mut conn = crate::db::get(&state.pool).await?;
-    let team = teams::by_slug(&mut conn, body.team.trim())
-        .await?
-        .ok_or_else(|| AppError::field("team", "no such team"))?;
-    // Team members move items that are theirs (or unrouted); staff move anything.
-    if me.0.user.role() == Role::TeamMember {
-        use crate::db::schema::topics;
-        use diesel::prelude::*;
-        use diesel_async::RunQueryDsl;
-        let current: Option<Option<i64>> = topics::table
-            .find(*id)
-            .select(topics::team_id)
-            .first(&mut conn)
-            .await
-            .optional()?;
-        let mine = teams::of_user(&mut conn, me.0.user.id).await?;
-        match current {
-            None => return Err(AppError::NotFound),
-            Some(Some(t)) if !mine.contains(&t) => {
-                return Err(AppError::Forbidden {
-                    code: "not_your_team",
-                    message: "This item belongs to another team.".into(),
-                })
-            }
-            _ => {}
-        }
-    }
-    if routing::reroute(&mut conn, me.0.user.id, *id, team.id, state.clock.now()).await? == 0 {
-        return Err(AppError::NotFound);
-    }
+    let team =
+        assignment::reroute(&mut conn, &me.0.user, *id, &body.team, state.clock.now()).await?;
     Ok(HttpResponse::Ok()
         .json(json!({ "topic_id": *id, "team": team.slug, "routed_by": "manual" })))
 }
 
 async fn unrouted(state: web::Data<AppState>, _a: AdminUser) -> Result<HttpResponse, AppError> {
-    use crate::db::schema::topics;
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
     let mut conn = crate::db::get(&state.pool).await?;
-    let items: Vec<(i64, String, String, String)> = topics::table
-        .filter(topics::kind.eq_any(["bug", "idea"]))
-        .filter(topics::team_id.is_null())
-        .filter(crate::access::topic_shown())
-        .order(topics::id.desc())
-        .limit(200)
-        .select((topics::id, topics::kind, topics::title, topics::status))
-        .load(&mut conn)
-        .await?;
-    let items: Vec<_> = items
-        .into_iter()
-        .map(|(id, kind, title, status)| json!({ "topic_id": id, "kind": kind, "title": title, "status": status }))
-        .collect();
+    let items = tq::unrouted(&mut conn, 200).await?;
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
 
@@ -273,16 +210,10 @@ async fn queue(
         }
         None => None,
     };
-    if let Some(s) = nonempty(&q.status) {
-        if !crate::triage::priority::OPEN.contains(&s.as_str()) {
-            return Err(AppError::field("status", "an open status"));
-        }
-    }
-    if let Some(k) = nonempty(&q.kind) {
-        if k != "bug" && k != "idea" {
-            return Err(AppError::field("kind", "bug or idea"));
-        }
-    }
+    let status = tq::parse_status(q.status.as_deref().unwrap_or(""))
+        .map_err(|e| AppError::invalid(vec![e]))?;
+    let kind =
+        tq::parse_kind(q.kind.as_deref().unwrap_or("")).map_err(|e| AppError::invalid(vec![e]))?;
     let assignee_id = match nonempty(&q.assignee) {
         Some(name) => Some(
             crate::accounts::users::by_username(&mut conn, &name)
@@ -294,8 +225,8 @@ async fn queue(
     };
     let filter = tq::Filter {
         teams,
-        status: nonempty(&q.status),
-        kind: nonempty(&q.kind),
+        status,
+        kind,
         product: nonempty(&q.product),
         assignee_id,
         overdue: matches!(q.overdue.as_deref(), Some("1" | "true" | "on")),
@@ -320,46 +251,10 @@ async fn assign(
     id: web::Path<i64>,
     body: web::Json<AssignBody>,
 ) -> Result<HttpResponse, AppError> {
-    use crate::db::schema::topics;
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
     triage_reader(&me)?;
     let mut conn = crate::db::get(&state.pool).await?;
-    let team: Option<i64> = topics::table
-        .find(*id)
-        .filter(topics::kind.eq_any(["bug", "idea"]))
-        .select(topics::team_id)
-        .first(&mut conn)
-        .await
-        .optional()?
-        .ok_or(AppError::NotFound)?;
-    if me.0.user.role() == Role::TeamMember {
-        let mine = teams::of_user(&mut conn, me.0.user.id).await?;
-        if !team.is_some_and(|t| mine.contains(&t)) {
-            return Err(AppError::Forbidden {
-                code: "not_your_team",
-                message: "This item belongs to another team.".into(),
-            });
-        }
-    }
-    let name = body.username.trim();
-    let user_id = if name.is_empty() {
-        None
-    } else {
-        let u = crate::accounts::users::by_username(&mut conn, name)
-            .await?
-            .ok_or_else(|| AppError::field("username", "no such user"))?;
-        if u.role() == Role::Member {
-            return Err(AppError::field(
-                "username",
-                "only product teams and staff take items",
-            ));
-        }
-        Some(u.id)
-    };
-    tq::assign(&mut conn, *id, user_id).await?;
-    Ok(HttpResponse::Ok()
-        .json(json!({ "topic_id": *id, "assignee": (!name.is_empty()).then_some(name) })))
+    let assignee = assignment::assign(&mut conn, &me.0.user, *id, &body.username).await?;
+    Ok(HttpResponse::Ok().json(json!({ "topic_id": *id, "assignee": assignee })))
 }
 
 #[derive(Deserialize)]

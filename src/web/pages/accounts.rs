@@ -1,10 +1,10 @@
 //! Account pages: register, login, logout, verify, password reset, settings, language.
 
-use super::{redirect, safe_next, PageCtx};
+use super::{redirect, safe_next, PageCtx, SignedIn};
 use crate::accounts::{self, AccountError, Locale, Registration};
-use crate::web::api::auth::{expired_session_cookie, session_cookie};
 use crate::web::errors::AppError;
 use crate::web::extract::{self, ClientIp, LANG_COOKIE};
+use crate::web::extract::{expired_session_cookie, session_cookie};
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -307,9 +307,13 @@ pub struct SettingsQuery {
     done: Option<String>,
 }
 
-async fn settings(page: PageCtx, q: web::Query<SettingsQuery>) -> Result<HttpResponse, AppError> {
+async fn settings(
+    SignedIn { page, me }: SignedIn,
+    q: web::Query<SettingsQuery>,
+) -> Result<HttpResponse, AppError> {
     settings_page(
         &page,
+        &me,
         StatusCode::OK,
         q.welcome.is_some(),
         q.done.as_deref(),
@@ -320,14 +324,12 @@ async fn settings(page: PageCtx, q: web::Query<SettingsQuery>) -> Result<HttpRes
 
 async fn settings_page(
     page: &PageCtx,
+    me: &crate::web::extract::Authed,
     status: StatusCode,
     welcome: bool,
     done: Option<&str>,
     errors: BTreeMap<String, String>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect("/login?next=/settings"));
-    };
     let mut conn = crate::db::get(&page.state.pool).await?;
     let now = page.state.clock.now();
     let sessions = accounts::sessions::list_for_user(&mut conn, me.user.id, now).await?;
@@ -382,12 +384,9 @@ pub struct PasswordForm {
 }
 
 async fn change_password(
-    page: PageCtx,
+    SignedIn { page, me }: SignedIn,
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect("/login?next=/settings"));
-    };
     let mut conn = crate::db::get(&page.state.pool).await?;
     let r = accounts::change_password(
         &mut conn,
@@ -402,7 +401,7 @@ async fn change_password(
         Ok(()) => Ok(redirect("/settings?done=password")),
         Err(e) => {
             let (status, errors) = form_errors(e)?;
-            settings_page(&page, status, false, None, errors).await
+            settings_page(&page, &me, status, false, None, errors).await
         }
     }
 }
@@ -418,10 +417,7 @@ async fn logout_all(page: PageCtx) -> Result<HttpResponse, AppError> {
         .finish())
 }
 
-async fn resend(page: PageCtx) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect("/login?next=/settings"));
-    };
+async fn resend(SignedIn { page, me }: SignedIn) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
     match accounts::resend_verification(&mut conn, &page.state.accounts_ctx(), &me.user).await {
         Ok(()) => Ok(redirect("/settings?done=resent")),
@@ -472,13 +468,10 @@ pub struct NotificationForm {
 }
 
 async fn notification_settings(
-    page: PageCtx,
+    SignedIn { page, me }: SignedIn,
     form: web::Form<NotificationForm>,
 ) -> Result<HttpResponse, AppError> {
     use crate::notify::notifications::Delivery;
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect("/login?next=/settings"));
-    };
     let parse = |raw: &str, field: &'static str| {
         Delivery::parse(raw, field)
             .map(Delivery::as_str)
@@ -497,11 +490,9 @@ async fn notification_settings(
 }
 
 /// Asks for the full export by mail (for large accounts, or to read it later).
-async fn export_by_mail(page: PageCtx) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect("/login?next=/settings"));
-    };
-    crate::web::api::me::queue_export(&page.state, me.user.id).await?;
+async fn export_by_mail(SignedIn { page, me }: SignedIn) -> Result<HttpResponse, AppError> {
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    crate::rights::mailed_export::request(&mut conn, me.user.id, page.state.clock.now()).await?;
     Ok(redirect("/settings?done=export"))
 }
 
@@ -514,14 +505,22 @@ pub struct EraseForm {
 }
 
 /// Erases the account after the password and an explicit tick; the session ends with it.
-async fn erase(page: PageCtx, form: web::Form<EraseForm>) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect("/login?next=/settings"));
-    };
+async fn erase(
+    SignedIn { page, me }: SignedIn,
+    form: web::Form<EraseForm>,
+) -> Result<HttpResponse, AppError> {
     if form.confirm.is_none() {
         let errors =
             BTreeMap::from([("confirm".to_string(), "tick the box to confirm".to_string())]);
-        return settings_page(&page, StatusCode::UNPROCESSABLE_ENTITY, false, None, errors).await;
+        return settings_page(
+            &page,
+            &me,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            false,
+            None,
+            errors,
+        )
+        .await;
     }
     let mut conn = crate::db::get(&page.state.pool).await?;
     let checked = accounts::confirm_password(
@@ -534,9 +533,16 @@ async fn erase(page: PageCtx, form: web::Form<EraseForm>) -> Result<HttpResponse
     .await;
     if let Err(e) = checked {
         let (status, errors) = form_errors(e)?;
-        return settings_page(&page, status, false, None, errors).await;
+        return settings_page(&page, &me, status, false, None, errors).await;
     }
-    crate::web::api::me::erase_confirmed(&page.state, me.user.id).await?;
+    crate::rights::erasure::erase(
+        &mut conn,
+        &page.state.settings,
+        me.user.id,
+        crate::rights::erasure::Requester::Own,
+        page.state.clock.now(),
+    )
+    .await?;
     Ok(HttpResponse::SeeOther()
         .cookie(expired_session_cookie())
         .insert_header(("Location", "/?erased=1"))

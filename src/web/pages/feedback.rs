@@ -1,10 +1,10 @@
 //! Feedback pages: the actions on a bug or idea, the roadmap, "my feedback", admin products.
 
-use super::{redirect, PageCtx};
+use super::{redirect, PageCtx, SignedIn};
 use crate::accounts::Locale;
 use crate::feedback::changes::{self, ChangeRequest};
 use crate::feedback::products::{self, NewProduct};
-use crate::feedback::votes::{self, VoteKind};
+use crate::feedback::votes;
 use crate::feedback::{merge, satisfaction, FeedbackError};
 use crate::web::errors::AppError;
 use actix_web::http::StatusCode;
@@ -49,13 +49,10 @@ pub struct VoteForm {
 
 /// One button for both: a vote on an idea, "me too" on a bug.
 async fn vote(
-    page: PageCtx,
+    SignedIn { page, me }: SignedIn,
     id: web::Path<i64>,
     form: web::Form<VoteForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect(&format!("/login?next=/t/{id}")));
-    };
     if !me.user.is_verified() {
         return Err(AppError::Forbidden {
             code: "email_unverified",
@@ -63,29 +60,12 @@ async fn vote(
         });
     }
     let mut conn = crate::db::get(&page.state.pool).await?;
-    let kind: String = {
-        use crate::db::schema::topics;
-        use diesel::prelude::*;
-        use diesel_async::RunQueryDsl;
-        topics::table
-            .find(*id)
-            .select(topics::kind)
-            .first(&mut conn)
-            .await
-            .optional()?
-            .ok_or(AppError::NotFound)?
-    };
-    let kind = if kind == "bug" {
-        VoteKind::MeToo
-    } else {
-        VoteKind::Vote
-    };
     match votes::set(
         &mut conn,
         &page.state.settings,
         &me.user,
         *id,
-        kind,
+        None,
         form.on.is_some(),
         page.state.clock.now(),
     )
@@ -107,13 +87,10 @@ pub struct StatusForm {
 }
 
 async fn status(
-    page: PageCtx,
+    SignedIn { page, me }: SignedIn,
     id: web::Path<i64>,
     form: web::Form<StatusForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect(&format!("/login?next=/t/{id}")));
-    };
     let req = match ChangeRequest::parse(&form.status, Some(&form.note), Some(&form.fixed_in), None)
     {
         Ok(r) => r,
@@ -135,13 +112,10 @@ pub struct MergeForm {
 }
 
 async fn merge_form(
-    page: PageCtx,
+    SignedIn { page, me }: SignedIn,
     id: web::Path<i64>,
     form: web::Form<MergeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect(&format!("/login?next=/t/{id}")));
-    };
     let into: i64 = match form.into.trim().trim_start_matches('#').parse() {
         Ok(n) => n,
         Err(_) => {
@@ -180,13 +154,10 @@ pub struct SatisfiedForm {
 }
 
 async fn satisfied(
-    page: PageCtx,
+    SignedIn { page, me }: SignedIn,
     id: web::Path<i64>,
     form: web::Form<SatisfiedForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect(&format!("/login?next=/t/{id}")));
-    };
     let yes = match form.satisfied.as_str() {
         "yes" => true,
         "no" => false,
@@ -208,48 +179,12 @@ async fn satisfied(
     }
 }
 
-#[derive(diesel::Queryable)]
-struct RoadItem {
-    id: i64,
-    title: String,
-    kind: String,
-    status: String,
-    vote_count: i32,
-    me_too_count: i32,
-    product_zh: Option<String>,
-    product_en: Option<String>,
-}
-
 /// Planned, in progress and recently resolved items, grouped by product.
 async fn roadmap(page: PageCtx) -> Result<HttpResponse, AppError> {
-    use crate::db::schema::{products as p, topics as t};
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
     let mut conn = crate::db::get(&page.state.pool).await?;
     let since = page.state.clock.now() - chrono::Duration::days(30);
-    let rows: Vec<RoadItem> = t::table
-        .left_join(p::table.on(p::id.nullable().eq(t::product_id)))
-        .filter(crate::access::topic_shown())
-        .filter(
-            t::status
-                .eq_any(["planned", "in_progress"])
-                .or(t::status.eq("resolved").and(t::status_changed_at.ge(since))),
-        )
-        .order((p::slug.asc(), t::vote_count.desc(), t::id.desc()))
-        .limit(500)
-        .select((
-            t::id,
-            t::title,
-            t::kind,
-            t::status,
-            t::vote_count,
-            t::me_too_count,
-            p::name_zh.nullable(),
-            p::name_en.nullable(),
-        ))
-        .load(&mut conn)
-        .await?;
-    let mut groups: Vec<(String, BTreeMap<String, Vec<Value>>)> = Vec::new();
+    let rows = crate::feedback::lists::roadmap(&mut conn, since).await?;
+    let mut groups: Vec<(String, BTreeMap<&str, Vec<Value>>)> = Vec::new();
     for r in rows {
         let product = match page.lang {
             Locale::ZhCn => r.product_zh.clone(),
@@ -259,12 +194,12 @@ async fn roadmap(page: PageCtx) -> Result<HttpResponse, AppError> {
         if groups.last().is_none_or(|(name, _)| *name != product) {
             groups.push((product.clone(), BTreeMap::new()));
         }
-        let item = minijinja::context! { id => r.id, title => &r.title, kind => &r.kind, votes => r.vote_count + r.me_too_count };
+        let item = minijinja::context! { id => r.id, title => &r.title, kind => r.kind.as_str(), votes => r.vote_count + r.me_too_count };
         groups
             .last_mut()
             .unwrap()
             .1
-            .entry(r.status.clone())
+            .entry(r.status.as_str())
             .or_default()
             .push(item);
     }
@@ -275,33 +210,18 @@ async fn roadmap(page: PageCtx) -> Result<HttpResponse, AppError> {
     page.render("roadmap.html", minijinja::context! { groups => groups })
 }
 
-async fn mine(page: PageCtx) -> Result<HttpResponse, AppError> {
-    use crate::db::schema::topics as t;
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect("/login?next=/me/feedback"));
-    };
+async fn mine(SignedIn { page, me }: SignedIn) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
-    let own: Vec<(i64, String, String, String)> = t::table
-        .filter(t::author_id.eq(me.user.id))
-        .filter(t::kind.ne("discussion"))
-        .filter(crate::access::topic_not_deleted())
-        .order(t::created_at.desc())
-        .limit(200)
-        .select((t::id, t::title, t::kind, t::status))
-        .load(&mut conn)
-        .await?;
-    let voted = votes::mine(&mut conn, me.user.id, 200).await?;
-    let view = |rows: &[(i64, String, String, String)], kind: Option<&str>| -> Vec<Value> {
-        rows.iter()
-            .filter(|r| kind.is_none_or(|k| r.2 == k))
-            .map(|(id, title, kind, status)| minijinja::context! { id => id, title => title, kind => kind, status => status })
+    let mine = crate::feedback::lists::mine(&mut conn, me.user.id, 200).await?;
+    let view = |items: &[crate::feedback::lists::Item]| -> Vec<Value> {
+        items
+            .iter()
+            .map(|i| minijinja::context! { id => i.topic_id, title => &i.title, kind => i.kind.as_str(), status => i.status.as_str() })
             .collect()
     };
     page.render(
         "my_feedback.html",
-        minijinja::context! { reports => view(&own, Some("bug")), ideas => view(&own, Some("idea")), votes => view(&voted, None) },
+        minijinja::context! { reports => view(&mine.reports), ideas => view(&mine.ideas), votes => view(&mine.votes) },
     )
 }
 
@@ -360,20 +280,17 @@ async fn save_product(
 }
 
 async fn upload(
-    page: PageCtx,
+    SignedIn { page, me }: SignedIn,
     id: web::Path<i64>,
     payload: actix_multipart::Multipart,
 ) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect(&format!("/login?next=/t/{id}")));
-    };
     if !me.user.is_verified() {
         return Err(AppError::Forbidden {
             code: "email_unverified",
             message: String::new(),
         });
     }
-    let upload = match crate::web::api::feedback::read_upload(payload).await {
+    let upload = match crate::web::upload::read(payload).await {
         Ok(u) => u,
         Err(AppError::Invalid { fields, .. }) => {
             let msg = fields.values().next().cloned().unwrap_or_default();

@@ -1,6 +1,6 @@
 //! Discussion pages: home, board, topic (the reply tree), new topic, edit, history, profile.
 
-use super::{redirect, PageCtx};
+use super::{redirect, PageCtx, SignedIn};
 use crate::access::Reader;
 use crate::accounts::{FieldError, Locale};
 use crate::forum::fields::{self, Body, Cursor, Sort, Tags};
@@ -39,7 +39,7 @@ fn reader(page: &PageCtx) -> Reader {
 
 fn board_view(b: &boards::Board, lang: Locale) -> Value {
     minijinja::context! {
-        slug => &b.slug, name => b.name(lang), description => b.description(lang), kinds => &b.kinds,
+        slug => &b.slug, name => b.name(lang), description => b.description(lang), kinds => b.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
     }
 }
 
@@ -48,9 +48,9 @@ fn summaries(items: &[listing::TopicSummary], lang: Locale) -> Vec<Value> {
         .iter()
         .map(|t| {
             minijinja::context! {
-                id => t.id, title => &t.title, excerpt => &t.excerpt, tags => &t.tags, kind => &t.kind,
+                id => t.id, title => &t.title, excerpt => &t.excerpt, tags => &t.tags, kind => t.kind.as_str(),
                 board => &t.board, board_name => match lang { Locale::ZhCn => &t.board_name_zh, Locale::En => &t.board_name_en },
-                featured => t.featured, pinned => t.pinned, locked => t.locked, status => &t.status,
+                featured => t.featured, pinned => t.pinned, locked => t.locked, status => t.status.as_str(),
                 reply_count => t.reply_count, like_count => t.like_count, author => &t.author,
                 author_level => t.author_level, vote_count => t.vote_count, me_too_count => t.me_too_count,
                 created_at => t.created_at.format("%Y-%m-%d %H:%M").to_string(),
@@ -112,9 +112,7 @@ async fn board(
         .ok_or(AppError::NotFound)?;
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(
-            crate::feedback::status::Status::parse(s)
-                .map_err(|e| AppError::invalid(vec![e]))?
-                .as_str(),
+            crate::feedback::status::Status::parse(s).map_err(|e| AppError::invalid(vec![e]))?,
         ),
         None => None,
     };
@@ -122,7 +120,7 @@ async fn board(
         board_id: Some(b.id),
         kind: None,
         pinned_only: false,
-        status: status.map(str::to_string),
+        status,
     };
     let list = listing::page(&mut conn, &filter, sort, cursor, 30).await?;
     let pinned = if cursor.is_none() && status.is_none() {
@@ -143,7 +141,7 @@ async fn board(
         minijinja::context! {
             board => board_view(&b, page.lang), topics => summaries(&list.items, page.lang),
             pinned => summaries(&pinned, page.lang), sort => sort.as_str(), next => list.next,
-            status => status,
+            status => status.map(|s| s.as_str()),
             statuses => crate::feedback::status::Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         },
     )
@@ -155,13 +153,10 @@ pub struct FollowForm {
 }
 
 async fn follow_board(
-    page: PageCtx,
+    SignedIn { page, me }: SignedIn,
     slug: web::Path<String>,
     form: web::Form<FollowForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect(&format!("/login?next=/b/{slug}")));
-    };
     let mut conn = crate::db::get(&page.state.pool).await?;
     let b = boards::by_slug(&mut conn, &slug)
         .await?
@@ -273,39 +268,26 @@ async fn topic_page(
     };
     let base = root.as_ref().map(|r| r.depth).unwrap_or(0);
     let next = shown.next.as_ref().map(|p| fields::encode_path_cursor(p));
-    let feedback = crate::web::api::forum::feedback_view(
-        &mut conn,
-        &t,
-        page.viewer.0.as_ref().map(|a| &a.user),
-    )
-    .await?;
+    let feedback =
+        crate::feedback::view::of(&mut conn, &t, page.viewer.0.as_ref().map(|a| &a.user)).await?;
     let can_change = page
         .viewer
         .0
         .as_ref()
         .is_some_and(|a| crate::feedback::status::may_change(a.user.role()));
-    let answers = if can_change && t.kind != "discussion" {
+    let answers = if can_change && t.kind.is_feedback() {
         crate::feedback::satisfaction::answers(&mut conn, t.id).await?
     } else {
         Vec::new()
     };
     // Why the item sits where it does in the triage queue, for those who triage.
-    let priority: Option<(f64, Option<serde_json::Value>)> = if can_change && t.kind != "discussion"
-    {
-        use crate::db::schema::topics as tt;
-        use diesel::prelude::*;
-        use diesel_async::RunQueryDsl;
-        tt::table
-            .find(t.id)
-            .select((tt::priority, tt::priority_breakdown))
-            .first(&mut conn)
-            .await
-            .optional()?
+    let priority: Option<(f64, Option<serde_json::Value>)> = if can_change && t.kind.is_feedback() {
+        crate::triage::priority::of_topic(&mut conn, t.id).await?
     } else {
         None
     };
     // Merge candidates for whoever may merge; search trouble must not cost the page.
-    let similar = if can_change && t.kind != "discussion" {
+    let similar = if can_change && t.kind.is_feedback() {
         crate::triage::similar::for_topic(&mut conn, page.state.search.index(), t.id)
             .await
             .unwrap_or_default()
@@ -327,9 +309,9 @@ async fn topic_page(
         "topic.html",
         minijinja::context! {
             topic => minijinja::context! {
-                id => t.id, title => &t.title, tags => &t.tags, kind => &t.kind, featured => t.featured,
+                id => t.id, title => &t.title, tags => &t.tags, kind => t.kind.as_str(), featured => t.featured,
                 pinned => t.pinned, locked => t.locked, author => &author, reply_count => t.reply_count,
-                created_at => t.created_at.format("%Y-%m-%d %H:%M").to_string(), status => &t.status,
+                created_at => t.created_at.format("%Y-%m-%d %H:%M").to_string(), status => t.status.as_str(),
             },
             board => board_view(&b, page.lang),
             posts => tree(shown.posts, base),
@@ -356,13 +338,10 @@ pub struct ReplyForm {
 }
 
 async fn reply(
-    page: PageCtx,
+    SignedIn { page, me }: SignedIn,
     id: web::Path<i64>,
     form: web::Form<ReplyForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect(&format!("/login?next=/t/{id}")));
-    };
     let q = TopicQuery {
         cursor: None,
         thread: None,
@@ -414,13 +393,10 @@ pub struct SubscriptionForm {
 }
 
 async fn subscription(
-    page: PageCtx,
+    SignedIn { page, me }: SignedIn,
     id: web::Path<i64>,
     form: web::Form<SubscriptionForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect(&format!("/login?next=/t/{id}")));
-    };
     let mut conn = crate::db::get(&page.state.pool).await?;
     topics::get(&mut conn, *id, &reader(&page)).await?;
     subscriptions::set(
@@ -440,23 +416,20 @@ pub struct LikeForm {
 }
 
 /// The author deletes their own post from the topic page.
-async fn withdraw(page: PageCtx, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect("/login"));
-    };
+async fn withdraw(
+    SignedIn { page, me }: SignedIn,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
     let topic_id = posts::withdraw(&mut conn, &me.user, *id, page.state.clock.now()).await?;
     Ok(redirect(&format!("/t/{topic_id}")))
 }
 
 async fn like(
-    page: PageCtx,
+    SignedIn { page, me }: SignedIn,
     id: web::Path<i64>,
     form: web::Form<LikeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect("/login"));
-    };
     if !me.user.is_verified() {
         return Err(AppError::Forbidden {
             code: "email_unverified",
@@ -480,10 +453,10 @@ async fn like(
     Ok(redirect(&format!("/t/{topic_id}#p{id}")))
 }
 
-async fn edit_form(page: PageCtx, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect("/login"));
-    };
+async fn edit_form(
+    SignedIn { page, me }: SignedIn,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
     let r = reader(&page);
     let post = posts::by_id(&mut conn, *id)
@@ -503,13 +476,10 @@ pub struct EditForm {
 }
 
 async fn edit(
-    page: PageCtx,
+    SignedIn { page, me }: SignedIn,
     id: web::Path<i64>,
     form: web::Form<EditForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect("/login"));
-    };
     let invalid = |e: FieldError| {
         page.render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -550,10 +520,10 @@ pub struct NewQuery {
     kind: Option<String>,
 }
 
-async fn new_form(page: PageCtx, q: web::Query<NewQuery>) -> Result<HttpResponse, AppError> {
-    if page.viewer.0.is_none() {
-        return Ok(redirect("/login?next=/new"));
-    }
+async fn new_form(
+    SignedIn { page, .. }: SignedIn,
+    q: web::Query<NewQuery>,
+) -> Result<HttpResponse, AppError> {
     let values = minijinja::context! { board => q.board.as_deref().unwrap_or(""), kind => q.kind.as_deref().unwrap_or("discussion") };
     new_page(&page, StatusCode::OK, values, BTreeMap::new()).await
 }
@@ -608,10 +578,10 @@ pub struct NewForm {
     actual: String,
 }
 
-async fn create(page: PageCtx, form: web::Form<NewForm>) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect("/login?next=/new"));
-    };
+async fn create(
+    SignedIn { page, me }: SignedIn,
+    form: web::Form<NewForm>,
+) -> Result<HttpResponse, AppError> {
     let f = form.into_inner();
     let values = minijinja::context! {
         board => &f.board, kind => &f.kind, title => &f.title, body => &f.body, tags => &f.tags,

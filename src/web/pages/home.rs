@@ -1,6 +1,6 @@
 //! The privacy policy, and accepting a new version of it.
 
-use super::PageCtx;
+use super::{PageCtx, SignedIn};
 use crate::web::errors::AppError;
 use actix_web::{web, HttpResponse};
 
@@ -11,10 +11,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The policy with an accept button, for someone whose accepted version is out of date.
-async fn consent_form(page: PageCtx) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(super::redirect("/login?next=/consent"));
-    };
+async fn consent_form(SignedIn { page, me }: SignedIn) -> Result<HttpResponse, AppError> {
     let version = page.state.settings.privacy_policy_version.clone();
     let pending = crate::rights::consent::needs_renewal(&me.user, &version);
     page.render(
@@ -29,10 +26,10 @@ pub struct ConsentForm {
     version: String,
 }
 
-async fn consent(page: PageCtx, form: web::Form<ConsentForm>) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(super::redirect("/login?next=/consent"));
-    };
+async fn consent(
+    SignedIn { page, me }: SignedIn,
+    form: web::Form<ConsentForm>,
+) -> Result<HttpResponse, AppError> {
     let current = &page.state.settings.privacy_policy_version;
     // A form rendered for an older version must be read again, not accepted blindly.
     if form.version != *current {

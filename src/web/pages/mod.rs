@@ -59,7 +59,7 @@ impl FromRequest for PageCtx {
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .cloned()
-                .ok_or_else(|| AppError::internal("app state missing"))?;
+                .ok_or_else(|| AppError::internal(anyhow::anyhow!("app state missing")))?;
             let unread = match &viewer.0 {
                 Some(a) => {
                     let mut conn = crate::db::get(&state.pool).await?;
@@ -81,6 +81,52 @@ impl FromRequest for PageCtx {
             })
         })
     }
+}
+
+/// A page for signed-in people: anyone else is sent to the login form, which brings them back
+/// (to this page for a GET; to the page the form was on for a POST).
+pub struct SignedIn {
+    pub page: PageCtx,
+    pub me: extract::Authed,
+}
+
+impl FromRequest for SignedIn {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let page = PageCtx::from_request(&req, payload);
+        Box::pin(async move {
+            let page = page.await?;
+            match page.viewer.0.clone() {
+                Some(me) => Ok(SignedIn { page, me }),
+                None => Err(AppError::SignIn {
+                    next: return_path(&req),
+                }),
+            }
+        })
+    }
+}
+
+/// Where the login form should send someone back to: the page itself for a GET, else the
+/// same-host page the form was on.
+fn return_path(req: &HttpRequest) -> String {
+    if req.method() == actix_web::http::Method::GET {
+        return req
+            .uri()
+            .path_and_query()
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "/".into());
+    }
+    let host = req.connection_info().host().to_string();
+    req.headers()
+        .get(actix_web::http::header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| r.split_once("://"))
+        .and_then(|(_, rest)| rest.strip_prefix(host.as_str()))
+        .filter(|p| p.starts_with('/'))
+        .map(str::to_string)
+        .unwrap_or_else(|| "/".into())
 }
 
 impl PageCtx {
@@ -110,7 +156,7 @@ impl PageCtx {
         let me = self.viewer.0.as_ref().map(|a| {
             minijinja::context! {
                 username => &a.user.username,
-                role => &a.user.role,
+                role => a.user.role.as_str(),
                 staff => a.user.role().is_staff(),
                 level => a.user.level,
                 email_verified => a.user.is_verified(),

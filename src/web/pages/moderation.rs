@@ -2,7 +2,7 @@
 //! page, sanctions from a profile, the audit log (`/mod/log`). Plain forms; staff only where
 //! it says so (others get 404: they have no business knowing these pages exist).
 
-use super::{redirect, PageCtx};
+use super::{redirect, PageCtx, SignedIn};
 use crate::audit;
 use crate::moderation::actions::{self, TopicAction};
 use crate::moderation::reviews::{self, Decision};
@@ -49,14 +49,11 @@ pub struct FlagForm {
 }
 
 async fn flag(
-    page: PageCtx,
+    SignedIn { page, me }: SignedIn,
     id: web::Path<i64>,
     form: web::Form<FlagForm>,
 ) -> Result<HttpResponse, AppError> {
     let topic = topic_of_post(&page, *id).await?;
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect(&format!("/login?next=/t/{topic}")));
-    };
     let mut conn = crate::db::get(&page.state.pool).await?;
     let notice = match flags::create(
         &mut conn,
@@ -203,7 +200,7 @@ async fn queue(page: PageCtx) -> Result<HttpResponse, AppError> {
         .iter()
         .map(|i| {
             minijinja::context! {
-                id => i.id, cause => &i.cause, status => &i.status, weight => format!("{:.1}", i.weight),
+                id => i.id, cause => &i.cause, status => i.status.as_str(), weight => format!("{:.1}", i.weight),
                 top_reason => &i.top_reason, escalated => i.escalated, post_id => i.post_id,
                 topic_id => i.topic_id, topic_title => &i.topic_title, author => &i.author,
                 // Stored sanitized at write time.

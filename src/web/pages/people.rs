@@ -1,6 +1,6 @@
 //! Profiles and the notification list.
 
-use super::{redirect, PageCtx};
+use super::{redirect, PageCtx, SignedIn};
 use crate::forum::listing;
 use crate::notify::notifications;
 use crate::web::errors::AppError;
@@ -78,9 +78,17 @@ async fn erase(
     let Some(admin) = &page.viewer.0 else {
         return Err(AppError::NotFound);
     };
-    let anonymous =
-        crate::web::api::me::admin_erase_user(&page.state, &admin.user, &ip.0, &name, &form.reason)
-            .await?;
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    let anonymous = crate::rights::erasure::erase_by_admin(
+        &mut conn,
+        &page.state.settings,
+        &admin.user,
+        &ip.0,
+        &name,
+        &form.reason,
+        page.state.clock.now(),
+    )
+    .await?;
     Ok(super::redirect(&format!(
         "/u/{}",
         crate::content::percent_encode(&anonymous)
@@ -92,10 +100,10 @@ pub struct ListQuery {
     cursor: Option<i64>,
 }
 
-async fn list(page: PageCtx, q: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect("/login?next=/notifications"));
-    };
+async fn list(
+    SignedIn { page, me }: SignedIn,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
     let (items, next) = notifications::list(&mut conn, me.user.id, q.cursor, 50).await?;
     let items: Vec<Value> = items
@@ -115,10 +123,7 @@ async fn list(page: PageCtx, q: web::Query<ListQuery>) -> Result<HttpResponse, A
     )
 }
 
-async fn read_all(page: PageCtx) -> Result<HttpResponse, AppError> {
-    let Some(me) = &page.viewer.0 else {
-        return Ok(redirect("/login?next=/notifications"));
-    };
+async fn read_all(SignedIn { page, me }: SignedIn) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
     notifications::mark_read(&mut conn, me.user.id, None, page.state.clock.now()).await?;
     Ok(redirect("/notifications"))

@@ -5,7 +5,7 @@
 use super::{redirect, PageCtx};
 use crate::accounts::Role;
 use crate::feedback::changes::{self, ChangeRequest};
-use crate::triage::{queue as tq, routing, stats, teams};
+use crate::triage::{assignment, queue as tq, stats, teams, TriageError};
 use crate::web::errors::AppError;
 use actix_web::{web, HttpResponse};
 use minijinja::Value;
@@ -48,11 +48,11 @@ async fn queue(page: PageCtx, q: web::Query<QueueQuery>) -> Result<HttpResponse,
         None if me.role() == Role::TeamMember && q.team != "all" => Some(mine.clone()),
         None => None,
     };
-    let pick = |v: &str, allowed: &[&str]| allowed.contains(&v).then(|| v.to_string());
     let filter = tq::Filter {
         teams: teams_filter,
-        status: pick(&q.status, &crate::triage::priority::OPEN),
-        kind: pick(&q.kind, &["bug", "idea"]),
+        // A page keeps working with a stale link: an unknown value shows everything.
+        status: tq::parse_status(&q.status).ok().flatten(),
+        kind: tq::parse_kind(&q.kind).ok().flatten(),
         overdue: q.overdue == "1",
         after: q.cursor.as_deref().and_then(tq::parse_cursor),
         ..Default::default()
@@ -67,7 +67,7 @@ async fn queue(page: PageCtx, q: web::Query<QueueQuery>) -> Result<HttpResponse,
             notice => &q.notice,
             teams => all_teams.iter().map(|t| minijinja::context! { slug => &t.team.slug, name => if en { &t.team.name_en } else { &t.team.name_zh } }).collect::<Vec<_>>(),
             statuses => crate::feedback::status::Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-            open_statuses => crate::triage::priority::OPEN,
+            open_statuses => crate::fields::Status::OPEN.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         },
     )
 }
@@ -94,35 +94,18 @@ async fn bulk(
     let now = page.state.clock.now();
     let mut conn = crate::db::get(&page.state.pool).await?;
     let (mut done, mut refused) = (0, 0);
-    let mine = teams::of_user(&mut conn, me.id).await?;
     for id in ids {
         let ok = match get("action") {
-            "claim" => {
-                let team: Option<Option<i64>> = {
-                    use crate::db::schema::topics;
-                    use diesel::prelude::*;
-                    use diesel_async::RunQueryDsl;
-                    topics::table
-                        .find(id)
-                        .select(topics::team_id)
-                        .first(&mut conn)
-                        .await
-                        .optional()?
-                };
-                let allowed =
-                    me.role().is_staff() || team.flatten().is_none_or(|t| mine.contains(&t));
-                allowed && tq::assign(&mut conn, id, Some(me.id)).await? > 0
-            }
+            "claim" => ok_or_refused(assignment::claim(&mut conn, &me, id).await)?,
             "status" => match ChangeRequest::parse(get("status"), Some(get("note")), None, None) {
                 Ok(req) => changes::change(&mut conn, &me, id, req, now).await.is_ok(),
                 Err(_) => false,
             },
-            "route" => match teams::by_slug(&mut conn, get("to")).await? {
-                Some(t) if me.role().is_staff() => {
-                    routing::reroute(&mut conn, me.id, id, t.id, now).await? > 0
-                }
-                _ => false,
-            },
+            "route" => ok_or_refused(
+                assignment::reroute(&mut conn, &me, id, get("to"), now)
+                    .await
+                    .map(|_| ()),
+            )?,
             _ => false,
         };
         if ok {
@@ -171,4 +154,13 @@ async fn stats_page(page: PageCtx, q: web::Query<StatsQuery>) -> Result<HttpResp
             chart_width => 60 + s.weeks.len() * 44,
         },
     )
+}
+
+/// In a bulk action a refused item is counted and skipped; a database failure stops the batch.
+fn ok_or_refused(r: Result<(), TriageError>) -> Result<bool, AppError> {
+    match r {
+        Ok(()) => Ok(true),
+        Err(TriageError::Db(e)) => Err(e.into()),
+        Err(_) => Ok(false),
+    }
 }
