@@ -7,6 +7,7 @@ use crate::accounts::{self, Role};
 use crate::config::Settings;
 use crate::content;
 use crate::db::Conn;
+use crate::fields::{Kind, Status};
 use crate::forum::boards::{self, NewBoard};
 use chrono::{DateTime, Duration, Utc};
 use diesel::sql_types::{Array, BigInt, Bool, Int4, Text, Timestamptz};
@@ -459,26 +460,29 @@ async fn seed_batch(
                 corpus::EN_TITLES
             })
             .replace("{p}", product);
-        let allows = |k: &str| board.kinds.iter().any(|x| x.as_str() == k);
-        let kind = if allows("idea") && (board.slug == "ideas" || rng.chance(15)) {
-            "idea"
-        } else if allows("bug") && ((board.slug == "beta" && rng.chance(70)) || rng.chance(30)) {
-            "bug"
+        let allows = |k: Kind| board.kinds.contains(&k);
+        let kind = if allows(Kind::Idea) && (board.slug == "ideas" || rng.chance(15)) {
+            Kind::Idea
+        } else if allows(Kind::Bug) && ((board.slug == "beta" && rng.chance(70)) || rng.chance(30))
+        {
+            Kind::Bug
         } else {
-            "discussion"
+            Kind::Discussion
         };
-        let product_id = (kind != "discussion").then(|| products[rng.below(products.len())]);
-        let status = if kind == "discussion" {
-            "new"
+        let product_id = kind
+            .is_feedback()
+            .then(|| products[rng.below(products.len())]);
+        let status = if !kind.is_feedback() {
+            Status::New
         } else {
             match rng.below(100) {
-                0..40 => "new",
-                40..55 => "acknowledged",
-                55..65 => "planned",
-                65..75 => "in_progress",
-                75..90 => "resolved",
-                90..95 => "declined",
-                _ => "needs_info",
+                0..40 => Status::New,
+                40..55 => Status::Acknowledged,
+                55..65 => Status::Planned,
+                65..75 => Status::InProgress,
+                75..90 => Status::Resolved,
+                90..95 => Status::Declined,
+                _ => Status::NeedsInfo,
             }
         };
         let author = users[rng.below(users.len())];
@@ -558,15 +562,15 @@ async fn seed_batch(
             p.like_count[p.id.len() - tree.len() + pi] = likers.len() as i32;
         }
         let mut backers = HashSet::new();
-        if kind != "discussion" {
-            let vote_kind = if kind == "idea" { "vote" } else { "me_too" };
-            for _ in 0..rng.below(if kind == "idea" { 40 } else { 12 }) {
+        if let Some(vote) = crate::feedback::votes::VoteKind::for_topic(kind) {
+            let vote_kind = vote.as_str();
+            for _ in 0..rng.below(if kind == Kind::Idea { 40 } else { 12 }) {
                 let u = users[rng.below(users.len())];
                 if u != author && backers.insert(u) {
                     votes.push((topic_id, u, vote_kind));
                 }
             }
-            if kind == "bug" {
+            if kind == Kind::Bug {
                 bugs.push(topic_id, product_id.unwrap_or(products[0]), rng);
             }
         }
@@ -575,7 +579,7 @@ async fn seed_batch(
             topic_id,
             board.id,
             author,
-            kind,
+            kind.as_str(),
             &title,
             tags,
             content::excerpt(&body, 200),
@@ -586,9 +590,9 @@ async fn seed_batch(
         );
         t.extra.push((
             product_id,
-            status.to_string(),
-            if kind == "idea" { backed } else { 0 },
-            if kind == "bug" { backed } else { 0 },
+            status.as_str().to_string(),
+            if kind == Kind::Idea { backed } else { 0 },
+            if kind == Kind::Bug { backed } else { 0 },
         ));
     }
     let (nt, np, nl) = (t.id.len(), p.id.len(), likes.len());

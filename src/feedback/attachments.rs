@@ -5,7 +5,7 @@
 use super::FeedbackError;
 use crate::access::Reader;
 use crate::accounts::{FieldError, User};
-use crate::db::schema::{attachments, topics};
+use crate::db::schema::attachments;
 use crate::db::Conn;
 use crate::fields::Kind;
 use crate::forum::topics::Topic;
@@ -136,13 +136,8 @@ pub async fn save(
         upload.private,
     );
     let reader = Reader::of(Some(user));
-    let topic: Topic = topics::table
-        .find(topic_id)
-        .select(Topic::as_select())
-        .first(conn)
-        .await
-        .optional()?
-        .filter(|t| t.visible_to(&reader))
+    let topic: Topic = crate::forum::topics::visible(conn, topic_id, &reader)
+        .await?
         .ok_or(FeedbackError::NotFound)?;
     if topic.kind != Kind::Bug {
         return Err(FeedbackError::WrongKind);

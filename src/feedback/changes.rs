@@ -98,14 +98,8 @@ pub(super) async fn lock_feedback_topic(
     actor: &User,
 ) -> Result<Topic, FeedbackError> {
     let reader = Reader::of(Some(actor));
-    let topic = topics::table
-        .find(topic_id)
-        .select(Topic::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?
-        .filter(|t| t.visible_to(&reader))
+    let topic = crate::forum::topics::visible_locked(conn, topic_id, &reader)
+        .await?
         .ok_or(FeedbackError::NotFound)?;
     if !topic.kind.is_feedback() {
         return Err(FeedbackError::WrongKind);

@@ -4,7 +4,7 @@
 use super::FeedbackError;
 use crate::access::Reader;
 use crate::accounts::{FieldError, User};
-use crate::db::schema::{satisfaction, topic_votes, topics, users};
+use crate::db::schema::{satisfaction, topic_votes, users};
 use crate::db::Conn;
 use crate::forum::topics::Topic;
 use chrono::{DateTime, Utc};
@@ -37,13 +37,8 @@ pub async fn answer(
     now: DateTime<Utc>,
 ) -> Result<(), FeedbackError> {
     let reader = Reader::of(Some(user));
-    let topic: Topic = topics::table
-        .find(topic_id)
-        .select(Topic::as_select())
-        .first(conn)
-        .await
-        .optional()?
-        .filter(|t| t.visible_to(&reader))
+    let topic: Topic = crate::forum::topics::visible(conn, topic_id, &reader)
+        .await?
         .ok_or(FeedbackError::NotFound)?;
     if !topic.status.is_outcome() {
         return Err(

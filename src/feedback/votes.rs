@@ -52,13 +52,8 @@ pub async fn set(
 ) -> Result<i32, FeedbackError> {
     let reader = Reader::of(Some(user));
     conn.transaction::<_, FeedbackError, _>(async |conn| {
-        let topic: Topic = topics::table
-            .find(topic_id)
-            .select(Topic::as_select())
-            .first(conn)
-            .await
-            .optional()?
-            .filter(|t| t.visible_to(&reader))
+        let topic: Topic = crate::forum::topics::visible(conn, topic_id, &reader)
+            .await?
             .ok_or(FeedbackError::NotFound)?;
         let kind = match (VoteKind::for_topic(topic.kind), kind) {
             (Some(takes), asked) if asked.is_none_or(|a| a == takes) => takes,

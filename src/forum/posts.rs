@@ -142,14 +142,8 @@ pub async fn insert_reply(
     let reader = Reader::of(Some(author));
     {
         // The row lock orders concurrent replies to one topic.
-        let topic: Topic = topics::table
-            .find(topic_id)
-            .select(Topic::as_select())
-            .for_update()
-            .first(conn)
-            .await
-            .optional()?
-            .filter(|t| t.visible_to(&reader))
+        let topic: Topic = super::topics::visible_locked(conn, topic_id, &reader)
+            .await?
             .ok_or(ForumError::NotFound)?;
         if topic.locked && !reader.staff {
             return Err(ForumError::Locked);

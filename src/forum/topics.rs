@@ -107,6 +107,35 @@ pub async fn insert(
 }
 
 /// A topic with its board and author name, if the reader may see it.
+/// The topic if this reader may see it; None when it is missing or not theirs to see (callers
+/// answer 404 either way).
+pub async fn visible(conn: &mut Conn, id: i64, reader: &Reader) -> QueryResult<Option<Topic>> {
+    Ok(topics::table
+        .find(id)
+        .select(Topic::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .filter(|t| t.visible_to(reader)))
+}
+
+/// As `visible`, with the row locked for the rest of the caller's transaction (writes that
+/// change the topic's counters or state are ordered by it).
+pub async fn visible_locked(
+    conn: &mut Conn,
+    id: i64,
+    reader: &Reader,
+) -> QueryResult<Option<Topic>> {
+    Ok(topics::table
+        .find(id)
+        .select(Topic::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?
+        .filter(|t| t.visible_to(reader)))
+}
+
 pub async fn get(
     conn: &mut Conn,
     id: i64,

@@ -589,7 +589,8 @@ async fn create(
         reproducibility => &f.reproducibility, severity => &f.severity, steps => &f.steps,
         expected => &f.expected, actual => &f.actual,
     };
-    let bug = (f.kind == "bug").then(|| crate::feedback::bugs::BugInput {
+    let is_bug = crate::fields::Kind::from_text(&f.kind) == Some(crate::fields::Kind::Bug);
+    let bug = is_bug.then(|| crate::feedback::bugs::BugInput {
         product: f.product.clone(),
         os_version: f.os_version.clone(),
         app_version: Some(f.app_version.clone()),
@@ -612,7 +613,7 @@ async fn create(
             body: &f.body,
             tags: Tags::parse_line(&f.tags),
             bug: bug.as_ref(),
-            product: (f.kind != "bug").then_some(f.product.as_str()),
+            product: (!is_bug).then_some(f.product.as_str()),
         }) {
             Ok(new) => {
                 let mut conn = crate::db::get(&page.state.pool).await?;
