@@ -72,6 +72,14 @@ diesel::table! {
         topic_id -> Int8,
         post_id -> Nullable<Int8>,
         created_at -> Timestamptz,
+        xid -> Int8,
+    }
+}
+
+diesel::table! {
+    search_outbox_pruned (id) {
+        id -> Int2,
+        below_xid -> Int8,
     }
 }
 
@@ -557,6 +565,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sanctions,
     satisfaction,
     search_outbox,
+    search_outbox_pruned,
     sessions,
     status_changes,
     subscriptions,

@@ -77,7 +77,7 @@ pub async fn build_generation(root: &Path, pool: &Pool) -> Result<usize, SearchE
     let added = {
         let index = SearchIndex::open(&root.join(&name))?;
         let added = indexer::rebuild(&index, pool).await?;
-        while indexer::apply_pending(&index, pool).await? > 0 {}
+        indexer::apply_pending(&index, pool).await?;
         added
         // Dropped here: the writer's lock is released before anyone may open it.
     };

@@ -1,6 +1,6 @@
 //! The tantivy index: one document per visible post. The opening post carries the topic title
 //! (boosted at query time); every post carries the topic's kind, board, product and status for
-//! filters. The last applied outbox id is stored in the commit payload.
+//! filters. How far the outbox has been applied is stored in the commit payload.
 
 use super::analyzer::{self, BIGRAMS, WORDS};
 use std::path::Path;
@@ -107,14 +107,43 @@ impl SearchIndex {
         })
     }
 
-    /// The last outbox id applied to this index (0 for a new one).
-    pub fn position(&self) -> i64 {
-        self.index
-            .load_metas()
-            .ok()
-            .and_then(|m| m.payload)
-            .and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok())
-            .and_then(|v| v.get("outbox").and_then(|o| o.as_i64()))
-            .unwrap_or(0)
+    /// How far the outbox has been applied to this index (`Fresh` for a new one).
+    pub fn position(&self) -> Position {
+        let payload = self.index.load_metas().ok().and_then(|m| m.payload);
+        let Some(payload) = payload else {
+            return Position::Fresh;
+        };
+        let v: serde_json::Value = serde_json::from_str(&payload).unwrap_or_default();
+        match (
+            v.get("xid").and_then(|x| x.as_i64()),
+            v.get("id").and_then(|x| x.as_i64()),
+        ) {
+            (Some(xid), Some(id)) => Position::At(Cursor { xid, id }),
+            // Written by a build that kept only an id: it may have skipped rows.
+            _ => Position::Unknown,
+        }
     }
+}
+
+/// A place in the outbox, in the order it is read: the writing transaction's id, then the row id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cursor {
+    pub xid: i64,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn payload(self) -> String {
+        serde_json::json!({ "xid": self.xid, "id": self.id }).to_string()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// A new index: nothing applied yet.
+    Fresh,
+    /// Every outbox row at or before this cursor is applied.
+    At(Cursor),
+    /// A payload this build cannot trust: rebuild.
+    Unknown,
 }

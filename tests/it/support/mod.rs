@@ -408,7 +408,7 @@ impl TestApp {
     }
 
     /// Applies the search outbox now, as the runner does every second.
-    pub async fn index_now(&self) -> usize {
+    pub async fn index_now(&self) -> chorus::search::indexer::Step {
         chorus::search::indexer::apply_pending(&self.state.search.index(), &self.state.pool)
             .await
             .unwrap()
