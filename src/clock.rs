@@ -31,3 +31,14 @@ pub fn backoff(base_secs: i64, attempt: i32) -> chrono::Duration {
             .min(86_400),
     )
 }
+
+/// A cap on how often one kind of log line is written: true at most once a second per `last`
+/// (the unix second it last said yes), so an outage logs a line a second, not thousands.
+pub fn log_allowed(last: &AtomicI64) -> bool {
+    let now = Utc::now().timestamp();
+    let prev = last.load(Ordering::Relaxed);
+    prev != now
+        && last
+            .compare_exchange(prev, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+}

@@ -32,6 +32,11 @@ pub struct Settings {
     /// External PostgreSQL URL; empty means "run the embedded cluster under data_dir/pg".
     pub database_url: Secret,
     pub database_pool_size: usize,
+    /// Deadlines for every database call: a frozen or unreachable database answers 503 within
+    /// them instead of hanging requests.
+    pub database_timeouts: DatabaseTimeouts,
+    /// On stop, how long background work may take to finish what it holds.
+    pub shutdown_grace_secs: u64,
     /// A streaming replica of that database; when set, anonymous page views and topic reads go
     /// there (see `docs/scaling.md`). Empty: everything reads the primary.
     pub replica_database_url: Secret,
@@ -188,6 +193,43 @@ impl Default for RightsSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+pub struct DatabaseTimeouts {
+    /// How long a request waits for a free pooled connection before answering 503.
+    pub acquire_ms: u64,
+    /// Opening one connection (TCP/socket, TLS, authentication).
+    pub connect_ms: u64,
+    /// One statement (`statement_timeout`); bulk commands (`reindex`, `backup`) set their own.
+    pub statement_ms: u64,
+    /// A transaction left open and idle is ended by the server (it would hold locks and the
+    /// search indexer's mark back).
+    pub idle_in_transaction_ms: u64,
+}
+
+impl DatabaseTimeouts {
+    /// For one-off commands (`reindex`, `demo`, `restore`, `bench`): long statements are their
+    /// job, so only the acquire and connect deadlines stay.
+    pub fn for_commands(&self) -> DatabaseTimeouts {
+        DatabaseTimeouts {
+            statement_ms: 0,
+            idle_in_transaction_ms: 0,
+            ..self.clone()
+        }
+    }
+}
+
+impl Default for DatabaseTimeouts {
+    fn default() -> Self {
+        DatabaseTimeouts {
+            acquire_ms: 3_000,
+            connect_ms: 3_000,
+            statement_ms: 30_000,
+            idle_in_transaction_ms: 60_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct JobSettings {
     /// Workers poll this often even without a NOTIFY wake-up.
     pub poll_millis: u64,
@@ -203,6 +245,8 @@ impl Default for Settings {
             database_url: Secret::default(),
             replica_database_url: Secret::default(),
             database_pool_size: 16,
+            database_timeouts: DatabaseTimeouts::default(),
+            shutdown_grace_secs: 10,
             themes_dir: "themes".into(),
             search_index_dir: "search-index".into(),
             theme: "default".into(),

@@ -154,7 +154,7 @@ async fn main() -> anyhow::Result<()> {
             let result = async {
                 let started = std::time::Instant::now();
                 let m = chorus::backup::restore(&db.url, &settings.uploads_dir(), &file).await?;
-                let pool = db::pool(&db.url, 2)?;
+                let pool = db::pool(&db.url, 2, &settings.database_timeouts.for_commands())?;
                 let n = chorus::search::generations::build_generation(
                     &settings.search_index_dir,
                     &pool,
@@ -251,7 +251,7 @@ async fn with_pool<T>(
 ) -> anyhow::Result<T> {
     let db = Database::open(settings).await?;
     let result = async {
-        let pool = db::pool(&db.url, size)?;
+        let pool = db::pool(&db.url, size, &settings.database_timeouts.for_commands())?;
         f(&pool).await
     }
     .await;
@@ -329,7 +329,11 @@ async fn run_server(
     db_url: &str,
     demo: bool,
 ) -> anyhow::Result<()> {
-    let pool = db::pool(db_url, settings.database_pool_size)?;
+    let pool = db::pool(
+        db_url,
+        settings.database_pool_size,
+        &settings.database_timeouts,
+    )?;
     let clock = Clock::default();
     if demo {
         seed_demo(&pool, &settings, &clock).await?;
@@ -344,7 +348,11 @@ async fn run_server(
     );
     let replica_url = settings.replica_database_url.0.trim();
     if !replica_url.is_empty() {
-        state = state.with_replica(db::pool(replica_url, settings.database_pool_size)?);
+        state = state.with_replica(db::pool(
+            replica_url,
+            settings.database_pool_size,
+            &settings.database_timeouts,
+        )?);
         tracing::info!("anonymous reads go to the replica");
     }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

@@ -5,12 +5,14 @@ pub mod pg;
 pub mod schema;
 mod text_enum;
 
+use crate::config::DatabaseTimeouts;
 use diesel::Connection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::deadpool::{Object, Pool as DeadPool};
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
 
 pub type Conn = AsyncPgConnection;
 pub type Pool = DeadPool<AsyncPgConnection>;
@@ -20,6 +22,10 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
+    /// No connection within the deadline: the database is down, frozen or saturated. Callers
+    /// answer 503 and retry later; nothing is lost.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error("database pool: {0}")]
     Pool(String),
     #[error("database: {0}")]
@@ -30,16 +36,68 @@ pub enum DbError {
     Migration(String),
 }
 
-pub fn pool(url: &str, size: usize) -> Result<Pool, DbError> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+/// A pool whose every step has a deadline: waiting for a free connection, opening one
+/// (connect + `SET`s), and each statement on it (`statement_timeout`, set per connection).
+pub fn pool(url: &str, size: usize, t: &DatabaseTimeouts) -> Result<Pool, DbError> {
+    let (connect, statement, idle) = (
+        Duration::from_millis(t.connect_ms.max(1)),
+        t.statement_ms,
+        t.idle_in_transaction_ms,
+    );
+    let mut config = ManagerConfig::<AsyncPgConnection>::default();
+    config.custom_setup = Box::new(move |url| {
+        let url = url.to_string();
+        Box::pin(async move {
+            let mut conn = tokio::time::timeout(connect, AsyncPgConnection::establish(&url))
+                .await
+                .map_err(|_| {
+                    diesel::ConnectionError::BadConnection("connecting timed out".into())
+                })??;
+            diesel_async::SimpleAsyncConnection::batch_execute(
+                &mut conn,
+                &format!(
+                    "SET statement_timeout = {statement}; \
+                     SET idle_in_transaction_session_timeout = {idle}"
+                ),
+            )
+            .await
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        })
+    });
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
     Pool::builder(manager)
         .max_size(size)
+        .wait_timeout(Some(Duration::from_millis(t.acquire_ms.max(1))))
+        .create_timeout(Some(connect))
+        .recycle_timeout(Some(connect))
+        .runtime(deadpool::Runtime::Tokio1)
         .build()
         .map_err(|e| DbError::Pool(e.to_string()))
 }
 
+/// A connection from the pool, or `Unavailable` once the acquire deadline passes.
 pub async fn get(pool: &Pool) -> Result<PooledConn, DbError> {
-    pool.get().await.map_err(|e| DbError::Pool(e.to_string()))
+    pool.get()
+        .await
+        .map_err(|e| DbError::Unavailable(e.to_string()))
+}
+
+/// Whether a query failed because the database is unreachable, restarting, read-only (a
+/// failover in progress) or too slow, rather than because of what was asked: those answer 503.
+pub fn is_unavailable(e: &diesel::result::Error) -> bool {
+    use diesel::result::DatabaseErrorKind as K;
+    match e {
+        diesel::result::Error::DatabaseError(K::UnableToSendCommand | K::ClosedConnection, _)
+        | diesel::result::Error::DatabaseError(K::ReadOnlyTransaction, _) => true,
+        diesel::result::Error::DatabaseError(_, info) => {
+            let m = info.message();
+            m.contains("statement timeout")
+                || m.contains("terminating connection")
+                || m.contains("the database system is")
+        }
+        _ => false,
+    }
 }
 
 /// Runs pending migrations on a blocking thread (diesel's migration harness is synchronous).
@@ -106,10 +164,13 @@ pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// `true` when the database answers a trivial query.
-pub async fn ping(pool: &Pool) -> bool {
-    match get(pool).await {
-        Ok(mut c) => diesel::sql_query("SELECT 1").execute(&mut c).await.is_ok(),
-        Err(_) => false,
-    }
+/// `true` when the database answers a trivial query within `within`.
+pub async fn ping(pool: &Pool, within: Duration) -> bool {
+    let check = async {
+        match get(pool).await {
+            Ok(mut c) => diesel::sql_query("SELECT 1").execute(&mut c).await.is_ok(),
+            Err(_) => false,
+        }
+    };
+    tokio::time::timeout(within, check).await.unwrap_or(false)
 }

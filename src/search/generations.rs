@@ -15,36 +15,90 @@ const CURRENT: &str = "CURRENT";
 
 pub struct Search {
     root: PathBuf,
-    current: RwLock<(String, Arc<SearchIndex>)>,
+    /// The generation in use; `None` while it is damaged and being rebuilt.
+    current: RwLock<(String, Option<Arc<SearchIndex>>)>,
+    repairs: AtomicU64,
 }
 
 impl Search {
     /// Opens the generation `CURRENT` names under `root`, starting an empty one if there is none
-    /// (the indexer then fills it from the outbox, or rebuilds if the outbox was pruned).
+    /// (the indexer then fills it from the outbox, or rebuilds if the outbox was pruned). A
+    /// generation that cannot be opened does not stop the server: search is unavailable until
+    /// the indexer has rebuilt it (`repair`).
     pub fn open(root: &Path) -> Result<Search, SearchError> {
         std::fs::create_dir_all(root)?;
-        let name = match read_current(root)? {
-            Some(name) => name,
-            None => {
+        let (name, index) = match read_current(root) {
+            Ok(Some(name)) => {
+                let index = open_or_report(&root.join(&name));
+                (name, index)
+            }
+            Ok(None) => {
                 let name = new_name();
                 write_current(root, &name)?;
-                name
+                let index = Some(Arc::new(SearchIndex::open(&root.join(&name))?));
+                (name, index)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "search index: CURRENT unreadable; rebuilding");
+                (String::new(), None)
             }
         };
-        let index = Arc::new(SearchIndex::open(&root.join(&name))?);
         Ok(Search {
             root: root.to_path_buf(),
             current: RwLock::new((name, index)),
+            repairs: AtomicU64::new(0),
         })
     }
 
-    /// The generation in use now.
-    pub fn index(&self) -> Arc<SearchIndex> {
-        self.current.read().expect("search lock").1.clone()
+    /// The generation in use now, or `Unavailable` while it is being rebuilt.
+    pub fn index(&self) -> Result<Arc<SearchIndex>, SearchError> {
+        self.current
+            .read()
+            .expect("search lock")
+            .1
+            .clone()
+            .ok_or(SearchError::Unavailable)
     }
 
     pub fn generation(&self) -> String {
         self.current.read().expect("search lock").0.clone()
+    }
+
+    /// Rebuilds finished since start (for `/metrics`).
+    pub fn repairs(&self) -> u64 {
+        self.repairs.load(Ordering::Relaxed)
+    }
+
+    pub fn is_available(&self) -> bool {
+        self.current.read().expect("search lock").1.is_some()
+    }
+
+    /// A search or an indexer step failed inside the index (not the database): the index is
+    /// derived data, so it is taken out of service and rebuilt rather than trusted again.
+    pub fn report(&self, e: &SearchError) {
+        if e.is_damage() {
+            let mut cur = self.current.write().expect("search lock");
+            if cur.1.take().is_some() {
+                tracing::error!(error = %e, generation = %cur.0, "search index damaged: search is unavailable until it is rebuilt");
+            }
+        }
+    }
+
+    /// Runs a read of the index on a blocking thread (searching is CPU work). A failure or a
+    /// panic inside the index takes it out of service for a rebuild (`report`).
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&SearchIndex) -> Result<T, SearchError> + Send + 'static,
+    ) -> Result<T, SearchError> {
+        let index = self.index()?;
+        let r = match tokio::task::spawn_blocking(move || f(&index)).await {
+            Ok(r) => r,
+            Err(e) => Err(SearchError::Other(format!("search thread: {e}"))),
+        };
+        if let Err(e) = &r {
+            self.report(e);
+        }
+        r
     }
 
     /// Swaps in the generation `CURRENT` names if a reindex flipped it; true if it did.
@@ -56,7 +110,7 @@ impl Search {
             return Ok(false);
         }
         let index = Arc::new(SearchIndex::open(&self.root.join(&name))?);
-        *self.current.write().expect("search lock") = (name, index);
+        *self.current.write().expect("search lock") = (name, Some(index));
         Ok(true)
     }
 
@@ -65,6 +119,30 @@ impl Search {
         let n = build_generation(&self.root, pool).await?;
         self.refresh()?;
         Ok(n)
+    }
+
+    /// If the generation in use is damaged, builds a new one from PostgreSQL and swaps it in.
+    /// Returns whether it did. The damaged directory is left for `remove_older_than`.
+    pub async fn repair(&self, pool: &Pool) -> Result<bool, SearchError> {
+        if self.is_available() {
+            return Ok(false);
+        }
+        let started = std::time::Instant::now();
+        let n = build_generation(&self.root, pool).await?;
+        self.refresh()?;
+        self.repairs.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(documents = n, seconds = started.elapsed().as_secs_f64(), generation = %self.generation(), "search index rebuilt after damage; search is back");
+        Ok(true)
+    }
+}
+
+fn open_or_report(dir: &Path) -> Option<Arc<SearchIndex>> {
+    match SearchIndex::open(dir) {
+        Ok(i) => Some(Arc::new(i)),
+        Err(e) => {
+            tracing::error!(error = %e, dir = %dir.display(), "search index cannot be opened: search is unavailable until it is rebuilt");
+            None
+        }
     }
 }
 

@@ -82,6 +82,19 @@ pub enum SearchError {
     Db(#[from] diesel::result::Error),
     #[error(transparent)]
     Pool(#[from] crate::db::DbError),
+    /// The index is being rebuilt after damage.
+    #[error("search index unavailable while it is rebuilt")]
+    Unavailable,
+}
+
+impl SearchError {
+    /// Failures inside the index files (as opposed to the database, or a rebuild under way).
+    pub fn is_damage(&self) -> bool {
+        matches!(
+            self,
+            SearchError::Tantivy(_) | SearchError::Io(_) | SearchError::Other(_)
+        )
+    }
 }
 
 impl SearchIndex {

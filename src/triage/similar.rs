@@ -4,14 +4,13 @@
 use crate::db::schema::{boards, posts, products, topics};
 use crate::db::Conn;
 use crate::search::query::{self, Similar};
-use crate::search::SearchIndex;
+use crate::search::Search;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use std::sync::Arc;
 
 pub async fn for_topic(
     conn: &mut Conn,
-    index: Arc<SearchIndex>,
+    search: &Search,
     topic_id: i64,
 ) -> Result<Vec<Similar>, crate::search::SearchError> {
     let found: Option<(crate::fields::Kind, String, String, Option<String>)> = topics::table
@@ -36,11 +35,9 @@ pub async fn for_topic(
         .select(posts::body_md)
         .first(conn)
         .await?;
-    let hits = tokio::task::spawn_blocking(move || {
-        query::similar(&index, &title, &body, Some(&board), product.as_deref())
-    })
-    .await
-    .map_err(|e| crate::search::SearchError::Other(e.to_string()))??;
+    let hits = search
+        .read(move |index| query::similar(index, &title, &body, Some(&board), product.as_deref()))
+        .await?;
     let ids: Vec<i64> = hits.iter().map(|h| h.topic_id).collect();
     let visible = crate::search::visibility::keep_visible_topics(conn, &ids).await?;
     Ok(hits

@@ -56,6 +56,11 @@ pub enum AppError {
     RateLimited {
         retry_after_secs: i64,
     },
+    /// 503: the database (or, for search, the index) cannot answer now; try again shortly.
+    Unavailable {
+        what: &'static str,
+        retry_after_secs: i64,
+    },
     /// Anything unexpected: logged with its whole cause chain, shown as a request id.
     Internal(anyhow::Error),
 }
@@ -90,6 +95,7 @@ impl AppError {
             AppError::Conflict { .. } => "conflict",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::Unavailable { what, .. } => what,
             AppError::Internal(_) => "internal_error",
         }
     }
@@ -107,6 +113,9 @@ impl AppError {
             AppError::RateLimited { retry_after_secs } => {
                 format!("Too many attempts; try again in {retry_after_secs} seconds.")
             }
+            AppError::Unavailable {
+                retry_after_secs, ..
+            } => format!("Temporarily unavailable; try again in {retry_after_secs} seconds."),
             AppError::Internal(_) => "Something went wrong on our side.".into(),
         }
     }
@@ -141,6 +150,7 @@ impl ResponseError for AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -152,7 +162,11 @@ impl ResponseError for AppError {
             tracing::error!(request_id = %request_id, error = format!("{why:#}"), "request failed");
         }
         let mut resp = HttpResponse::build(self.status_code());
-        if let AppError::RateLimited { retry_after_secs } = self {
+        if let AppError::RateLimited { retry_after_secs }
+        | AppError::Unavailable {
+            retry_after_secs, ..
+        } = self
+        {
             resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
         resp.insert_header((header::CACHE_CONTROL, "no-store"));
@@ -187,7 +201,7 @@ fn error_page(info: &RequestInfo, err: &AppError, request_id: &str) -> Option<St
         status => status,
         code => err.code(),
         request_id => request_id,
-        retry_after => match err { AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs), _ => None },
+        retry_after => match err { AppError::RateLimited { retry_after_secs } | AppError::Unavailable { retry_after_secs, .. } => Some(*retry_after_secs), _ => None },
     };
     state.theme.render("error.html", info.locale, ctx).ok()
 }
@@ -227,8 +241,8 @@ impl From<AccountError> for AppError {
                     until.format("%Y-%m-%d %H:%M UTC")
                 ),
             },
-            AccountError::Db(e) => AppError::internal(e),
-            AccountError::Pool(e) => AppError::internal(e),
+            AccountError::Db(e) => e.into(),
+            AccountError::Pool(e) => e.into(),
             AccountError::Mail(e) => AppError::internal(e),
             AccountError::Hash(e) => AppError::internal(anyhow::Error::msg(e)),
         }
@@ -267,7 +281,7 @@ impl From<crate::forum::ForumError> for AppError {
             F::RateLimited(r) => AppError::RateLimited {
                 retry_after_secs: r.retry_after_secs,
             },
-            F::Db(e) => AppError::internal(e),
+            F::Db(e) => e.into(),
         }
     }
 }
@@ -289,7 +303,7 @@ impl From<crate::feedback::FeedbackError> for AppError {
                 message: "This does not apply to this kind of topic.".into(),
                 fields: Default::default(),
             },
-            crate::feedback::FeedbackError::Db(e) => AppError::internal(e),
+            crate::feedback::FeedbackError::Db(e) => e.into(),
             crate::feedback::FeedbackError::Storage(e) => AppError::internal(e),
         }
     }
@@ -308,7 +322,7 @@ impl From<crate::triage::TriageError> for AppError {
                 code: "not_your_team",
                 message: "This item belongs to another team.".into(),
             },
-            crate::triage::TriageError::Db(e) => AppError::internal(e),
+            crate::triage::TriageError::Db(e) => e.into(),
         }
     }
 }
@@ -328,22 +342,72 @@ impl From<crate::moderation::ModError> for AppError {
                 retry_after_secs: r.retry_after_secs,
             },
             M::Mail(e) => AppError::internal(e),
-            M::Db(e) => AppError::internal(e),
+            M::Db(e) => e.into(),
         }
     }
 }
 
+/// The database is down or too slow: a 503 with a short Retry-After; the cause goes to the log
+/// (at most once a second, so an outage cannot flood it).
+fn database_unavailable(cause: &dyn fmt::Display) -> AppError {
+    if crate::clock::log_allowed(&UNAVAILABLE_LOGGED) {
+        tracing::warn!(error = %cause, "database unavailable: answering 503");
+    }
+    AppError::Unavailable {
+        what: "database_unavailable",
+        retry_after_secs: 5,
+    }
+}
+
+static UNAVAILABLE_LOGGED: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
 impl From<crate::db::DbError> for AppError {
     fn from(e: crate::db::DbError) -> Self {
-        AppError::internal(e)
+        match e {
+            crate::db::DbError::Unavailable(_) | crate::db::DbError::Connect(_) => {
+                database_unavailable(&e)
+            }
+            crate::db::DbError::Query(q) => q.into(),
+            other => AppError::internal(other),
+        }
     }
 }
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
-        AppError::internal(e)
+        if crate::db::is_unavailable(&e) {
+            database_unavailable(&e)
+        } else {
+            AppError::internal(e)
+        }
     }
 }
+
+impl From<crate::search::SearchError> for AppError {
+    fn from(e: crate::search::SearchError) -> Self {
+        use crate::search::SearchError as S;
+        match e {
+            S::Db(e) => e.into(),
+            S::Pool(e) => e.into(),
+            // The index is derived data: a damaged one is repaired in the background (see
+            // `search::generations`), and only search answers 503 meanwhile.
+            other => {
+                if crate::clock::log_allowed(&SEARCH_LOGGED) {
+                    tracing::error!(
+                        error = format!("{:#}", anyhow::Error::from(other)),
+                        "search failed: answering 503"
+                    );
+                }
+                AppError::Unavailable {
+                    what: "search_unavailable",
+                    retry_after_secs: 30,
+                }
+            }
+        }
+    }
+}
+
+static SEARCH_LOGGED: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
 
 impl From<minijinja::Error> for AppError {
     fn from(e: minijinja::Error) -> Self {

@@ -79,7 +79,7 @@ async fn restore_drill_brings_back_the_same_community_on_a_fresh_cluster() {
         matches!(again, Err(chorus::backup::BackupError::Refused(_))),
         "{again:?}"
     );
-    let pool2 = chorus::db::pool(&url2, 2).unwrap();
+    let pool2 = chorus::db::pool(&url2, 2, &Default::default()).unwrap();
     let indexed =
         chorus::search::generations::build_generation(&data2.path().join("search-index"), &pool2)
             .await

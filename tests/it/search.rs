@@ -163,7 +163,7 @@ async fn a_crash_before_or_after_the_commit_leaves_every_document_exactly_once()
     app.seed_boards().await;
     let (_, t) = app.member("crasher").await;
     let (topic, root) = app.topic(&t, "tips", "Crash test", "first version").await;
-    let idx = &app.state.search.index();
+    let idx = &app.state.search.index().unwrap();
     // Crash before the commit: documents added but never committed.
     {
         let writer = idx.writer.lock().await;
@@ -228,7 +228,7 @@ async fn reindex_builds_a_new_generation_beside_the_live_one_and_swaps_it_in() {
     }
     let root = app.state.settings.search_index_dir.clone();
     let first = app.state.search.generation();
-    let old = app.state.search.index();
+    let old = app.state.search.index().unwrap();
 
     // As `chorus reindex` does from another process: build beside the live generation.
     let n = chorus::search::generations::build_generation(&root, &app.state.pool)
@@ -303,7 +303,7 @@ async fn a_node_behind_the_pruned_outbox_rebuilds_instead_of_missing_documents()
     };
     for _ in 0..100 {
         app.index_now().await;
-        match app.state.search.index().position() {
+        match app.state.search.index().unwrap().position() {
             chorus::search::index::Position::At(c) if c.xid > newest => break,
             _ => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
         }
@@ -329,10 +329,10 @@ async fn a_node_behind_the_pruned_outbox_rebuilds_instead_of_missing_documents()
     // A new node starts with an empty index: replaying what is left would miss the osprey.
     let other = app.data_dir.path().join("node-b-index");
     let node_b = chorus::search::Search::open(&other).unwrap();
-    chorus::search::indexer::apply_pending(&node_b.index(), &app.state.pool)
+    chorus::search::indexer::apply_pending(&node_b.index().unwrap(), &app.state.pool)
         .await
         .unwrap();
-    let idx = node_b.index();
+    let idx = node_b.index().unwrap();
     let found = chorus::search::query::search(
         &idx,
         &chorus::search::query::SearchParams {
@@ -603,7 +603,7 @@ async fn concurrent_writers_and_an_online_reindex_leave_no_post_unindexed() {
         assert_eq!(ids.len(), 48);
         app.state.search.refresh().unwrap();
         app.index_now().await;
-        let idx = app.state.search.index();
+        let idx = app.state.search.index().unwrap();
         let searcher = idx.reader.searcher();
         let missing: Vec<i64> = ids
             .iter()

@@ -20,11 +20,7 @@ async fn reindex(
     _admin: crate::web::extract::AdminUser,
 ) -> Result<HttpResponse, AppError> {
     let started = std::time::Instant::now();
-    let n = state
-        .search
-        .reindex(&state.pool)
-        .await
-        .map_err(AppError::internal)?;
+    let n = state.search.reindex(&state.pool).await?;
     Ok(
         HttpResponse::Ok()
             .json(json!({ "indexed": n, "seconds": started.elapsed().as_secs_f64() })),
@@ -48,19 +44,18 @@ async fn similar(
     q: web::Query<SimilarQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
-    let index = state.search.index();
-    let items = web::block(move || {
-        query::similar(
-            &index,
-            &q.title,
-            &q.body,
-            q.board.as_deref(),
-            q.product.as_deref(),
-        )
-    })
-    .await
-    .map_err(AppError::internal)?
-    .map_err(AppError::internal)?;
+    let items = state
+        .search
+        .read(move |index| {
+            query::similar(
+                index,
+                &q.title,
+                &q.body,
+                q.board.as_deref(),
+                q.product.as_deref(),
+            )
+        })
+        .await?;
     let mut conn = crate::db::get(&state.pool).await?;
     let ids: Vec<i64> = items.iter().map(|i| i.topic_id).collect();
     let visible = crate::search::visibility::keep_visible_topics(&mut conn, &ids).await?;
@@ -106,12 +101,10 @@ async fn search(
         sort,
         page: q.page.unwrap_or(1),
     };
-    let index = state.search.index();
-    // Searching is CPU work: keep it off the request threads.
-    let mut results = web::block(move || query::search(&index, &params))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::internal)?;
+    let mut results = state
+        .search
+        .read(move |index| query::search(index, &params))
+        .await?;
     let mut conn = crate::db::get(&state.pool).await?;
     results.hits = crate::search::visibility::keep_visible(&mut conn, results.hits).await?;
     Ok(HttpResponse::Ok()

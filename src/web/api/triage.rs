@@ -298,8 +298,6 @@ async fn similar(
 ) -> Result<HttpResponse, AppError> {
     triage_reader(&me)?;
     let mut conn = crate::db::get(&state.pool).await?;
-    let items = crate::triage::similar::for_topic(&mut conn, state.search.index(), *id)
-        .await
-        .map_err(AppError::internal)?;
+    let items = crate::triage::similar::for_topic(&mut conn, &state.search, *id).await?;
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }

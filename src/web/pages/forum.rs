@@ -288,7 +288,7 @@ async fn topic_page(
     };
     // Merge candidates for whoever may merge; search trouble must not cost the page.
     let similar = if can_change && t.kind.is_feedback() {
-        crate::triage::similar::for_topic(&mut conn, page.state.search.index(), t.id)
+        crate::triage::similar::for_topic(&mut conn, &page.state.search, t.id)
             .await
             .unwrap_or_default()
     } else {

@@ -41,11 +41,11 @@ async fn search(page: PageCtx, form: web::Query<SearchForm>) -> Result<HttpRespo
         page: f.page.unwrap_or(1).clamp(1, 500),
     };
     let current_page = params.page;
-    let index = page.state.search.index();
-    let mut results = web::block(move || query::search(&index, &params))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::internal)?;
+    let mut results = page
+        .state
+        .search
+        .read(move |index| query::search(index, &params))
+        .await?;
     let mut conn = crate::db::get(&page.state.pool).await?;
     results.hits = crate::search::visibility::keep_visible(&mut conn, results.hits).await?;
     let boards = crate::forum::boards::all(&mut conn).await?;

@@ -177,7 +177,12 @@ impl TestApp {
     ) -> TestApp {
         let mut settings = test_settings(data_dir.path());
         change(&mut settings);
-        let pool = db::pool(&db_url, settings.database_pool_size).unwrap();
+        let pool = db::pool(
+            &db_url,
+            settings.database_pool_size,
+            &settings.database_timeouts,
+        )
+        .unwrap();
         let theme = Arc::new(Theme::load(&settings.themes_dir, &settings.theme).expect("theme"));
         let clock = Clock::default();
         let search = Arc::new(
@@ -212,7 +217,10 @@ impl TestApp {
 
     /// Sends anonymous reads to a replica, as `replica_database_url` does.
     pub async fn use_replica(&mut self, url: &str) {
-        let state = self.state.clone().with_replica(db::pool(url, 2).unwrap());
+        let state = self
+            .state
+            .clone()
+            .with_replica(db::pool(url, 2, &Default::default()).unwrap());
         self.service = client::boxed_app(state.clone()).await;
         self.state = state;
     }
@@ -409,9 +417,12 @@ impl TestApp {
 
     /// Applies the search outbox now, as the runner does every second.
     pub async fn index_now(&self) -> chorus::search::indexer::Step {
-        chorus::search::indexer::apply_pending(&self.state.search.index(), &self.state.pool)
-            .await
-            .unwrap()
+        chorus::search::indexer::apply_pending(
+            &self.state.search.index().unwrap(),
+            &self.state.pool,
+        )
+        .await
+        .unwrap()
     }
 
     /// Runs every due job now (notification fan-out and the like).
