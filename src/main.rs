@@ -317,7 +317,17 @@ async fn serve(settings: Arc<Settings>, demo: bool) -> anyhow::Result<()> {
     let transport = Transport::from_settings(&settings.mail, settings.mail_dir())
         .map_err(anyhow::Error::msg)?;
     let db = Database::open(&settings).await?;
-    let result = run_server(settings.clone(), theme, transport, &db.url, demo).await;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let result = {
+        let supervisor = db.supervise(std::time::Duration::from_secs(5), stop_rx);
+        let server = run_server(settings.clone(), theme, transport, &db.url, demo);
+        tokio::pin!(server);
+        tokio::select! {
+            r = &mut server => r,
+            () = supervisor => server.await,
+        }
+    };
+    let _ = stop_tx.send(true);
     db.close().await;
     result
 }

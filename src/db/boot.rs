@@ -60,6 +60,44 @@ impl Database {
         Ok(db)
     }
 
+    /// Keeps the embedded cluster this process owns running: checks every `every` and starts
+    /// it again if it died, saying so in the log. Nothing to do for a configured server (its
+    /// own supervisor, or Patroni, keeps it up). Ends when `stop` turns true.
+    pub async fn supervise(
+        &self,
+        every: std::time::Duration,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let Some(dir) = self.cluster.as_ref().map(|c| c.data_dir().to_path_buf()) else {
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.changed() => {}
+            }
+            if *stop.borrow() {
+                return;
+            }
+            let dir = dir.clone();
+            let r = tokio::task::spawn_blocking(move || {
+                let cluster = Cluster::new(&dir)?;
+                if cluster.is_running() {
+                    return Ok(false);
+                }
+                tracing::error!(dir = %dir.display(), "embedded PostgreSQL is not running: starting it again");
+                cluster.start().map(|()| true)
+            })
+            .await;
+            match r {
+                Ok(Ok(true)) => tracing::warn!("embedded PostgreSQL restarted"),
+                Ok(Ok(false)) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "restarting embedded PostgreSQL"),
+                Err(e) => tracing::error!(error = %e, "restarting embedded PostgreSQL"),
+            }
+        }
+    }
+
     /// Stops the embedded cluster if this process started it.
     pub async fn close(self) {
         if let (Some(cluster), true) = (self.cluster, self.started_here) {

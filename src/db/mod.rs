@@ -45,6 +45,9 @@ pub fn pool(url: &str, size: usize, t: &DatabaseTimeouts) -> Result<Pool, DbErro
         t.idle_in_transaction_ms,
     );
     let mut config = ManagerConfig::<AsyncPgConnection>::default();
+    // Every checkout is checked with a round trip: after a restart or a freeze the dead
+    // connection is noticed there (and dropped), not in the middle of someone's request.
+    config.recycling_method = diesel_async::pooled_connection::RecyclingMethod::Verified;
     config.custom_setup = Box::new(move |url| {
         let url = url.to_string();
         Box::pin(async move {
@@ -76,11 +79,17 @@ pub fn pool(url: &str, size: usize, t: &DatabaseTimeouts) -> Result<Pool, DbErro
         .map_err(|e| DbError::Pool(e.to_string()))
 }
 
-/// A connection from the pool, or `Unavailable` once the acquire deadline passes.
+/// A connection from the pool, checked with a round trip, or `Unavailable` once the acquire
+/// deadline passes. The deadline covers the whole checkout: waiting for a slot, checking idle
+/// connections (each check on a frozen server would otherwise wait on its own) and opening one.
 pub async fn get(pool: &Pool) -> Result<PooledConn, DbError> {
-    pool.get()
-        .await
-        .map_err(|e| DbError::Unavailable(e.to_string()))
+    let deadline = pool.timeouts().wait.unwrap_or(Duration::from_secs(3));
+    match tokio::time::timeout(deadline, pool.get()).await {
+        Ok(r) => r.map_err(|e| DbError::Unavailable(e.to_string())),
+        Err(_) => Err(DbError::Unavailable(
+            "no database connection within the acquire deadline".into(),
+        )),
+    }
 }
 
 /// Whether a query failed because the database is unreachable, restarting, read-only (a

@@ -13,6 +13,7 @@ mod mail;
 mod moderation;
 mod notifications;
 mod operations;
+mod outages;
 mod pages;
 mod rights;
 mod sanitize;
