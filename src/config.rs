@@ -71,6 +71,11 @@ pub struct MailSettings {
     /// First retry delay; doubles per attempt.
     pub retry_base_secs: i64,
     pub max_attempts: i32,
+    /// One whole SMTP conversation, connect to the reply after the content.
+    pub send_timeout_secs: u64,
+    /// A message whose content was sent but whose reply was lost may have been delivered: it is
+    /// sent again (same Message-ID) only after this wait. See docs/operations.md.
+    pub unknown_retry_after_secs: i64,
 }
 
 /// `max` requests per `secs` seconds for each key.
@@ -273,6 +278,8 @@ impl Default for MailSettings {
             from: "Chorus <no-reply@chorus.local>".into(),
             retry_base_secs: 30,
             max_attempts: 8,
+            send_timeout_secs: 60,
+            unknown_retry_after_secs: 6 * 3600,
         }
     }
 }

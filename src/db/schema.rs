@@ -55,6 +55,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         post_id -> Nullable<Int8>,
+        content_at -> Nullable<Timestamptz>,
     }
 }
 

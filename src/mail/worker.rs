@@ -1,9 +1,13 @@
-//! Delivers the mail outbox: claim due rows, send, record the outcome.
+//! Delivers the mail outbox: claim one due row, send it, record the outcome, next.
 //!
-//! Delivery is at most once per (event, recipient). A row is marked `sending` and committed before
-//! the SMTP conversation; if the process dies mid-send the row stays `sending`, and `reap` later
-//! marks it failed rather than risk a second copy. 4xx replies retry with exponential backoff;
-//! 5xx replies fail at once with the server's reason.
+//! The promise (docs/operations.md): every message is tried, and none is sent twice blindly.
+//! - A row is claimed alone (`sending`, with a lease), so a crash holds at most that one row.
+//! - `content_at` is written just before the message content goes to the server. A delivery
+//!   that died before that delivered nothing: `reap` puts it back in the queue.
+//! - After it, the server may have accepted the message: a lost reply, a timeout or a crash
+//!   makes the row `unknown`, sent again only after `unknown_retry_after_secs`, with the same
+//!   Message-ID so the receiving side can drop a repeat.
+//! - 4xx replies retry with exponential backoff; 5xx replies fail at once with the reason.
 
 use super::transport::{Outgoing, SendError, Transport};
 use crate::config::MailSettings;
@@ -14,9 +18,11 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 
-/// Rows left `sending` this long belong to a delivery that died.
-const STALE_AFTER: Duration = Duration::minutes(10);
-const BATCH: i64 = 20;
+/// A claim lasts this long past the SMTP deadline; a `sending` row older than that belongs to
+/// a delivery that died.
+const LEASE_SLACK: Duration = Duration::seconds(60);
+/// Messages per step (each claimed alone).
+const BATCH: usize = 20;
 
 #[derive(Debug, QueryableByName)]
 struct Claimed {
@@ -42,6 +48,8 @@ pub struct Delivered {
     pub retrying: usize,
     pub failed: usize,
     pub cancelled: usize,
+    /// Content sent, reply lost: parked until `unknown_retry_after_secs`.
+    pub unknown: usize,
 }
 
 /// Mail waiting in the outbox (for `/metrics`).
@@ -70,7 +78,7 @@ async fn visible_posts(conn: &mut db::Conn, claimed: &[Claimed]) -> QueryResult<
         .await
 }
 
-/// Claims and delivers one batch of due mail.
+/// Claims and delivers due mail, one row at a time, up to a batch.
 pub async fn deliver_due(
     pool: &Pool,
     transport: &Transport,
@@ -78,90 +86,153 @@ pub async fn deliver_due(
     now: DateTime<Utc>,
 ) -> Result<Delivered, db::DbError> {
     let mut conn = db::get(pool).await?;
-    reap(&mut conn, now).await?;
-    let claimed: Vec<Claimed> = diesel::sql_query(
-        "UPDATE mail_outbox SET status = 'sending', claimed_at = $1, attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM mail_outbox WHERE status = 'queued' AND next_attempt_at <= $1 \
-                      ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
-         RETURNING id, recipient, subject, body_text, body_html, attempts, post_id",
-    )
-    .bind::<Timestamptz, _>(now)
-    .bind::<BigInt, _>(BATCH)
-    .load(&mut conn)
-    .await?;
+    let lease = Duration::seconds(settings.send_timeout_secs as i64) + LEASE_SLACK;
+    reap(&mut conn, settings, now - lease, now).await?;
     let mut out = Delivered::default();
-    let visible = visible_posts(&mut conn, &claimed).await?;
-    for m in claimed {
-        if m.post_id.is_some_and(|p| !visible.contains(&p)) {
-            // The post was hidden or deleted after the mail was queued: nobody hears about it.
-            out.cancelled += 1;
-            diesel::update(mail_outbox::table.find(m.id))
-                .set(mail_outbox::status.eq("cancelled"))
-                .execute(&mut conn)
-                .await?;
-            continue;
-        }
-        let outgoing = Outgoing {
-            id: m.id,
-            to: &m.recipient,
-            subject: &m.subject,
-            text: &m.body_text,
-            html: &m.body_html,
-        };
-        let row = mail_outbox::table.find(m.id);
-        match transport.send(&settings.from, &outgoing).await {
-            Ok(()) => {
-                out.sent += 1;
-                diesel::update(row)
-                    .set((
-                        mail_outbox::status.eq("sent"),
-                        mail_outbox::sent_at.eq(now),
-                        mail_outbox::last_error.eq(None::<String>),
-                    ))
-                    .execute(&mut conn)
-                    .await?;
-            }
-            Err(SendError::Transient(why)) if m.attempts < settings.max_attempts => {
-                out.retrying += 1;
-                let delay = crate::clock::backoff(settings.retry_base_secs, m.attempts);
-                tracing::warn!(mail_id = m.id, attempts = m.attempts, %why, "mail delivery deferred");
-                diesel::update(row)
-                    .set((
-                        mail_outbox::status.eq("queued"),
-                        mail_outbox::next_attempt_at.eq(now + delay),
-                        mail_outbox::last_error.eq(why),
-                    ))
-                    .execute(&mut conn)
-                    .await?;
-            }
-            Err(SendError::Transient(why)) | Err(SendError::Permanent(why)) => {
-                out.failed += 1;
-                tracing::error!(mail_id = m.id, %why, "mail delivery failed");
-                diesel::update(row)
-                    .set((
-                        mail_outbox::status.eq("failed"),
-                        mail_outbox::last_error.eq(why),
-                    ))
-                    .execute(&mut conn)
-                    .await?;
-            }
-        }
+    for _ in 0..BATCH {
+        let claimed: Option<Claimed> = diesel::sql_query(
+            "UPDATE mail_outbox SET status = 'sending', claimed_at = $1, content_at = NULL, \
+                    attempts = attempts + 1 \
+             WHERE id = (SELECT id FROM mail_outbox \
+                         WHERE status IN ('queued', 'unknown') AND next_attempt_at <= $1 \
+                         ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, recipient, subject, body_text, body_html, attempts, post_id",
+        )
+        .bind::<Timestamptz, _>(now)
+        .get_result(&mut conn)
+        .await
+        .optional()?;
+        let Some(m) = claimed else { break };
+        deliver_one(&mut conn, transport, settings, m, now, &mut out).await?;
     }
     Ok(out)
 }
 
-/// Marks deliveries that died mid-send as failed (see the module comment for why not retried).
-async fn reap(conn: &mut db::Conn, now: DateTime<Utc>) -> QueryResult<usize> {
-    diesel::update(
-        mail_outbox::table
-            .filter(mail_outbox::status.eq("sending"))
-            .filter(mail_outbox::claimed_at.lt(now - STALE_AFTER)),
-    )
-    .set((
-        mail_outbox::status.eq("failed"),
-        mail_outbox::last_error
-            .eq("interrupted during delivery; not retried to avoid sending twice"),
-    ))
-    .execute(conn)
-    .await
+async fn deliver_one(
+    conn: &mut db::Conn,
+    transport: &Transport,
+    settings: &MailSettings,
+    m: Claimed,
+    now: DateTime<Utc>,
+    out: &mut Delivered,
+) -> QueryResult<()> {
+    let row = mail_outbox::table.find(m.id);
+    let gone = match m.post_id {
+        Some(p) => !visible_posts(conn, std::slice::from_ref(&m))
+            .await?
+            .contains(&p),
+        None => false,
+    };
+    if gone {
+        // The post was hidden or deleted after the mail was queued: nobody hears about it.
+        out.cancelled += 1;
+        diesel::update(row)
+            .set(mail_outbox::status.eq("cancelled"))
+            .execute(conn)
+            .await?;
+        return Ok(());
+    }
+    let outgoing = Outgoing {
+        id: m.id,
+        to: &m.recipient,
+        subject: &m.subject,
+        text: &m.body_text,
+        html: &m.body_html,
+    };
+    let marked = std::sync::Mutex::new(Ok(()));
+    let result = {
+        let conn = &mut *conn;
+        let marked = &marked;
+        transport
+            .send(&settings.from, &outgoing, async move || {
+                // From here on a crash leaves the outcome unknown, not untried.
+                let r = diesel::update(row)
+                    .set(mail_outbox::content_at.eq(Utc::now()))
+                    .execute(conn)
+                    .await;
+                *marked.lock().expect("mark lock") = r.map(|_| ());
+            })
+            .await
+    };
+    marked.into_inner().expect("mark lock")?;
+    match result {
+        Ok(()) => {
+            out.sent += 1;
+            diesel::update(row)
+                .set((mail_outbox::status.eq("sent"), mail_outbox::sent_at.eq(now)))
+                .execute(conn)
+                .await?;
+        }
+        Err(SendError::Transient(why)) if m.attempts < settings.max_attempts => {
+            out.retrying += 1;
+            let delay = crate::clock::backoff(settings.retry_base_secs, m.attempts);
+            tracing::warn!(mail_id = m.id, attempts = m.attempts, %why, "mail delivery deferred");
+            diesel::update(row)
+                .set((
+                    mail_outbox::status.eq("queued"),
+                    mail_outbox::next_attempt_at.eq(now + delay),
+                    mail_outbox::last_error.eq(why),
+                ))
+                .execute(conn)
+                .await?;
+        }
+        Err(SendError::Unknown(why)) if m.attempts < settings.max_attempts => {
+            out.unknown += 1;
+            tracing::warn!(mail_id = m.id, %why, "mail outcome unknown: the server may have taken it; not resending until the wait is over");
+            diesel::update(row)
+                .set((
+                    mail_outbox::status.eq("unknown"),
+                    mail_outbox::next_attempt_at
+                        .eq(now + Duration::seconds(settings.unknown_retry_after_secs)),
+                    mail_outbox::last_error.eq(format!("outcome unknown: {why}")),
+                ))
+                .execute(conn)
+                .await?;
+        }
+        Err(SendError::Transient(why))
+        | Err(SendError::Permanent(why))
+        | Err(SendError::Unknown(why)) => {
+            out.failed += 1;
+            tracing::error!(mail_id = m.id, %why, "mail delivery failed");
+            diesel::update(row)
+                .set((
+                    mail_outbox::status.eq("failed"),
+                    mail_outbox::last_error.eq(why),
+                ))
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Deliveries whose claim ran out: the process died. Before the content, nothing was sent:
+/// back to the queue. After it, the outcome is unknown: wait, then send again.
+async fn reap(
+    conn: &mut db::Conn,
+    settings: &MailSettings,
+    claimed_before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    let stale = mail_outbox::table
+        .filter(mail_outbox::status.eq("sending"))
+        .filter(mail_outbox::claimed_at.lt(claimed_before));
+    let untried = diesel::update(stale.filter(mail_outbox::content_at.is_null()))
+        .set((
+            mail_outbox::status.eq("queued"),
+            mail_outbox::next_attempt_at.eq(now),
+            mail_outbox::last_error.eq("interrupted before the message was sent; retried"),
+        ))
+        .execute(conn)
+        .await?;
+    let unknown = diesel::update(stale.filter(mail_outbox::content_at.is_not_null()))
+        .set((
+            mail_outbox::status.eq("unknown"),
+            mail_outbox::next_attempt_at
+                .eq(now + Duration::seconds(settings.unknown_retry_after_secs)),
+            mail_outbox::last_error.eq("interrupted after the message was sent: outcome unknown"),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(untried + unknown)
 }

@@ -100,23 +100,46 @@ async fn smtp_5xx_fails_at_once_with_the_reason() {
     );
 }
 
-#[actix_web::test]
-async fn a_delivery_interrupted_mid_send_is_never_sent_twice() {
-    let app = TestApp::new().await;
-    let smtp = SmtpServer::start().await;
-    let (transport, settings) = smtp_transport(&app, &smtp).await;
-    register(&app, "sam").await;
-    // A worker claimed the row and died during the SMTP conversation.
+/// A worker claimed the row and died: `content_started` says whether it got as far as sending
+/// the message content.
+async fn die_mid_send(app: &TestApp, content_started: bool) {
     diesel::update(mail_outbox::table)
         .set((
             mail_outbox::status.eq("sending"),
             mail_outbox::claimed_at.eq(app.clock.now()),
             mail_outbox::attempts.eq(1),
+            mail_outbox::content_at.eq(content_started.then(|| app.clock.now())),
         ))
         .execute(&mut app.conn().await)
         .await
         .unwrap();
-    app.clock.advance(chrono::Duration::minutes(11));
+}
+
+fn message_ids(smtp: &SmtpServer) -> Vec<String> {
+    smtp.received()
+        .iter()
+        .filter_map(|m| {
+            m.data
+                .lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+                .map(|l| l[11..].trim().to_string())
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_delivery_that_died_before_the_content_is_retried_and_sent_once() {
+    let app = TestApp::new().await;
+    let smtp = SmtpServer::start().await;
+    let (transport, settings) = smtp_transport(&app, &smtp).await;
+    register(&app, "sam").await;
+    die_mid_send(&app, false).await;
+    // Within the lease nobody touches it.
+    worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
+        .await
+        .unwrap();
+    assert!(smtp.received().is_empty());
+    app.clock.advance(chrono::Duration::minutes(3));
     worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
         .await
         .unwrap();
@@ -124,10 +147,168 @@ async fn a_delivery_interrupted_mid_send_is_never_sent_twice() {
     worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
         .await
         .unwrap();
-    assert!(smtp.received().is_empty());
+    assert_eq!(smtp.received().len(), 1, "untried mail is not lost");
+    assert_eq!(status_of(&app).await[0].0, "sent");
+}
+
+#[actix_web::test]
+async fn a_delivery_that_died_after_the_content_waits_then_is_sent_again_with_the_same_id() {
+    let app = TestApp::new().await;
+    let smtp = SmtpServer::start().await;
+    let (transport, settings) = smtp_transport(&app, &smtp).await;
+    register(&app, "sue").await;
+    die_mid_send(&app, true).await;
+    app.clock.advance(chrono::Duration::minutes(3));
+    worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
+        .await
+        .unwrap();
     let rows = status_of(&app).await;
-    assert_eq!(rows[0].0, "failed");
-    assert!(rows[0].2.as_deref().unwrap().contains("interrupted"));
+    assert_eq!(rows[0].0, "unknown");
+    assert!(rows[0].2.as_deref().unwrap().contains("unknown"));
+    app.clock.advance(chrono::Duration::hours(1));
+    worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
+        .await
+        .unwrap();
+    assert!(smtp.received().is_empty(), "not resent before the wait");
+    app.clock
+        .advance(chrono::Duration::seconds(settings.unknown_retry_after_secs));
+    worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(smtp.received().len(), 1);
+    assert_eq!(status_of(&app).await[0].0, "sent");
+}
+
+#[actix_web::test]
+async fn a_server_that_drops_after_data_gets_the_message_once_until_the_wait_is_over() {
+    use crate::support::smtp::Fault;
+    let app = TestApp::new().await;
+    let smtp = SmtpServer::start().await;
+    let (transport, settings) = smtp_transport(&app, &smtp).await;
+    register(&app, "dora").await;
+    smtp.fault_next_session(Fault::DropAfterData);
+    let d = worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(d.unknown, 1);
+    for _ in 0..4 {
+        app.clock.advance(chrono::Duration::minutes(30));
+        worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        smtp.received().len(),
+        1,
+        "no blind resend: {:?}",
+        status_of(&app).await
+    );
+    let row = &status_of(&app).await[0];
+    assert_eq!(row.0, "unknown");
+    app.clock
+        .advance(chrono::Duration::seconds(settings.unknown_retry_after_secs));
+    worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
+        .await
+        .unwrap();
+    let ids = message_ids(&smtp);
+    assert_eq!(ids.len(), 2);
+    assert_eq!(
+        ids[0], ids[1],
+        "the same Message-ID, so the receiver can drop the repeat"
+    );
+    let row = &status_of(&app).await[0];
+    assert_eq!(row.0, "sent");
+    assert!(
+        row.2.as_deref().unwrap().contains("unknown"),
+        "the history stays: {row:?}"
+    );
+}
+
+#[actix_web::test]
+async fn a_stalled_server_costs_one_deadline_and_the_mail_is_sent_later() {
+    use crate::support::smtp::Fault;
+    let app = TestApp::new().await;
+    let smtp = SmtpServer::start().await;
+    let (_, mut settings) = smtp_transport(&app, &smtp).await;
+    settings.send_timeout_secs = 1;
+    let transport = Transport::from_settings(&settings, app.data_dir.path().into()).unwrap();
+    register(&app, "stan").await;
+    smtp.fault_next_session(Fault::Stall);
+    let started = std::time::Instant::now();
+    let d = worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(d.retrying, 1, "nothing was sent: a plain retry");
+    app.clock.advance(chrono::Duration::hours(1));
+    worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(smtp.received().len(), 1);
+    assert_eq!(status_of(&app).await[0].0, "sent");
+}
+
+#[actix_web::test]
+async fn a_stalled_mail_server_holds_up_neither_search_nor_shutdown() {
+    use crate::support::smtp::Fault;
+    let app = TestApp::with_settings(|s| {
+        s.jobs.poll_millis = 100;
+        s.shutdown_grace_secs = 2;
+    })
+    .await;
+    app.seed_boards().await;
+    let smtp = SmtpServer::start().await;
+    for _ in 0..10 {
+        smtp.fault_next_session(Fault::Stall);
+    }
+    let (_, settings) = smtp_transport(&app, &smtp).await;
+    register(&app, "stuck").await;
+    let (_, t) = app.member("finder").await;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let runner = chorus::workers::Runner {
+        settings: app.state.settings.clone(),
+        pool: app.state.pool.clone(),
+        db_url: app.db_url.clone(),
+        transport: Transport::from_settings(&settings, app.data_dir.path().into()).unwrap(),
+        mailer: app.state.mailer.clone(),
+        clock: app.clock.clone(),
+        search: app.state.search.clone(),
+    };
+    let handle = actix_web::rt::spawn(runner.run(stop_rx));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (topic, _) = app.topic(&t, "tips", "Wren", "wren singing").await;
+    let started = std::time::Instant::now();
+    let mut found = false;
+    while started.elapsed() < std::time::Duration::from_secs(2) {
+        let r = app.client().get("/api/v1/search?q=wren").await;
+        if r.json()["hits"]
+            .as_array()
+            .is_some_and(|h| h.iter().any(|h| h["topic_id"] == topic))
+        {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(found, "searchable while the mail worker waits on SMTP");
+    let stopping = std::time::Instant::now();
+    let _ = stop_tx.send(true);
+    handle.await.unwrap();
+    assert!(
+        stopping.elapsed() < std::time::Duration::from_secs(3),
+        "{:?}",
+        stopping.elapsed()
+    );
+    // The mail is still there for the next start.
+    let rows = status_of(&app).await;
+    assert!(
+        rows.iter().all(|r| r.0 != "sent" && r.0 != "failed"),
+        "{rows:?}"
+    );
 }
 
 #[actix_web::test]

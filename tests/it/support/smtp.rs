@@ -19,6 +19,17 @@ pub struct SmtpServer {
     received: Arc<Mutex<Vec<Received>>>,
     /// Replies to use instead of `250` at MAIL FROM, one per transaction.
     mail_replies: Arc<Mutex<VecDeque<String>>>,
+    /// Faults for the next sessions, one per session.
+    faults: Arc<Mutex<VecDeque<Fault>>>,
+}
+
+/// How a session misbehaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Takes the whole message, then closes the connection without a reply.
+    DropAfterData,
+    /// Accepts the connection and never says anything.
+    Stall,
 }
 
 impl SmtpServer {
@@ -49,11 +60,20 @@ impl SmtpServer {
             .push_back(reply.to_string());
     }
 
+    pub fn fault_next_session(&self, f: Fault) {
+        self.faults.lock().unwrap().push_back(f);
+    }
+
     pub fn received(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
 
     async fn session(&self, sock: tokio::net::TcpStream) {
+        let fault = self.faults.lock().unwrap().pop_front();
+        if fault == Some(Fault::Stall) {
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+            return;
+        }
         let (r, mut w) = sock.into_split();
         let mut lines = BufReader::new(r).lines();
         let _ = w.write_all(b"220 chorus-test ESMTP\r\n").await;
@@ -99,6 +119,9 @@ impl SmtpServer {
                 }
                 current.data = data;
                 self.received.lock().unwrap().push(current.clone());
+                if fault == Some(Fault::DropAfterData) {
+                    break;
+                }
                 "250 queued".into()
             } else if upper == "QUIT" {
                 let _ = w.write_all(b"221 bye\r\n").await;
