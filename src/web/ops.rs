@@ -52,6 +52,16 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
             "Jobs not yet done.",
             jobs_pending as f64,
         ),
+        (
+            "chorus_search_available",
+            "1 while the search index serves; 0 while a damaged one is rebuilt.",
+            f64::from(u8::from(state.search.is_available())),
+        ),
+        (
+            "chorus_search_repairs_total",
+            "Damaged search indexes rebuilt from PostgreSQL since start.",
+            state.search.repairs() as f64,
+        ),
     ]);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")

@@ -641,3 +641,80 @@ async fn concurrent_writers_and_an_online_reindex_leave_no_post_unindexed() {
     );
     assert!(interleaved_total > 0, "the writers did interleave");
 }
+
+/// Damages every segment file of the generation in use under `root`.
+fn damage(root: &std::path::Path, how: &str) {
+    let current = std::fs::read_to_string(root.join("CURRENT")).unwrap();
+    let files: Vec<_> = std::fs::read_dir(root.join(current.trim()))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| ["idx", "term", "store", "pos", "fast", "fieldnorm"].contains(&e))
+        })
+        .collect();
+    assert!(!files.is_empty());
+    for f in &files {
+        match how {
+            "delete" => std::fs::remove_file(f).unwrap(),
+            _ => std::fs::OpenOptions::new()
+                .write(true)
+                .open(f)
+                .unwrap()
+                .set_len(3)
+                .unwrap(),
+        }
+    }
+}
+
+/// Damage to the index files: a node starting on them starts, the site works, search answers
+/// 503 until the indexer has rebuilt a new generation from PostgreSQL, then finds everything
+/// again; `/metrics` counts the repair.
+#[actix_web::test]
+async fn a_damaged_index_is_rebuilt_while_the_site_stays_up() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (_, t) = app.member("mender").await;
+    let (topic, _) = app.topic(&t, "tips", "Magpie", "magpie nest").await;
+    app.index_now().await;
+    assert_eq!(hits(&app, "magpie").await, vec![topic]);
+    let root = app.state.settings.search_index_dir.clone();
+    for how in ["delete", "truncate"] {
+        damage(&root, how);
+        let node = TestApp::on_database(
+            app.db_url.clone(),
+            crate::support::tempdir::TempDir::new(),
+            |s| s.search_index_dir = root.clone(),
+        )
+        .await;
+        let search = node.state.search.clone();
+        // Either opening noticed, or the first read does.
+        let first = node.client().get("/api/v1/search?q=magpie").await;
+        assert_ne!(first.status, 500, "{how}: {}", first.text());
+        let r = node.client().get("/api/v1/search?q=magpie").await;
+        assert_eq!(r.status, 503, "{how}: {}", r.text());
+        assert_eq!(r.code(), "search_unavailable");
+        assert!(r.header("retry-after").is_some());
+        assert_eq!(
+            node.client()
+                .get(&format!("/api/v1/topics/{topic}"))
+                .await
+                .status,
+            200
+        );
+        assert_eq!(node.client().get("/").await.status, 200);
+        let metrics = node.client().get("/metrics").await.text();
+        assert!(metrics.contains("chorus_search_available 0"), "{metrics}");
+        // The indexer's next step rebuilds it into a new generation.
+        assert!(search.repair(&node.state.pool).await.unwrap());
+        assert_eq!(hits(&node, "magpie").await, vec![topic], "{how}");
+        let metrics = node.client().get("/metrics").await.text();
+        assert!(
+            metrics.contains("chorus_search_repairs_total 1"),
+            "{metrics}"
+        );
+        assert!(metrics.contains("chorus_search_available 1"));
+    }
+}
