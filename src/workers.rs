@@ -53,7 +53,7 @@ impl Loop {
 }
 
 /// The longest a failing loop waits between tries.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
 impl Runner {
     /// Runs until `stop` turns true, then gives the loops `shutdown_grace_secs` to finish what
