@@ -15,7 +15,8 @@ run: deps
 test: test-deps
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
-	cargo test
+	# A hang fails the run here, well inside CI's 90 minutes, instead of using them up.
+	timeout --kill-after=30 1500 cargo test
 
 fmt:
 	cargo fmt
