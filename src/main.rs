@@ -379,7 +379,7 @@ async fn run_server(
     let server = actix_web::HttpServer::new(move || web::app(state.clone()))
         .bind(&settings.bind)
         .with_context(|| format!("binding {}", settings.bind))?
-        .shutdown_timeout(10)
+        .shutdown_timeout(settings.shutdown_grace_secs)
         .run();
     println!(
         "Chorus is running at http://{}/  (Ctrl-C to stop)",
