@@ -37,6 +37,9 @@ pub struct Settings {
     pub database_timeouts: DatabaseTimeouts,
     /// On stop, how long background work may take to finish what it holds.
     pub shutdown_grace_secs: u64,
+    /// `/metrics` wants `Authorization: Bearer <this>`. Empty: it answers only to loopback peers
+    /// (a scraper on the same machine or through a local proxy that strips nothing).
+    pub metrics_token: Secret,
     /// A streaming replica of that database; when set, anonymous page views and topic reads go
     /// there (see `docs/scaling.md`). Empty: everything reads the primary.
     pub replica_database_url: Secret,
@@ -95,6 +98,8 @@ pub struct RateLimits {
     pub resend_per_account: Limit,
     pub reset_per_ip: Limit,
     pub reset_per_email: Limit,
+    /// Searches (page, API, similar topics) per address.
+    pub search_per_ip: Limit,
 }
 
 /// Spam and abuse controls; see `docs/moderation.md`.
@@ -252,6 +257,7 @@ impl Default for Settings {
             database_pool_size: 16,
             database_timeouts: DatabaseTimeouts::default(),
             shutdown_grace_secs: 10,
+            metrics_token: Secret::default(),
             themes_dir: "themes".into(),
             search_index_dir: "search-index".into(),
             theme: "default".into(),
@@ -294,6 +300,7 @@ impl Default for RateLimits {
             resend_per_account: l(3, 3600),
             reset_per_ip: l(10, 3600),
             reset_per_email: l(3, 3600),
+            search_per_ip: l(60, 60),
         }
     }
 }

@@ -1,4 +1,7 @@
-//! Fixed-window rate limits counted in Postgres, so every `chorus serve` node sees the same counts.
+//! Rate limits counted in Postgres, so every `chorus serve` node sees the same counts. A sliding
+//! window: the hits of the current fixed window plus the previous window's, weighted by how much
+//! of it still lies inside the last `secs` seconds. So no burst at a window boundary gets twice
+//! the limit through, as plain clock-aligned windows allow.
 
 use crate::config::Limit;
 use crate::db::schema::rate_limits;
@@ -44,7 +47,17 @@ pub async fn hit(
         .returning(rate_limits::hits)
         .get_result(conn)
         .await?;
-    if hits > limit.max {
+    let previous: i32 = rate_limits::table
+        .filter(rate_limits::key.eq(stored_key(key)))
+        .filter(rate_limits::window_start.eq(window_start - chrono::Duration::seconds(secs)))
+        .select(rate_limits::hits)
+        .first(conn)
+        .await
+        .optional()?
+        .unwrap_or(0);
+    let into_window = (now - window_start).num_milliseconds() as f64 / (secs as f64 * 1000.0);
+    let weighted = f64::from(hits) + f64::from(previous) * (1.0 - into_window.clamp(0.0, 1.0));
+    if weighted > f64::from(limit.max) {
         let retry = (start_ts + secs - now.timestamp()).max(1);
         return Ok(Err(RateLimited {
             retry_after_secs: retry,

@@ -269,9 +269,18 @@ pub struct Edited {
 
 /// Replaces a post's text in one transaction, keeping the old text as a revision. Authors and
 /// staff only. Callers add what follows an edit (`posting::edit`, `moderation::actions`).
+/// Who is editing: the author, or a moderator through the moderator edit (reason required and
+/// logged by `moderation::actions`). Staff editing someone else's post any other way is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditAs {
+    Author,
+    Moderator,
+}
+
 pub async fn edit(
     conn: &mut Conn,
     editor: &User,
+    as_: EditAs,
     post_id: i64,
     body: &Body,
     now: DateTime<Utc>,
@@ -281,7 +290,8 @@ pub async fn edit(
         let post = lock_visible(conn, post_id, &reader)
             .await?
             .ok_or(ForumError::NotFound)?;
-        if post.author_id != editor.id && !reader.staff {
+        let moderating = as_ == EditAs::Moderator && reader.staff;
+        if post.author_id != editor.id && !moderating {
             return Err(ForumError::Forbidden);
         }
         if let Some(until) = editor.silenced_until.filter(|t| *t > now) {

@@ -149,13 +149,20 @@ pub async fn edit_post(
             .select(posts::body_md)
             .first(conn)
             .await?;
-        let edited = crate::forum::posts::edit(conn, act.moderator, post_id, body, act.now)
-            .await
-            .map_err(|e| match e {
-                crate::forum::ForumError::Db(d) => ModError::Db(d),
-                crate::forum::ForumError::Invalid(f) => ModError::Invalid(f),
-                _ => ModError::NotFound,
-            })?;
+        let edited = crate::forum::posts::edit(
+            conn,
+            act.moderator,
+            crate::forum::posts::EditAs::Moderator,
+            post_id,
+            body,
+            act.now,
+        )
+        .await
+        .map_err(|e| match e {
+            crate::forum::ForumError::Db(d) => ModError::Db(d),
+            crate::forum::ForumError::Invalid(f) => ModError::Invalid(f),
+            _ => ModError::NotFound,
+        })?;
         if edited.changed && edited.before.depth == 0 {
             crate::triage::routing::route(conn, topic_id, act.now).await?;
         }

@@ -126,7 +126,7 @@ pub async fn edit(
     now: DateTime<Utc>,
 ) -> Result<Post, ForumError> {
     conn.transaction::<_, ForumError, _>(async |conn| {
-        let edited = posts::edit(conn, editor, post_id, body, now).await?;
+        let edited = posts::edit(conn, editor, posts::EditAs::Author, post_id, body, now).await?;
         if edited.changed {
             if edited.before.hidden_at.is_some() && edited.before.author_id == editor.id {
                 crate::moderation::reviews::appeal(conn, post_id, now).await?;

@@ -213,6 +213,36 @@ impl FromRequest for ClientIp {
     }
 }
 
+/// One search counted against the caller's address (`rate_limits.search_per_ip`); a handler
+/// that takes it answers 429 past the limit. Searching is the costliest read we serve.
+pub struct SearchQuota;
+
+impl FromRequest for SearchQuota {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = state(&req)?;
+            let ip = ClientIp::of(&req, &state.settings.trusted_proxies);
+            let mut conn = db::get(&state.pool).await?;
+            match crate::rate_limits::hit(
+                &mut conn,
+                &format!("search:ip:{}", ip.0),
+                state.settings.rate_limits.search_per_ip,
+                state.clock.now(),
+            )
+            .await?
+            {
+                Ok(()) => Ok(SearchQuota),
+                Err(r) => Err(AppError::RateLimited {
+                    retry_after_secs: r.retry_after_secs,
+                }),
+            }
+        })
+    }
+}
+
 /// The language chosen by cookie, then `Accept-Language`, then the configured default.
 pub fn locale_without_user(req: &HttpRequest, state: Option<&AppState>) -> Locale {
     req.cookie(LANG_COOKIE)

@@ -137,6 +137,61 @@ pub async fn csrf(
     Ok(res)
 }
 
+/// NUL cannot be stored by PostgreSQL, and no field of ours means it: refused once, here, in
+/// the path, the query, and JSON or form bodies, with a 400 (multipart uploads carry binary
+/// files and are left alone).
+pub async fn refuse_nul(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let refused = || AppError::BadRequest {
+        code: "nul_byte",
+        message: "The request contains a NUL character, which no field accepts.".into(),
+    };
+    let uri = req.uri().to_string();
+    if has_nul_escape(uri.as_bytes(), b"%00") {
+        return Ok(req.error_response(refused()).map_into_right_body());
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let escape: Option<&[u8]> = if content_type.starts_with("application/json") {
+        Some(b"\\u0000")
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        Some(b"%00")
+    } else {
+        None
+    };
+    if let Some(escape) = escape {
+        match req.extract::<web::Bytes>().await {
+            Ok(bytes) => {
+                let nul = bytes.contains(&0) || has_nul_escape(&bytes, escape);
+                req.set_payload(Payload::from(bytes));
+                if nul {
+                    return Ok(req.error_response(refused()).map_into_right_body());
+                }
+            }
+            Err(_) => {
+                return Ok(req
+                    .error_response(AppError::PayloadTooLarge)
+                    .map_into_right_body())
+            }
+        }
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// Whether `bytes` holds `escape` (ASCII, case-insensitive: `%00`, `\u0000`). In JSON an escaped
+/// backslash before it (`\\u0000`) is text, not a NUL; that rare case is refused too.
+fn has_nul_escape(bytes: &[u8], escape: &[u8]) -> bool {
+    bytes
+        .windows(escape.len())
+        .any(|w| w.eq_ignore_ascii_case(escape))
+}
+
 /// Where a person who has not accepted the current privacy policy may still post: the ways in
 /// and out, their account settings, and their data rights (accept, export, erase).
 const CONSENT_FREE_PREFIXES: &[&str] = &[

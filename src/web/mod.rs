@@ -131,6 +131,7 @@ pub fn app(
         .app_data(payload)
         .wrap(from_fn(middleware::consent))
         .wrap(from_fn(middleware::csrf))
+        .wrap(from_fn(middleware::refuse_nul))
         .wrap(headers)
         .wrap(from_fn(middleware::request_context))
         .configure(ops::routes)

@@ -20,7 +20,27 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+/// Whether this request may read `/metrics` (see `Settings::metrics_token`).
+fn may_read_metrics(state: &AppState, req: &actix_web::HttpRequest) -> bool {
+    let token = state.settings.metrics_token.0.trim();
+    if token.is_empty() {
+        return req.peer_addr().is_some_and(|a| a.ip().is_loopback())
+            && req.headers().get("x-forwarded-for").is_none();
+    }
+    req.headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|t| super::middleware::constant_time_eq(t.trim().as_bytes(), token.as_bytes()))
+}
+
+async fn metrics(state: web::Data<AppState>, req: actix_web::HttpRequest) -> HttpResponse {
+    if !may_read_metrics(&state, &req) {
+        // As if there were nothing here.
+        return HttpResponse::NotFound()
+            .content_type("text/plain")
+            .body("not found\n");
+    }
     let pool = state.pool.status();
     let (mail_queued, jobs_pending) = match db::get(&state.pool).await {
         Ok(mut c) => (

@@ -167,8 +167,9 @@ async fn login_attempts_are_limited_per_account_and_per_address() {
             .status,
         429
     );
-    // After the window, the right password works.
-    app.clock.advance(chrono::Duration::seconds(901));
+    // Once the sliding window has passed (the last window's hits weigh until its end plus one
+    // more window), the right password works.
+    app.clock.advance(chrono::Duration::seconds(1801));
     assert_eq!(
         other
             .post_json(
@@ -361,4 +362,238 @@ async fn health_and_metrics_answer() {
     assert!(text.contains("chorus_http_requests_total{class=\"4xx\"}"));
     assert!(text.contains("chorus_db_pool_size"));
     assert!(text.contains("chorus_http_request_duration_seconds_bucket"));
+}
+
+/// The outside sweep's open redirect: browsers drop tabs, so `/\t/evil.example` is
+/// `//evil.example`. After sign-in and after a language switch, only same-origin paths are
+/// followed.
+#[actix_web::test]
+async fn next_and_back_follow_only_same_origin_paths_as_browsers_read_them() {
+    let app = TestApp::new().await;
+    app.member("redirected").await;
+    for (next, expected) in [
+        ("/\t/evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("//evil.example", "/"),
+        ("/\n/evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("/t/5?x=1#p3", "/t/5?x=1#p3"),
+        (
+            "/search?q=%E7%9B%B8%E6%9C%BA",
+            "/search?q=%E7%9B%B8%E6%9C%BA",
+        ),
+    ] {
+        let c = app.client();
+        let r = c
+            .post_form(
+                "/login",
+                &[
+                    ("login", "redirected"),
+                    ("password", "long-enough-secret"),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{next:?}: {}", r.text());
+        assert_eq!(r.header("location").as_deref(), Some(expected), "{next:?}");
+        let r = c
+            .post_form("/settings/language", &[("lang", "en"), ("back", next)])
+            .await;
+        assert_eq!(
+            r.header("location").as_deref(),
+            Some(expected),
+            "back {next:?}"
+        );
+    }
+    // The exact request of the report.
+    let page = app
+        .client()
+        .get("/login?next=/%09/evil.example")
+        .await
+        .text();
+    let field = page
+        .split(r#"name="next" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    assert!(
+        field == "/" || field == "&#x2f;",
+        "the form carries only a safe target: {field}"
+    );
+}
+
+/// NUL bytes are refused once, at the edge, with a 400: in the path, the query, JSON and forms.
+#[actix_web::test]
+async fn nul_bytes_are_refused_at_the_edge_with_a_400() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (_, t) = app.member("nul_tester").await;
+    let c = app.client().with_bearer(&t);
+    for path in [
+        "/b/a%00b",
+        "/api/v1/boards/a%00b/topics",
+        "/api/v1/honor/leaderboard?board=a%00b",
+        "/search?q=x%00y",
+    ] {
+        let r = c.get(path).await;
+        assert_eq!(r.status, 400, "{path}: {}", r.text());
+        if path.starts_with("/api/") {
+            assert_eq!(r.code(), "nul_byte", "{path}");
+        }
+    }
+    let r = c
+        .post_json(
+            "/api/v1/topics",
+            serde_json::json!({"board": "pho\u{0}nes", "kind": "discussion", "title": "t", "body": "b"}),
+        )
+        .await;
+    assert_eq!((r.status.as_u16(), r.code()), (400, "nul_byte".to_string()));
+    let form = app.client();
+    let r = form
+        .post_form("/login", &[("login", "a\u{0}b"), ("password", "x")])
+        .await;
+    assert_eq!(r.status, 400);
+    // Ordinary text with a backslash or a percent sign is untouched.
+    let r = c
+        .post_json(
+            "/api/v1/topics",
+            serde_json::json!({"board": "tips", "kind": "discussion", "title": "100% C:\\u0041", "body": "fine"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+}
+
+/// Search has a limit per address; 150 requests in a row are not all answered.
+#[actix_web::test]
+async fn search_is_rate_limited_per_address() {
+    let app = TestApp::with_settings(|s| {
+        s.rate_limits.search_per_ip = chorus::config::Limit { max: 20, secs: 60 };
+    })
+    .await;
+    let c = app.client_from("203.0.113.9");
+    let mut answered = 0;
+    let mut limited = None;
+    for _ in 0..150 {
+        let r = c.get("/api/v1/search?q=camera").await;
+        match r.status.as_u16() {
+            200 => answered += 1,
+            429 => {
+                limited = r.header("retry-after");
+                break;
+            }
+            other => panic!("{other}: {}", r.text()),
+        }
+    }
+    assert_eq!(answered, 20);
+    assert!(limited.is_some(), "429 with Retry-After");
+    // Another address is not affected.
+    assert_eq!(
+        app.client_from("203.0.113.10")
+            .get("/search?q=camera")
+            .await
+            .status,
+        200
+    );
+}
+
+/// A sliding window: a burst at the end of one window and the start of the next does not get
+/// twice the limit through.
+#[actix_web::test]
+async fn limits_do_not_double_across_a_window_boundary() {
+    let app = TestApp::new().await;
+    let mut conn = app.conn().await;
+    let limit = chorus::config::Limit { max: 10, secs: 60 };
+    // 59 s into a window.
+    let base = chrono::DateTime::from_timestamp(1_800_000_000 / 60 * 60 + 59, 0).unwrap();
+    let mut passed = 0;
+    for i in 0..10 {
+        let now = base + chrono::Duration::milliseconds(i * 10);
+        passed += chorus::rate_limits::hit(&mut conn, "burst:ip:x", limit, now)
+            .await
+            .unwrap()
+            .is_ok() as i32;
+    }
+    // Two seconds later, a new clock window.
+    for i in 0..10 {
+        let now = base + chrono::Duration::seconds(2) + chrono::Duration::milliseconds(i * 10);
+        passed += chorus::rate_limits::hit(&mut conn, "burst:ip:x", limit, now)
+            .await
+            .unwrap()
+            .is_ok() as i32;
+    }
+    assert!(
+        passed <= 11,
+        "{passed} of 20 got through within 3 s (limit 10 a minute)"
+    );
+}
+
+/// `/metrics` answers only with the configured bearer token (or, without one, to loopback).
+#[actix_web::test]
+async fn metrics_want_the_token_or_a_loopback_peer() {
+    let app = TestApp::new().await;
+    assert_eq!(
+        app.client_from("198.51.100.7").get("/metrics").await.status,
+        404
+    );
+    assert_eq!(
+        app.client().get("/metrics").await.status,
+        200,
+        "loopback, no token set"
+    );
+    let app = TestApp::with_settings(|s| s.metrics_token.0 = "scrape-secret".into()).await;
+    assert_eq!(
+        app.client().get("/metrics").await.status,
+        404,
+        "a token is set: it is needed"
+    );
+    assert_eq!(
+        app.client()
+            .with_bearer("wrong")
+            .get("/metrics")
+            .await
+            .status,
+        404
+    );
+    let r = app
+        .client_from("198.51.100.7")
+        .with_bearer("scrape-secret")
+        .get("/metrics")
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("chorus_db_pool_size"));
+}
+
+/// `PATCH /api/v1/posts/{id}` by staff on someone else's post is refused: the moderator edit
+/// (reason required, logged) is the way.
+#[actix_web::test]
+async fn staff_cannot_patch_someone_elses_post_without_the_moderator_edit() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (_, author) = app.member("patch_author").await;
+    let (_, admin) = app
+        .user_with_role("patch_admin", chorus::accounts::Role::Admin)
+        .await;
+    let (_, post) = app.topic(&author, "tips", "Mine", "my words").await;
+    let r = app
+        .client()
+        .with_bearer(&admin)
+        .json(
+            actix_web::http::Method::PATCH,
+            &format!("/api/v1/posts/{post}"),
+            serde_json::json!({ "body": "words put in my mouth" }),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text());
+    let (topic, _) = (post, ());
+    let _ = topic;
+    let mut conn = app.conn().await;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let body: String = chorus::db::schema::posts::table
+        .find(post)
+        .select(chorus::db::schema::posts::body_md)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(body, "my words");
 }

@@ -573,7 +573,8 @@ async fn merging_raises_the_target_overdue_items_climb_and_sla_is_per_severity()
             .get("/api/v1/triage/queue?cursor=%00zz")
             .await
             .status,
-        200
+        400,
+        "NUL is refused at the edge"
     );
 }
 

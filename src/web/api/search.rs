@@ -2,6 +2,7 @@
 
 use crate::search::query::{self, SearchParams, SearchSort};
 use crate::web::errors::AppError;
+use crate::web::extract::SearchQuota;
 use crate::web::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -41,6 +42,7 @@ pub struct SimilarQuery {
 /// Likely duplicates while composing: at most 5.
 async fn similar(
     state: web::Data<AppState>,
+    _quota: SearchQuota,
     q: web::Query<SimilarQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
@@ -82,6 +84,7 @@ pub struct SearchQuery {
 
 async fn search(
     state: web::Data<AppState>,
+    _quota: SearchQuota,
     q: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();

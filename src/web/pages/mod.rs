@@ -189,16 +189,27 @@ pub fn redirect(to: &str) -> HttpResponse {
         .finish()
 }
 
-/// Only same-site paths are followed after login; anything else goes home.
+/// Only same-site paths are followed after login; anything else goes home. The target is
+/// parsed the way browsers parse it (WHATWG URL: tabs and newlines dropped, `\` read as `/`),
+/// so `/\t/evil.example` is seen for what a browser makes of it: `//evil.example`.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.starts_with("/\\")
-                && !n.contains(['\r', '\n']) =>
-        {
-            n.to_string()
+    const HERE: &str = "http://chorus.invalid/";
+    let Some(raw) = next.filter(|n| n.starts_with('/')) else {
+        return "/".to_string();
+    };
+    let base = url::Url::parse(HERE).expect("a fixed URL");
+    match base.join(raw) {
+        Ok(u) if u.origin() == base.origin() => {
+            let mut out = u.path().to_string();
+            if let Some(q) = u.query() {
+                out.push('?');
+                out.push_str(q);
+            }
+            if let Some(f) = u.fragment() {
+                out.push('#');
+                out.push_str(f);
+            }
+            out
         }
         _ => "/".to_string(),
     }

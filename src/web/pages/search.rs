@@ -22,7 +22,11 @@ pub struct SearchForm {
     page: Option<usize>,
 }
 
-async fn search(page: PageCtx, form: web::Query<SearchForm>) -> Result<HttpResponse, AppError> {
+async fn search(
+    page: PageCtx,
+    _quota: crate::web::extract::SearchQuota,
+    form: web::Query<SearchForm>,
+) -> Result<HttpResponse, AppError> {
     let f = form.into_inner();
     let sort = match f.sort.as_deref() {
         Some("new") => SearchSort::New,

@@ -143,6 +143,14 @@ pub fn test_settings(data_dir: &Path) -> Settings {
         data_dir: data_dir.to_path_buf(),
         base_url: "http://chorus.test".into(),
         database_pool_size: 4,
+        // Tests search far more than a person does; the limit has its own test.
+        rate_limits: chorus::config::RateLimits {
+            search_per_ip: chorus::config::Limit {
+                max: 100_000,
+                secs: 60,
+            },
+            ..Default::default()
+        },
         search_index_dir: data_dir.join("search-index"),
         mail: chorus::config::MailSettings {
             retry_base_secs: 60,
