@@ -70,12 +70,7 @@ pub async fn csrf(
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method {
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let content_type = content_type(&req);
         let urlencoded = content_type.starts_with("application/x-www-form-urlencoded");
         let is_form = urlencoded || content_type.starts_with("multipart/form-data");
         let has_session_cookie = req.cookie(SESSION_COOKIE).is_some();
@@ -152,12 +147,7 @@ pub async fn refuse_nul(
     if has_nul_escape(uri.as_bytes(), b"%00") {
         return Ok(req.error_response(refused()).map_into_right_body());
     }
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let content_type = content_type(&req);
     let escape: Option<&[u8]> = if content_type.starts_with("application/json") {
         Some(b"\\u0000")
     } else if content_type.starts_with("application/x-www-form-urlencoded") {
@@ -182,6 +172,15 @@ pub async fn refuse_nul(
         }
     }
     Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// The request's media type, lowercased ("" when absent).
+fn content_type(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
 /// Whether `bytes` holds `escape` (ASCII, case-insensitive: `%00`, `\u0000`). In JSON an escaped

@@ -5,7 +5,6 @@
 use crate::support::smtp::{decode_parts, SmtpServer};
 use crate::support::TestApp;
 use chorus::mail::transport::Transport;
-use chorus::workers::Runner;
 use std::path::Path;
 use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -56,16 +55,9 @@ async fn a_member_registers_verifies_posts_replies_and_switches_language_in_chro
     let handle = server.handle();
     actix_web::rt::spawn(server);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let runner = Runner {
-        settings: app.state.settings.clone(),
-        pool: app.state.pool.clone(),
-        db_url: app.db_url.clone(),
-        transport: Transport::from_settings(&app.state.settings.mail, app.data_dir.path().into())
-            .unwrap(),
-        mailer: app.state.mailer.clone(),
-        clock: app.clock.clone(),
-        search: app.state.search.clone(),
-    };
+    let runner = app.runner(Some(
+        Transport::from_settings(&app.state.settings.mail, app.data_dir.path().into()).unwrap(),
+    ));
     actix_web::rt::spawn(runner.run(stop_rx));
 
     let root = crate::support::repo_root();

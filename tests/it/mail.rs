@@ -269,15 +269,9 @@ async fn a_stalled_mail_server_holds_up_neither_search_nor_shutdown() {
     register(&app, "stuck").await;
     let (_, t) = app.member("finder").await;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let runner = chorus::workers::Runner {
-        settings: app.state.settings.clone(),
-        pool: app.state.pool.clone(),
-        db_url: app.db_url.clone(),
-        transport: Transport::from_settings(&settings, app.data_dir.path().into()).unwrap(),
-        mailer: app.state.mailer.clone(),
-        clock: app.clock.clone(),
-        search: app.state.search.clone(),
-    };
+    let runner = app.runner(Some(
+        Transport::from_settings(&settings, app.data_dir.path().into()).unwrap(),
+    ));
     let handle = actix_web::rt::spawn(runner.run(stop_rx));
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let (topic, _) = app.topic(&t, "tips", "Wren", "wren singing").await;

@@ -86,18 +86,6 @@ async fn app_on(db: &Database, dir: tempdir::TempDir) -> TestApp {
     .await
 }
 
-fn runner(app: &TestApp) -> chorus::workers::Runner {
-    chorus::workers::Runner {
-        settings: app.state.settings.clone(),
-        pool: app.state.pool.clone(),
-        db_url: app.db_url.clone(),
-        transport: chorus::mail::transport::Transport::Files(app.data_dir.path().join("mail")),
-        mailer: app.state.mailer.clone(),
-        clock: app.clock.clone(),
-        search: app.state.search.clone(),
-    }
-}
-
 async fn searchable_within(app: &TestApp, word: &str, topic: i64, within: Duration) -> bool {
     let started = Instant::now();
     while started.elapsed() < within {
@@ -123,7 +111,7 @@ async fn a_killed_database_gives_503s_then_everything_recovers_without_a_restart
     let (_, t) = app.member("survivor").await;
     let (topic, _) = app.topic(&t, "tips", "Before", "kingfisher before").await;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    actix_web::rt::spawn(runner(&app).run(stop_rx.clone()));
+    actix_web::rt::spawn(app.runner(None).run(stop_rx.clone()));
     assert!(searchable_within(&app, "kingfisher", topic, Duration::from_secs(5)).await);
 
     // kill -9 of the postmaster: its backends follow, every pooled connection is dead.

@@ -130,15 +130,7 @@ async fn the_runner_makes_a_new_post_searchable_within_a_second() {
     app.seed_boards().await;
     let (_, t) = app.member("waiter").await;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let runner = chorus::workers::Runner {
-        settings: app.state.settings.clone(),
-        pool: app.state.pool.clone(),
-        db_url: app.db_url.clone(),
-        transport: chorus::mail::transport::Transport::Files(app.data_dir.path().join("mail")),
-        mailer: app.state.mailer.clone(),
-        clock: app.clock.clone(),
-        search: app.state.search.clone(),
-    };
+    let runner = app.runner(None);
     actix_web::rt::spawn(runner.run(stop_rx));
     let (topic, _) = app.topic(&t, "tips", "Quick", "kingfisher sighting").await;
     let started = std::time::Instant::now();

@@ -423,6 +423,25 @@ impl TestApp {
             .unwrap();
     }
 
+    /// The background loops of `chorus serve` over this app, delivering mail through
+    /// `transport` (None: `.eml` files in the data folder).
+    pub fn runner(
+        &self,
+        transport: Option<chorus::mail::transport::Transport>,
+    ) -> chorus::workers::Runner {
+        chorus::workers::Runner {
+            settings: self.state.settings.clone(),
+            pool: self.state.pool.clone(),
+            db_url: self.db_url.clone(),
+            transport: transport.unwrap_or_else(|| {
+                chorus::mail::transport::Transport::Files(self.data_dir.path().join("mail"))
+            }),
+            mailer: self.state.mailer.clone(),
+            clock: self.clock.clone(),
+            search: self.state.search.clone(),
+        }
+    }
+
     /// Applies the search outbox now, as the runner does every second.
     pub async fn index_now(&self) -> chorus::search::indexer::Step {
         chorus::search::indexer::apply_pending(
