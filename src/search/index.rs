@@ -89,11 +89,24 @@ pub enum SearchError {
 
 impl SearchError {
     /// Failures inside the index files (as opposed to the database, or a rebuild under way).
+    /// A query a user typed never counts: only the files (read, open, decode) or a panic do.
     pub fn is_damage(&self) -> bool {
-        matches!(
-            self,
-            SearchError::Tantivy(_) | SearchError::Io(_) | SearchError::Other(_)
-        )
+        use tantivy::TantivyError as T;
+        match self {
+            SearchError::Tantivy(e) => matches!(
+                e,
+                T::DataCorruption(_)
+                    | T::IoError(_)
+                    | T::OpenReadError(_)
+                    | T::OpenDirectoryError(_)
+                    | T::ErrorInThread(_)
+                    | T::InternalError(_)
+                    | T::DeserializeError(_)
+                    | T::IncompatibleIndex(_)
+            ),
+            SearchError::Io(_) | SearchError::Other(_) => true,
+            _ => false,
+        }
     }
 }
 
