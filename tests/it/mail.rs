@@ -16,6 +16,17 @@ async fn smtp_transport(app: &TestApp, smtp: &SmtpServer) -> (Transport, MailSet
     )
 }
 
+/// One worker step now, as the background loop would run it.
+async fn deliver(
+    app: &TestApp,
+    transport: &Transport,
+    settings: &MailSettings,
+) -> worker::Delivered {
+    worker::deliver_due(&app.state.pool, transport, settings, app.clock.now())
+        .await
+        .unwrap()
+}
+
 async fn register(app: &TestApp, name: &str) {
     let r = app
         .client()
@@ -47,31 +58,23 @@ async fn smtp_421_is_retried_with_backoff_and_delivered_exactly_once() {
     register(&app, "quinn").await;
 
     smtp.fail_next_mail_from("421 4.7.0 Try again later");
-    let first = worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
-        .await
-        .unwrap();
+    let first = deliver(&app, &transport, &settings).await;
     assert_eq!((first.sent, first.retrying), (0, 1));
     let rows = status_of(&app).await;
     assert_eq!(rows[0].0, "queued");
     assert!(rows[0].2.as_deref().unwrap_or("").contains("421"));
 
     // Not due yet: nothing is sent again.
-    let early = worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
-        .await
-        .unwrap();
+    let early = deliver(&app, &transport, &settings).await;
     assert_eq!(early, worker::Delivered::default());
     assert!(smtp.received().is_empty());
 
     app.clock
         .advance(chrono::Duration::seconds(settings.retry_base_secs + 1));
-    let second = worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
-        .await
-        .unwrap();
+    let second = deliver(&app, &transport, &settings).await;
     assert_eq!(second.sent, 1);
     app.clock.advance(chrono::Duration::hours(1));
-    worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
-        .await
-        .unwrap();
+    deliver(&app, &transport, &settings).await;
     assert_eq!(smtp.received().len(), 1, "delivered once");
     assert_eq!(status_of(&app).await[0].0, "sent");
 }
@@ -83,17 +86,13 @@ async fn smtp_5xx_fails_at_once_with_the_reason() {
     let (transport, settings) = smtp_transport(&app, &smtp).await;
     register(&app, "rosa").await;
     smtp.fail_next_mail_from("550 5.1.1 Mailbox unavailable");
-    let r = worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
-        .await
-        .unwrap();
+    let r = deliver(&app, &transport, &settings).await;
     assert_eq!(r.failed, 1);
     let rows = status_of(&app).await;
     assert_eq!(rows[0].0, "failed");
     assert!(rows[0].2.as_deref().unwrap().contains("550"));
     app.clock.advance(chrono::Duration::days(2));
-    worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
-        .await
-        .unwrap();
+    deliver(&app, &transport, &settings).await;
     assert!(
         smtp.received().is_empty(),
         "a permanent failure is never retried"
@@ -135,18 +134,12 @@ async fn a_delivery_that_died_before_the_content_is_retried_and_sent_once() {
     register(&app, "sam").await;
     die_mid_send(&app, false).await;
     // Within the lease nobody touches it.
-    worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
-        .await
-        .unwrap();
+    deliver(&app, &transport, &settings).await;
     assert!(smtp.received().is_empty());
     app.clock.advance(chrono::Duration::minutes(3));
-    worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
-        .await
-        .unwrap();
+    deliver(&app, &transport, &settings).await;
     app.clock.advance(chrono::Duration::hours(1));
-    worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
-        .await
-        .unwrap();
+    deliver(&app, &transport, &settings).await;
     assert_eq!(smtp.received().len(), 1, "untried mail is not lost");
     assert_eq!(status_of(&app).await[0].0, "sent");
 }
@@ -159,22 +152,16 @@ async fn a_delivery_that_died_after_the_content_waits_then_is_sent_again_with_th
     register(&app, "sue").await;
     die_mid_send(&app, true).await;
     app.clock.advance(chrono::Duration::minutes(3));
-    worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
-        .await
-        .unwrap();
+    deliver(&app, &transport, &settings).await;
     let rows = status_of(&app).await;
     assert_eq!(rows[0].0, "unknown");
     assert!(rows[0].2.as_deref().unwrap().contains("unknown"));
     app.clock.advance(chrono::Duration::hours(1));
-    worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
-        .await
-        .unwrap();
+    deliver(&app, &transport, &settings).await;
     assert!(smtp.received().is_empty(), "not resent before the wait");
     app.clock
         .advance(chrono::Duration::seconds(settings.unknown_retry_after_secs));
-    worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
-        .await
-        .unwrap();
+    deliver(&app, &transport, &settings).await;
     assert_eq!(smtp.received().len(), 1);
     assert_eq!(status_of(&app).await[0].0, "sent");
 }
@@ -187,15 +174,11 @@ async fn a_server_that_drops_after_data_gets_the_message_once_until_the_wait_is_
     let (transport, settings) = smtp_transport(&app, &smtp).await;
     register(&app, "dora").await;
     smtp.fault_next_session(Fault::DropAfterData);
-    let d = worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
-        .await
-        .unwrap();
+    let d = deliver(&app, &transport, &settings).await;
     assert_eq!(d.unknown, 1);
     for _ in 0..4 {
         app.clock.advance(chrono::Duration::minutes(30));
-        worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
-            .await
-            .unwrap();
+        deliver(&app, &transport, &settings).await;
     }
     assert_eq!(
         smtp.received().len(),
@@ -207,9 +190,7 @@ async fn a_server_that_drops_after_data_gets_the_message_once_until_the_wait_is_
     assert_eq!(row.0, "unknown");
     app.clock
         .advance(chrono::Duration::seconds(settings.unknown_retry_after_secs));
-    worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
-        .await
-        .unwrap();
+    deliver(&app, &transport, &settings).await;
     let ids = message_ids(&smtp);
     assert_eq!(ids.len(), 2);
     assert_eq!(
@@ -235,9 +216,7 @@ async fn a_stalled_server_costs_one_deadline_and_the_mail_is_sent_later() {
     register(&app, "stan").await;
     smtp.fault_next_session(Fault::Stall);
     let started = std::time::Instant::now();
-    let d = worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
-        .await
-        .unwrap();
+    let d = deliver(&app, &transport, &settings).await;
     assert!(
         started.elapsed() < std::time::Duration::from_secs(3),
         "{:?}",
@@ -245,9 +224,7 @@ async fn a_stalled_server_costs_one_deadline_and_the_mail_is_sent_later() {
     );
     assert_eq!(d.retrying, 1, "nothing was sent: a plain retry");
     app.clock.advance(chrono::Duration::hours(1));
-    worker::deliver_due(&app.state.pool, &transport, &settings, app.clock.now())
-        .await
-        .unwrap();
+    deliver(&app, &transport, &settings).await;
     assert_eq!(smtp.received().len(), 1);
     assert_eq!(status_of(&app).await[0].0, "sent");
 }
