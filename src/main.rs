@@ -348,6 +348,11 @@ async fn run_server(
     if demo {
         seed_demo(&pool, &settings, &clock).await?;
     }
+    // Look-alike names are refused by skeleton; rows from before the column (or bulk seeding) get one.
+    let filled = accounts::users::fill_skeletons(&mut *db::get(&pool).await?).await?;
+    if filled > 0 {
+        tracing::info!(filled, "username skeletons filled");
+    }
     let search = Arc::new(chorus::search::Search::open(&settings.search_index_dir)?);
     let mut state = AppState::new(
         settings.clone(),

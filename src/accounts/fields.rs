@@ -4,6 +4,7 @@ pub use crate::fields::{FieldError, Locale, Role};
 
 use std::fmt;
 use unicode_normalization::UnicodeNormalization;
+use unicode_security::{RestrictionLevel, RestrictionLevelDetection};
 
 const RESERVED: &[&str] = &[
     "admin",
@@ -57,11 +58,36 @@ impl Username {
                 "may contain only letters, digits, '_' and '-'",
             ));
         }
+        // UTS #39 "moderately restrictive": Latin may mix with Han, kana or Hangul (米粉_Alice), but
+        // not with Cyrillic or Greek, whose letters pass for Latin ones (demo_аdmin).
+        let letters: String = name.chars().filter(|c| c.is_alphabetic()).collect();
+        if !letters
+            .as_str()
+            .check_restriction_level(RestrictionLevel::ModeratelyRestrictive)
+        {
+            return Err(FieldError::new(
+                "username",
+                "must not mix alphabets whose letters look alike",
+            ));
+        }
         let key = Self::key_of(&name);
-        if RESERVED.contains(&key.as_str()) {
+        if RESERVED.contains(&key.as_str()) || RESERVED.contains(&Self::skeleton_of(&name).as_str())
+        {
             return Err(FieldError::new("username", "is reserved"));
         }
         Ok(Username(name))
+    }
+
+    /// What the name looks like (UTS #39 skeleton, case-folded): names with one skeleton would be
+    /// mistaken for each other (`paypa1`, `PayPal`), so only one of them may exist.
+    pub fn skeleton(&self) -> String {
+        Self::skeleton_of(&self.0)
+    }
+
+    pub fn skeleton_of(raw: &str) -> String {
+        // Folding case after the skeleton too: the prototype of `0` is `O`, of `1` is `l`.
+        let once: String = unicode_security::skeleton(&Self::key_of(raw)).collect();
+        once.to_lowercase()
     }
 
     /// The case-insensitive identity of a name: two names with one key cannot both exist.
@@ -228,6 +254,33 @@ mod tests {
         assert!(Username::parse("a b c").is_err());
         assert!(Username::parse("<script>").is_err());
         assert!(Username::parse("Admin").is_err());
+    }
+
+    #[test]
+    fn look_alike_names_share_a_skeleton_and_mixed_scripts_are_refused() {
+        // Cyrillic а (U+0430) among Latin letters.
+        assert!(Username::parse("demo_\u{430}dmin").is_err());
+        assert!(Username::parse("p\u{3b1}ypal").is_err(), "Greek alpha");
+        for fine in [
+            "米粉_Alice",
+            "すし_sushi",
+            "Лиса_123",
+            "Αλεπού",
+            "소녀시대_fan",
+        ] {
+            assert!(Username::parse(fine).is_ok(), "{fine}");
+        }
+        let sk = |s: &str| Username::parse(s).unwrap().skeleton();
+        assert_eq!(sk("paypal"), sk("paypa1"));
+        assert_eq!(sk("demo_admin"), sk("Dem0_Admin"));
+        assert_eq!(sk("modern"), sk("rnodern"));
+        assert_ne!(sk("米粉小王"), sk("米粉小玉"));
+        // A single-script Cyrillic name that reads as a Latin one is the same name.
+        assert_eq!(
+            Username::skeleton_of("\u{441}\u{43e}\u{440}\u{435}"),
+            sk("cope")
+        );
+        assert!(Username::parse("r00t").is_err(), "reserved by its skeleton");
     }
 
     #[test]

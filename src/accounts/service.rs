@@ -77,18 +77,27 @@ impl Registration {
 }
 
 /// Creates an unverified member and mails a verification link.
+/// What a registration did. Callers answer both alike, so registering never tells which addresses
+/// have accounts; the owner of a taken address hears about the attempt by mail instead.
+#[derive(Debug)]
+pub enum Registered {
+    New { user_id: i64 },
+    EmailInUse,
+}
+
 pub async fn register(
     conn: &mut Conn,
     ctx: &Ctx<'_>,
     reg: Registration,
     ip: &str,
-) -> Result<User, AccountError> {
+) -> Result<Registered, AccountError> {
     ctx.limit(
         conn,
         &format!("register:ip:{ip}"),
         ctx.settings.rate_limits.register_per_ip,
     )
     .await?;
+    // Hashed whether or not the address is taken, so both answers take as long.
     let hash = passwords::hash(reg.password.expose().to_string())
         .await
         .map_err(AccountError::Hash)?;
@@ -96,15 +105,16 @@ pub async fn register(
         .transaction::<_, AccountError, _>(async |conn| {
             let (name_taken, email_taken) =
                 users::taken(conn, &reg.username, &reg.email, ctx.now).await?;
-            let mut taken = Vec::new();
+            // Names are public (profiles), so a taken one may be said; addresses are not.
             if name_taken {
-                taken.push(FieldError::new("username", "is already taken"));
+                return Err(AccountError::Taken(vec![FieldError::new(
+                    "username",
+                    "is already taken",
+                )]));
             }
             if email_taken {
-                taken.push(FieldError::new("email", "is already registered"));
-            }
-            if !taken.is_empty() {
-                return Err(AccountError::Taken(taken));
+                send_attempt_notice(conn, ctx, &reg.email).await?;
+                return Ok(Registered::EmailInUse);
             }
             let user = users::insert(
                 conn,
@@ -121,11 +131,16 @@ pub async fn register(
             )
             .await?;
             send_verification(conn, ctx, &user).await?;
-            Ok(user)
+            Ok(Registered::New { user_id: user.id })
         })
         .await;
     match result {
-        // Two registrations racing for one name: the unique index decides, the loser hears why.
+        // Two registrations racing: the unique indexes decide. A lost race for an address answers
+        // like any taken address (the winner's mail is the notice); for a name, the loser hears why.
+        Err(AccountError::Db(DieselError::DatabaseError(
+            DatabaseErrorKind::UniqueViolation,
+            info,
+        ))) if info.constraint_name() == Some("users_email") => Ok(Registered::EmailInUse),
         Err(AccountError::Db(DieselError::DatabaseError(
             DatabaseErrorKind::UniqueViolation,
             _,
@@ -135,6 +150,44 @@ pub async fn register(
         )])),
         other => other,
     }
+}
+
+/// "Someone tried to sign up with your address": at most as often as reset mails, then silence.
+async fn send_attempt_notice(
+    conn: &mut Conn,
+    ctx: &Ctx<'_>,
+    email: &Email,
+) -> Result<(), AccountError> {
+    let key = format!("register-notice:email:{}", email.as_str());
+    let limit = ctx.settings.rate_limits.reset_per_email;
+    if rate_limits::hit(conn, &key, limit, ctx.now).await?.is_err() {
+        return Ok(());
+    }
+    let Some(user) = users::by_email(conn, email.as_str()).await? else {
+        return Ok(());
+    };
+    let base = ctx.mailer.base_url();
+    ctx.mailer
+        .enqueue(
+            conn,
+            Letter {
+                event_key: format!("register-attempt:{}:{}", user.id, ctx.now.timestamp()),
+                user_id: Some(user.id),
+                to: &user.email,
+                locale: user.locale().unwrap_or(Locale::ZhCn),
+                template: "register_attempt",
+                subject_args: &[],
+                ctx: minijinja::context! {
+                    username => &user.username,
+                    login_link => format!("{base}/login"),
+                    reset_link => format!("{base}/reset-password"),
+                },
+                post_id: None,
+            },
+            ctx.now,
+        )
+        .await?;
+    Ok(())
 }
 
 async fn send_verification(

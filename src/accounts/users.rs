@@ -75,6 +75,7 @@ pub async fn insert(conn: &mut Conn, new: NewUser<'_>, now: DateTime<Utc>) -> Qu
         .values((
             users::username.eq(new.username.as_str()),
             users::username_key.eq(new.username.key()),
+            users::username_skeleton.eq(new.username.skeleton()),
             users::email.eq(new.email.as_str()),
             users::email_verified_at.eq(new.verified.then_some(now)),
             users::password_hash.eq(new.password_hash),
@@ -154,14 +155,24 @@ pub async fn taken(
     email: &Email,
     now: DateTime<Utc>,
 ) -> QueryResult<(bool, bool)> {
+    let skeleton = username.skeleton();
+    // Serialises registrations of look-alike names; the skeleton index is not unique.
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('username:' || $1))")
+        .bind::<diesel::sql_types::Text, _>(&skeleton)
+        .execute(conn)
+        .await?;
     let name = users::table
-        .filter(users::username_key.eq(username.key()))
+        .filter(
+            users::username_key
+                .eq(username.key())
+                .or(users::username_skeleton.eq(&skeleton)),
+        )
         .select(users::id)
         .first::<i64>(conn)
         .await
         .optional()?;
     let held = held_usernames::table
-        .filter(held_usernames::key_hash.eq(super::tokens::digest(&username.key())))
+        .filter(held_usernames::key_hash.eq_any(hold_digests(username.as_str())))
         .filter(held_usernames::held_until.gt(now))
         .count()
         .get_result::<i64>(conn)
@@ -173,6 +184,47 @@ pub async fn taken(
         .await
         .optional()?;
     Ok((name.is_some() || held > 0, mail.is_some()))
+}
+
+/// What `held_usernames` stores for a name given up: its key and its skeleton, hashed, so neither
+/// the name nor a look-alike of it can be registered while it is held.
+pub fn hold_digests(name: &str) -> [Vec<u8>; 2] {
+    [
+        super::tokens::digest(&Username::key_of(name)),
+        super::tokens::digest(&format!("skeleton:{}", Username::skeleton_of(name))),
+    ]
+}
+
+/// Fills `username_skeleton` where it is missing (rows from before the column, bulk seeding), in
+/// batches; erased accounts keep none, their placeholder names cannot be chosen.
+pub async fn fill_skeletons(conn: &mut Conn) -> QueryResult<usize> {
+    let mut filled = 0;
+    loop {
+        let rows: Vec<(i64, String)> = users::table
+            .filter(users::username_skeleton.is_null())
+            .filter(users::erased_at.is_null())
+            .select((users::id, users::username))
+            .order(users::id)
+            .limit(1000)
+            .load(conn)
+            .await?;
+        if rows.is_empty() {
+            return Ok(filled);
+        }
+        let (ids, skeletons): (Vec<i64>, Vec<String>) = rows
+            .iter()
+            .map(|(id, name)| (*id, Username::skeleton_of(name)))
+            .unzip();
+        diesel::sql_query(
+            "UPDATE users SET username_skeleton = x.s \
+             FROM unnest($1::bigint[], $2::text[]) AS x(id, s) WHERE users.id = x.id",
+        )
+        .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&ids)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&skeletons)
+        .execute(conn)
+        .await?;
+        filled += rows.len();
+    }
 }
 
 pub async fn mark_verified(conn: &mut Conn, id: i64, now: DateTime<Utc>) -> QueryResult<()> {

@@ -124,6 +124,7 @@ diesel::table! {
         level -> Int2,
         title -> Nullable<Text>,
         erased_at -> Nullable<Timestamptz>,
+        username_skeleton -> Nullable<Text>,
     }
 }
 

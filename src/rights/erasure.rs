@@ -5,7 +5,7 @@
 //! the new name through the outbox. The name itself is held back for a while (only its digest
 //! is kept), and the erasure is recorded without its content.
 
-use crate::accounts::{tokens, Role, User};
+use crate::accounts::{Role, User};
 use crate::audit::{self, Entry};
 use crate::config::Settings;
 use crate::db::schema::{attachments, erasures, held_usernames, users};
@@ -133,20 +133,22 @@ pub async fn erase(
                     .execute(conn)
                     .await?;
             }
-            diesel::insert_into(held_usernames::table)
-                .values((
-                    held_usernames::key_hash.eq(tokens::digest(&old_key)),
-                    held_usernames::held_until.eq(now + hold),
-                ))
-                .on_conflict(held_usernames::key_hash)
-                .do_update()
-                .set(held_usernames::held_until.eq(now + hold))
-                .execute(conn)
-                .await?;
+            for digest in crate::accounts::users::hold_digests(&user.username) {
+                diesel::insert_into(held_usernames::table)
+                    .values((
+                        held_usernames::key_hash.eq(digest),
+                        held_usernames::held_until.eq(now + hold),
+                    ))
+                    .on_conflict(held_usernames::key_hash)
+                    .do_update()
+                    .set(held_usernames::held_until.eq(now + hold))
+                    .execute(conn)
+                    .await?;
+            }
             // Spaces and `#` cannot occur in a chosen name, so it never collides with one.
             let anonymous = crate::fields::erased_name(user_id);
             diesel::sql_query(
-                "UPDATE users SET username = $2, username_key = lower($2), \
+                "UPDATE users SET username = $2, username_key = lower($2), username_skeleton = NULL, \
                  email = 'erased-' || id || '@erased.invalid', email_verified_at = NULL, \
                  password_hash = '!', role = 'member', locale = NULL, title = NULL, \
                  notify_reply = 'off', notify_mention = 'off', notify_subscribed = 'off', \

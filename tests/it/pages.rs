@@ -179,6 +179,11 @@ async fn unverified_members_see_why_they_cannot_post() {
         ],
     )
     .await;
+    c.post_form(
+        "/login",
+        &[("login", "fresh"), ("password", "a-long-passphrase")],
+    )
+    .await;
     let r = c
         .post_form(
             "/new",

@@ -597,3 +597,124 @@ async fn staff_cannot_patch_someone_elses_post_without_the_moderator_edit() {
         .unwrap();
     assert_eq!(body, "my words");
 }
+
+#[actix_web::test]
+async fn registering_a_taken_address_answers_as_a_new_one_and_mails_its_owner() {
+    let app = TestApp::new().await;
+    app.member("owner").await;
+    let c = app.client();
+    let body = |name: &str, email: &str| json!({"username": name, "email": email, "password": "a-long-passphrase", "accept_privacy": true});
+    // The sweep's request: this used to answer 409 "is already registered".
+    let taken = c
+        .post_json(
+            "/api/v1/auth/register",
+            body("newcomer", "owner@example.com"),
+        )
+        .await;
+    let fresh = c
+        .post_json(
+            "/api/v1/auth/register",
+            body("newcomer2", "fresh@example.com"),
+        )
+        .await;
+    assert_eq!(taken.status, 201, "{}", taken.text());
+    assert_eq!(taken.status, fresh.status);
+    let mut shape = fresh.json();
+    shape["user"]["username"] = json!("newcomer");
+    shape["user"]["email"] = json!("owner@example.com");
+    assert_eq!(taken.json(), shape, "alike but for what was typed");
+    assert!(!taken.text().contains("registered"));
+
+    // The owner hears of it, with a way back in; no verification link goes anywhere for it.
+    let mails = app.outbox_for("owner@example.com").await;
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0].contains("/reset-password"), "{}", mails[0]);
+    assert!(!mails[0].contains("/verify?token="));
+    assert_eq!(app.outbox_for("fresh@example.com").await.len(), 1);
+
+    // The form alike: neither signs in (a session for the new one would tell them apart).
+    for (name, email) in [
+        ("formtaken", "owner@example.com"),
+        ("formfresh", "form@example.com"),
+    ] {
+        let c = app.client();
+        let r = c
+            .post_form(
+                "/register",
+                &[
+                    ("username", name),
+                    ("email", email),
+                    ("password", "a-long-passphrase"),
+                    ("accept_privacy", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{email}");
+        assert!(r.text().contains(email), "says where the mail went");
+        assert!(r
+            .header("set-cookie")
+            .is_none_or(|v| !v.contains("chorus_session=")));
+        assert_eq!(c.get("/api/v1/me").await.status, 401);
+    }
+    // The mailed link signs the new account in.
+    let mail = app.outbox_for("form@example.com").await.pop().unwrap();
+    let token = mail
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    let c = app.client();
+    c.get(&format!("/verify?token={token}")).await;
+    let r = c.post_form("/verify", &[("token", token)]).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(c.get("/api/v1/me").await.json()["username"], "formfresh");
+}
+
+#[actix_web::test]
+async fn look_alike_usernames_cannot_register_beside_each_other() {
+    let app = TestApp::new().await;
+    app.member("demo_admin").await;
+    let c = app.client();
+    let try_name = async |name: &str, n: u32| {
+        c.post_json(
+            "/api/v1/auth/register",
+            json!({"username": name, "email": format!("look{n}@example.com"), "password": "a-long-passphrase", "accept_privacy": true}),
+        )
+        .await
+    };
+    // The sweep's request: a Cyrillic а (U+0430) in Latin letters.
+    let r = try_name("demo_\u{430}dmin", 1).await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.json()["error"]["fields"]["username"].is_string());
+    // Single-script look-alikes share a skeleton with the existing name.
+    for (i, name) in ["dem0_admin", "DEM0_ADMIN", "demo_adrnin"]
+        .into_iter()
+        .enumerate()
+    {
+        let r = try_name(name, 2 + i as u32).await;
+        assert_eq!(r.status, 409, "{name}: {}", r.text());
+    }
+    // An all-Cyrillic name that reads as a Latin one, both ways round.
+    assert_eq!(try_name("cope", 10).await.status, 201);
+    assert_eq!(
+        try_name("\u{441}\u{43e}\u{440}\u{435}", 11).await.status,
+        409
+    );
+    // Mixed scripts that do not pass for each other stay welcome.
+    assert_eq!(try_name("米粉_Alice", 12).await.status, 201);
+
+    // Rows from before the skeleton column get one at start, and then count too.
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query("UPDATE users SET username_skeleton = NULL"),
+        &mut *app.conn().await,
+    )
+    .await
+    .unwrap();
+    let filled = chorus::accounts::users::fill_skeletons(&mut *app.conn().await)
+        .await
+        .unwrap();
+    assert_eq!(filled, 3);
+    assert_eq!(try_name("Dem0_admin", 13).await.status, 409);
+}

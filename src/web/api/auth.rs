@@ -39,8 +39,14 @@ async fn register(
         .map_err(AppError::invalid)?;
     reg.locale = b.locale.as_deref().and_then(accounts::Locale::parse);
     let mut conn = crate::db::get(&state.pool).await?;
-    let user = accounts::register(&mut conn, &state.accounts_ctx(), reg, &ip.0).await?;
-    Ok(HttpResponse::Created().json(json!({ "user": MeView::from(&user) })))
+    // A new account and a taken address answer byte for byte alike (see `Registered`).
+    let pending = json!({ "user": {
+        "username": reg.username.as_str(),
+        "email": reg.email.as_str(),
+        "email_verified": false,
+    }, "status": "check_your_mail" });
+    accounts::register(&mut conn, &state.accounts_ctx(), reg, &ip.0).await?;
+    Ok(HttpResponse::Created().json(pending))
 }
 
 #[derive(Deserialize)]

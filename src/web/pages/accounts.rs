@@ -79,51 +79,40 @@ pub struct RegisterForm {
 
 async fn register(
     page: PageCtx,
-    req: HttpRequest,
     ip: ClientIp,
     form: web::Form<RegisterForm>,
 ) -> Result<HttpResponse, AppError> {
     let f = form.into_inner();
     let values = minijinja::context! { username => &f.username, email => &f.email, accept_privacy => f.accept_privacy.is_some() };
-    let parsed = Registration::parse(
+    let outcome = match Registration::parse(
         &f.username,
         &f.email,
         &f.password,
         f.accept_privacy.is_some(),
-    );
-    let outcome: Result<(), AccountError> = match parsed {
+    ) {
         Err(errs) => Err(AccountError::Invalid(errs)),
         Ok(mut reg) => {
             reg.locale = Some(page.lang);
+            let email = reg.email.as_str().to_string();
             let mut conn = crate::db::get(&page.state.pool).await?;
-            let ctx = page.state.accounts_ctx();
-            match accounts::register(&mut conn, &ctx, reg, &ip.0).await {
-                Ok(user) => {
-                    let days = chrono::Duration::days(page.state.settings.session_days);
-                    let token = accounts::sessions::create(
-                        &mut conn,
-                        user.id,
-                        &extract::user_agent(&req),
-                        days,
-                        ctx.now,
-                    )
-                    .await?;
-                    return Ok(HttpResponse::SeeOther()
-                        .cookie(session_cookie(&page.state, token))
-                        .insert_header(("Location", "/settings?welcome=1"))
-                        .finish());
-                }
-                Err(e) => Err(e),
-            }
+            accounts::register(&mut conn, &page.state.accounts_ctx(), reg, &ip.0)
+                .await
+                .map(|_| email)
         }
     };
-    let Err(e) = outcome else { unreachable!() };
-    let (status, errors) = form_errors(e)?;
-    page.render_status(
-        status,
-        "register.html",
-        minijinja::context! { values => values, errors => errors },
-    )
+    match outcome {
+        // Not signed in, whichever happened: signing in a new account would tell it apart from a
+        // taken address. The mailed link signs the new account in.
+        Ok(email) => page.render("register.html", minijinja::context! { sent => email }),
+        Err(e) => {
+            let (status, errors) = form_errors(e)?;
+            page.render_status(
+                status,
+                "register.html",
+                minijinja::context! { values => values, errors => errors },
+            )
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -211,9 +200,30 @@ async fn verify_form(page: PageCtx, q: web::Query<TokenQuery>) -> Result<HttpRes
     )
 }
 
-async fn verify(page: PageCtx, form: web::Form<TokenQuery>) -> Result<HttpResponse, AppError> {
+async fn verify(
+    page: PageCtx,
+    req: HttpRequest,
+    form: web::Form<TokenQuery>,
+) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
-    match accounts::verify_email(&mut conn, &page.state.accounts_ctx(), &form.token).await {
+    let ctx = page.state.accounts_ctx();
+    match accounts::verify_email(&mut conn, &ctx, &form.token).await {
+        // The link proves the mailbox, as a reset link does: it signs in whoever is not yet.
+        Ok(user) if page.viewer.0.is_none() => {
+            let days = chrono::Duration::days(page.state.settings.session_days);
+            let token = accounts::sessions::create(
+                &mut conn,
+                user.id,
+                &extract::user_agent(&req),
+                days,
+                ctx.now,
+            )
+            .await?;
+            Ok(HttpResponse::SeeOther()
+                .cookie(session_cookie(&page.state, token))
+                .insert_header(("Location", "/settings?welcome=1"))
+                .finish())
+        }
         Ok(_) => page.render("verify.html", minijinja::context! { done => true }),
         Err(e) => {
             let (status, errors) = form_errors(e)?;
