@@ -1,5 +1,5 @@
 # The two commands in the README: `make run` and `make test`.
-.PHONY: deps test-deps run test fmt build
+.PHONY: deps test-deps run test fuzz fmt build
 
 deps:
 	@bash scripts/install-deps.sh
@@ -17,6 +17,13 @@ test: test-deps
 	cargo clippy --all-targets -- -D warnings
 	# A hang fails the run here, well inside CI's 90 minutes, instead of using them up.
 	timeout --kill-after=30 1500 cargo test
+	# schemathesis on the OpenAPI document against a demo server, as a member and as an admin.
+	timeout --kill-after=30 600 bash scripts/fuzz.sh --quick
+
+# A longer schemathesis pass (about 20 minutes); reports under tests/artifacts/fuzz/.
+fuzz: test-deps
+	cargo build
+	bash scripts/fuzz.sh
 
 fmt:
 	cargo fmt

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Chorus and its tests need beyond Rust: PostgreSQL server binaries (initdb,
-# pg_ctl) and, for the browser test, Chromium plus playwright-core. Installs only what is missing.
+# pg_ctl) and, for the browser test and the fuzz pass, Chromium, playwright-core, python3-venv. Installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,9 @@ missing=()
 have_pg || missing+=(postgresql)
 if [ "${1:-}" = "--with-browser" ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium fonts-noto-cjk)
+  # The fuzz pass (scripts/fuzz.sh) installs schemathesis into a venv and drives the server with curl.
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then

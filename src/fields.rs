@@ -102,7 +102,7 @@ impl Status {
 }
 
 /// The two interface languages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 pub enum Locale {
     #[serde(rename = "zh-CN")]
     ZhCn,

@@ -23,7 +23,7 @@ impl Kind {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Queryable, Selectable)]
+#[derive(Debug, Clone, Serialize, Queryable, Selectable, utoipa::ToSchema)]
 #[diesel(table_name = sanctions)]
 pub struct Sanction {
     pub kind: String,

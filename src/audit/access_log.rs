@@ -27,7 +27,8 @@ pub async fn record(
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, Queryable)]
+#[derive(Debug, Clone, Serialize, Queryable, utoipa::ToSchema)]
+#[schema(as = AccessLogEntry)]
 pub struct Item {
     pub id: i64,
     pub staff: String,

@@ -43,7 +43,8 @@ pub async fn record(conn: &mut Conn, e: Entry<'_>, now: DateTime<Utc>) -> QueryR
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = AuditEntry)]
 pub struct Item {
     pub id: i64,
     pub actor: Option<String>,

@@ -3,7 +3,7 @@
 pub mod boot;
 pub mod pg;
 pub mod schema;
-mod text_enum;
+pub mod text_enum;
 
 use crate::config::DatabaseTimeouts;
 use diesel::Connection;

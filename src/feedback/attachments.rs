@@ -74,7 +74,7 @@ pub fn sniff(bytes: &[u8]) -> Option<Sniffed> {
     s(AttachmentKind::Log, "text/plain; charset=utf-8", "txt")
 }
 
-#[derive(Debug, Clone, Serialize, Queryable, Selectable)]
+#[derive(Debug, Clone, Serialize, Queryable, Selectable, utoipa::ToSchema)]
 #[diesel(table_name = attachments)]
 pub struct Attachment {
     pub id: i64,

@@ -8,20 +8,29 @@ use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 
 /// The `bug` object of API.md, as sent.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BugInput {
+    /// A product slug (`GET /products`).
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 64)]
     pub product: String,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 80)]
     pub os_version: String,
+    #[schema(max_length = 80)]
     pub app_version: Option<String>,
     #[serde(default)]
+    #[schema(value_type = ReproducibilityText, inline)]
     pub reproducibility: String,
     #[serde(default)]
+    #[schema(value_type = SeverityText, inline)]
     pub severity: String,
+    #[schema(max_length = 10000)]
     pub steps: Option<String>,
+    #[schema(max_length = 5000)]
     pub expected: Option<String>,
+    #[schema(max_length = 5000)]
     pub actual: Option<String>,
 }
 
@@ -40,6 +49,24 @@ pub struct BugFields {
 
 pub const REPRODUCIBILITY: &[&str] = &["always", "often", "rarely", "once"];
 pub const SEVERITY: &[&str] = &["crash", "major", "minor", "cosmetic"];
+
+/// Stand-ins that give the API document the texts above.
+pub struct ReproducibilityText;
+pub struct SeverityText;
+
+impl utoipa::PartialSchema for ReproducibilityText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::db::text_enum::choice_schema(REPRODUCIBILITY)
+    }
+}
+impl utoipa::ToSchema for ReproducibilityText {}
+
+impl utoipa::PartialSchema for SeverityText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::db::text_enum::choice_schema(SEVERITY)
+    }
+}
+impl utoipa::ToSchema for SeverityText {}
 
 fn text(
     raw: Option<&str>,
@@ -109,7 +136,7 @@ impl BugFields {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Queryable)]
+#[derive(Debug, Clone, Serialize, Queryable, utoipa::ToSchema)]
 pub struct BugView {
     pub product: String,
     pub product_name_zh: String,

@@ -206,7 +206,7 @@ pub async fn reporter_answered(
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, Queryable)]
+#[derive(Debug, Clone, Serialize, Queryable, utoipa::ToSchema)]
 pub struct ChangeView {
     pub id: i64,
     pub actor: String,

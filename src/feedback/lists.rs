@@ -8,7 +8,8 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
+#[schema(as = MyFeedbackItem)]
 pub struct Item {
     pub topic_id: i64,
     pub title: String,
@@ -16,7 +17,7 @@ pub struct Item {
     pub status: Status,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Mine {
     pub reports: Vec<Item>,
     pub ideas: Vec<Item>,

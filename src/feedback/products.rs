@@ -10,7 +10,7 @@ use serde::Serialize;
 
 pub const LINES: &[&str] = &["phone", "smart_home", "wearable", "app", "service"];
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = products)]
 pub struct Product {
     pub id: i64,

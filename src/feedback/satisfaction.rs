@@ -73,7 +73,8 @@ pub async fn answer(
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, Queryable)]
+#[derive(Debug, Clone, Serialize, Queryable, utoipa::ToSchema)]
+#[schema(as = SatisfactionAnswer)]
 pub struct Answer {
     pub username: String,
     pub satisfied: bool,

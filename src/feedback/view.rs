@@ -13,7 +13,7 @@ use crate::forum::topics::Topic;
 use diesel::QueryResult;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FeedbackView {
     pub vote_count: i32,
     pub me_too_count: i32,
@@ -28,26 +28,28 @@ pub struct FeedbackView {
     pub attachments: Vec<AttachmentLink>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Merged {
     pub id: i64,
     pub title: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = SatisfactionSummary)]
 pub struct Satisfaction {
     /// Whether this reader is asked (the reporter or a me-too user, on an outcome).
     pub asked: bool,
     pub answer: Option<Answer>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = OwnAnswer)]
 pub struct Answer {
     pub satisfied: bool,
     pub comment: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AttachmentLink {
     pub id: i64,
     pub kind: AttachmentKind,

@@ -11,7 +11,7 @@ use diesel::sql_types::{BigInt, Bool, Float8, Integer, Timestamptz};
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
 pub struct TopicSummary {
     pub id: i64,
     pub board: String,

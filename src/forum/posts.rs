@@ -45,7 +45,7 @@ impl Post {
     }
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
 pub struct Placed {
     pub id: i64,
     pub parent_id: Option<i64>,
@@ -350,7 +350,7 @@ pub async fn edit(
     .await
 }
 
-#[derive(Debug, Clone, Serialize, Queryable)]
+#[derive(Debug, Clone, Serialize, Queryable, utoipa::ToSchema)]
 pub struct Revision {
     pub id: i64,
     pub editor: String,

@@ -31,7 +31,7 @@ struct Row {
 }
 
 /// A post as a reader sees it. Hidden or deleted posts keep their place in the tree with no body.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PostView {
     pub id: i64,
     pub parent_id: Option<i64>,

@@ -43,7 +43,8 @@ impl Period {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = LeaderboardRow)]
 pub struct Row {
     pub rank: usize,
     pub username: String,

@@ -277,7 +277,7 @@ pub async fn check_in(
 }
 
 /// The daily check-in's answer: whether today's counted, and the balance after it.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, Copy, serde::Serialize, utoipa::ToSchema)]
 pub struct CheckIn {
     pub checked_in: bool,
     pub honor: i32,

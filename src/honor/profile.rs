@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MedalAward {
     pub slug: String,
     pub name_zh: String,
@@ -17,7 +17,8 @@ pub struct MedalAward {
     pub awarded_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ProfileCounts)]
 pub struct Counts {
     pub topics: i64,
     pub posts: i64,
@@ -26,7 +27,7 @@ pub struct Counts {
     pub ideas_adopted: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Profile {
     #[serde(skip)]
     pub id: i64,

@@ -199,6 +199,17 @@ pub enum TopicAction {
 }
 
 impl TopicAction {
+    /// What `parse` takes (for the API document).
+    pub const NAMES: &'static [&'static str] = &[
+        "lock",
+        "unlock",
+        "pin",
+        "unpin",
+        "feature",
+        "unfeature",
+        "move",
+    ];
+
     pub fn parse(raw: &str) -> Option<TopicAction> {
         Some(match raw {
             "lock" => TopicAction::Lock,

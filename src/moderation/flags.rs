@@ -16,7 +16,7 @@ use serde::Serialize;
 
 pub const REASONS: [&str; 5] = ["spam", "abuse", "off_topic", "duplicate", "other"];
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Flagged {
     pub flag_id: i64,
     pub review_id: i64,

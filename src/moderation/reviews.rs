@@ -146,7 +146,8 @@ pub async fn appeal(conn: &mut Conn, post_id: i64, now: DateTime<Utc>) -> QueryR
     .await
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ReviewFlag)]
 pub struct FlagView {
     pub flagger: String,
     pub reason: String,
@@ -154,7 +155,8 @@ pub struct FlagView {
     pub weight: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ReviewItem)]
 pub struct QueueItem {
     pub id: i64,
     pub cause: String,
@@ -282,6 +284,9 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// What `parse` takes (for the API document).
+    pub const NAMES: &'static [&'static str] = &["agree", "disagree", "defer"];
+
     pub fn parse(raw: &str) -> Option<Decision> {
         match raw {
             "agree" => Some(Decision::Agree),

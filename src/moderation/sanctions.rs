@@ -23,6 +23,9 @@ pub enum Action {
 }
 
 impl Action {
+    /// What `parse` takes (for the API document).
+    pub const NAMES: &'static [&'static str] = &["silence", "suspend", "restore"];
+
     pub fn parse(raw: &str) -> Option<Action> {
         match raw {
             "silence" => Some(Action::Impose(Kind::Silence)),

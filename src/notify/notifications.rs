@@ -9,7 +9,8 @@ use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
 /// How a person wants to hear about one kind of event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = DeliveryChoice)]
 #[serde(rename_all = "snake_case")]
 pub enum Delivery {
     Off,
@@ -36,7 +37,8 @@ impl Delivery {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Queryable)]
+#[derive(Debug, Clone, Serialize, Queryable, utoipa::ToSchema)]
+#[schema(as = Notification)]
 pub struct Item {
     pub id: i64,
     pub kind: String,

@@ -119,7 +119,7 @@ pub async fn find(
 }
 
 /// Where a person's mailed export stands, for their settings page.
-#[derive(Debug, Default, serde::Serialize)]
+#[derive(Debug, Default, serde::Serialize, utoipa::ToSchema)]
 pub struct Status {
     /// A build is queued or running.
     pub pending: bool,

@@ -36,7 +36,8 @@ pub struct SearchParams {
     pub page: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = SearchHit)]
 pub struct Hit {
     pub topic_id: i64,
     pub post_id: i64,
@@ -47,12 +48,39 @@ pub struct Hit {
     pub status: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = SearchResults)]
 pub struct Results {
     pub total: usize,
     pub hits: Vec<Hit>,
     /// Matching posts per kind, board and status: `{"kind": {"bug": 3}, ...}`.
     pub facets: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+/// The query's words in `field`, weighted as `SnippetGenerator::create` weighs them (rarer is
+/// better), for a generator built with the snippet analyzer.
+fn snippet_terms(
+    searcher: &tantivy::Searcher,
+    query: &dyn tantivy::query::Query,
+    field: tantivy::schema::Field,
+) -> tantivy::Result<BTreeMap<String, tantivy::Score>> {
+    let mut terms = std::collections::BTreeSet::new();
+    query.query_terms(&mut |term, _| {
+        if term.field() == field {
+            terms.insert(term.clone());
+        }
+    });
+    let mut out = BTreeMap::new();
+    for term in terms {
+        let Some(text) = term.value().as_str().map(str::to_string) else {
+            continue;
+        };
+        let freq = searcher.doc_freq(&term)?;
+        if freq > 0 {
+            out.insert(text, 1.0 / (1.0 + freq as tantivy::Score));
+        }
+    }
+    Ok(out)
 }
 
 /// Keeps what a person typed, minus what can only hurt: control characters and excess length.
@@ -202,7 +230,12 @@ pub fn search(idx: &SearchIndex, p: &SearchParams) -> Result<Results, SearchErro
         });
         facets.insert(root.to_string(), counts.collect());
     }
-    let mut snippets = SnippetGenerator::create(&searcher, &*main, f.body_words)?;
+    let mut snippets = SnippetGenerator::new(
+        snippet_terms(&searcher, &*main, f.body_words)?,
+        super::analyzer::for_snippets(),
+        f.body_words,
+        160,
+    );
     snippets.set_max_num_chars(160);
     let mut hits = Vec::with_capacity(addresses.len());
     for a in addresses {
@@ -244,7 +277,8 @@ fn escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = SimilarTopic)]
 pub struct Similar {
     pub topic_id: i64,
     pub title: String,

@@ -22,7 +22,8 @@ pub struct Filter {
     pub after: Option<(f64, i64)>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = TriageItem)]
 pub struct Item {
     pub topic_id: i64,
     pub kind: Kind,
@@ -180,7 +181,8 @@ pub async fn assign(conn: &mut Conn, topic_id: i64, user_id: Option<i64>) -> Que
     .await
 }
 
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
+#[schema(as = UnroutedItem)]
 pub struct Unrouted {
     pub topic_id: i64,
     pub kind: Kind,

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 pub const MAX_DAYS: i64 = 365;
 
-#[derive(Debug, Clone, Serialize, diesel::QueryableByName)]
+#[derive(Debug, Clone, Serialize, diesel::QueryableByName, utoipa::ToSchema)]
 pub struct StatusCount {
     #[diesel(sql_type = Text)]
     pub team: String,
@@ -21,7 +21,8 @@ pub struct StatusCount {
     pub count: i64,
 }
 
-#[derive(Debug, Clone, Serialize, diesel::QueryableByName)]
+#[derive(Debug, Clone, Serialize, diesel::QueryableByName, utoipa::ToSchema)]
+#[schema(as = StatsTiming)]
 pub struct Timing {
     #[diesel(sql_type = Text)]
     pub team: String,
@@ -39,7 +40,8 @@ pub struct Timing {
     pub resolution_p90_hours: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, diesel::QueryableByName)]
+#[derive(Debug, Clone, Serialize, diesel::QueryableByName, utoipa::ToSchema)]
+#[schema(as = StatsWeek)]
 pub struct Week {
     #[diesel(sql_type = Text)]
     pub week: String,
@@ -49,7 +51,8 @@ pub struct Week {
     pub resolved: i64,
 }
 
-#[derive(Debug, Clone, Serialize, diesel::QueryableByName)]
+#[derive(Debug, Clone, Serialize, diesel::QueryableByName, utoipa::ToSchema)]
+#[schema(as = StatsSatisfaction)]
 pub struct Satisfaction {
     #[diesel(sql_type = Text)]
     pub team: String,
@@ -59,7 +62,8 @@ pub struct Satisfaction {
     pub satisfied: i64,
 }
 
-#[derive(Debug, Clone, Serialize, diesel::QueryableByName)]
+#[derive(Debug, Clone, Serialize, diesel::QueryableByName, utoipa::ToSchema)]
+#[schema(as = StatsGroup)]
 pub struct Group {
     #[diesel(sql_type = Text)]
     pub product: String,
@@ -69,7 +73,7 @@ pub struct Group {
     pub count: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Cluster {
     /// The words most of its titles share.
     pub label: String,
@@ -77,7 +81,7 @@ pub struct Cluster {
     pub topic_ids: Vec<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Stats {
     pub days: i64,
     pub since: DateTime<Utc>,

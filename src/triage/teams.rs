@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, Queryable, Selectable)]
+#[derive(Debug, Clone, Serialize, Queryable, Selectable, utoipa::ToSchema)]
 #[diesel(table_name = teams)]
 pub struct Team {
     pub id: i64,
@@ -26,7 +26,7 @@ pub struct Team {
     pub webhook_secret: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TeamInput {
     #[serde(default)]
@@ -145,7 +145,7 @@ pub async fn by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Team>> {
         .optional()
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TeamView {
     #[serde(flatten)]
     pub team: Team,

@@ -243,7 +243,8 @@ mod tests {
 }
 
 /// One delivery as admins see it: what was sent where, and how it went.
-#[derive(Debug, Clone, serde::Serialize, diesel::QueryableByName)]
+#[derive(Debug, Clone, serde::Serialize, diesel::QueryableByName, utoipa::ToSchema)]
+#[schema(as = WebhookDelivery)]
 pub struct Delivery {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub id: i64,

@@ -5,7 +5,6 @@
 use crate::accounts::{AccountError, FieldError, Locale};
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -183,14 +182,14 @@ impl ResponseError for AppError {
                 return resp.content_type("text/html; charset=utf-8").body(html);
             }
         }
-        let mut body = json!({ "code": self.code(), "message": self.message() });
-        if let Some(fields) = self.fields() {
-            body["fields"] = json!(fields);
-        }
-        if matches!(self, AppError::Internal(_)) {
-            body["request_id"] = json!(request_id);
-        }
-        resp.json(json!({ "error": body }))
+        resp.json(ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_string(),
+                message: self.message().to_string(),
+                fields: self.fields().cloned(),
+                request_id: matches!(self, AppError::Internal(_)).then_some(request_id),
+            },
+        })
     }
 }
 
@@ -470,4 +469,22 @@ fn serde_field_error(msg: &str) -> AppError {
         message: clean,
         fields,
     }
+}
+
+/// The one error shape: `{error: {code, message, fields?, request_id?}}`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    /// Field name to message, for `validation_failed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<std::collections::BTreeMap<String, String>>,
+    /// Only on a 500: quote it when reporting the problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }

@@ -365,13 +365,47 @@ async fn the_openapi_document_lists_exactly_the_routes_that_exist() {
         "routes without documentation: {undocumented:?}"
     );
     assert!(missing.is_empty(), "documented but not routed: {missing:?}");
-    // The contract's own examples are there, with their shape.
+    // Bodies, queries and answers are the handlers' types, with types, limits and enums.
+    let schema = |op: &serde_json::Value, at: &[&str]| {
+        let mut v = op;
+        for k in at {
+            v = &v[*k];
+        }
+        let name = v["$ref"]
+            .as_str()
+            .map(|r| r.rsplit('/').next().unwrap().to_string());
+        match name {
+            Some(n) => doc["components"]["schemas"][n.as_str()].clone(),
+            None => v.clone(),
+        }
+    };
+    let body = ["requestBody", "content", "application/json", "schema"];
     let erase = &doc["paths"]["/api/v1/me"]["delete"];
-    assert_eq!(
-        erase["requestBody"]["content"]["application/json"]["schema"]["required"][0],
-        "password"
-    );
+    assert_eq!(schema(erase, &body)["required"][0], "password");
     assert!(erase["responses"]["204"].is_object());
+    let new_topic = schema(&doc["paths"]["/api/v1/topics"]["post"], &body);
+    assert_eq!(new_topic["properties"]["title"]["maxLength"], 150);
+    assert_eq!(
+        new_topic["properties"]["kind"]["enum"],
+        serde_json::json!(["discussion", "bug", "idea"])
+    );
+    assert_eq!(new_topic["additionalProperties"], false);
+    let list = &doc["paths"]["/api/v1/topics"]["get"];
+    let sort = list["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "sort")
+        .unwrap();
+    assert_eq!(sort["in"], "query");
+    assert!(sort["schema"].to_string().contains("votes"), "{sort}");
+    let me = schema(
+        &doc["paths"]["/api/v1/me"]["get"],
+        &["responses", "200", "content", "application/json", "schema"],
+    );
+    assert!(me.to_string().contains("consent_required"), "{me}");
+    let error = &doc["components"]["schemas"]["ErrorBody"];
+    assert_eq!(error["required"][0], "error");
 }
 
 #[actix_web::test]

@@ -6,8 +6,8 @@ use crate::web::errors::AppError;
 use crate::web::extract::{self, expired_session_cookie, session_cookie, ClientIp, CurrentUser};
 use crate::web::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/auth/register", web::post().to(register))
@@ -19,14 +19,48 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/auth/password-reset", web::post().to(password_reset));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterBody {
+    /// 3–32 letters (any script), digits, `_` or `-`.
+    #[schema(min_length = 3, max_length = 32)]
     username: String,
+    #[schema(max_length = 254)]
     email: String,
+    #[schema(min_length = 8, max_length = 128)]
     password: String,
+    /// Must be true.
     accept_privacy: bool,
+    #[schema(value_type = Option<crate::fields::Locale>, inline)]
     locale: Option<String>,
+}
+
+/// What registering answers, whether the address was new or taken.
+#[derive(Serialize, ToSchema)]
+pub struct Pending {
+    pub user: PendingUser,
+    pub status: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PendingUser {
+    pub username: String,
+    pub email: String,
+    pub email_verified: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserReply {
+    pub user: MeView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginReply {
+    /// Bearer token for `Authorization: Bearer …`.
+    pub token: String,
+    pub user: MeView,
+    /// For cookie clients' unsafe calls (`X-CSRF-Token`).
+    pub csrf_token: String,
 }
 
 async fn register(
@@ -40,18 +74,22 @@ async fn register(
     reg.locale = b.locale.as_deref().and_then(accounts::Locale::parse);
     let mut conn = crate::db::get(&state.pool).await?;
     // A new account and a taken address answer byte for byte alike (see `Registered`).
-    let pending = json!({ "user": {
-        "username": reg.username.as_str(),
-        "email": reg.email.as_str(),
-        "email_verified": false,
-    }, "status": "check_your_mail" });
+    let pending = Pending {
+        user: PendingUser {
+            username: reg.username.as_str().to_string(),
+            email: reg.email.as_str().to_string(),
+            email_verified: false,
+        },
+        status: "check_your_mail",
+    };
     accounts::register(&mut conn, &state.accounts_ctx(), reg, &ip.0).await?;
     Ok(HttpResponse::Created().json(pending))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenBody {
+    #[schema(max_length = 200)]
     token: String,
 }
 
@@ -61,19 +99,24 @@ async fn verify(
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&state.pool).await?;
     let user = accounts::verify_email(&mut conn, &state.accounts_ctx(), &body.token).await?;
-    Ok(HttpResponse::Ok().json(json!({ "user": MeView::from(&user) })))
+    Ok(HttpResponse::Ok().json(UserReply {
+        user: MeView::from(&user),
+    }))
 }
 
 async fn resend(state: web::Data<AppState>, me: CurrentUser) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&state.pool).await?;
     accounts::resend_verification(&mut conn, &state.accounts_ctx(), &me.0.user).await?;
-    Ok(HttpResponse::Accepted().finish())
+    Ok(HttpResponse::Accepted().json(super::StatusReply { status: "sent" }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginBody {
+    /// Username or email.
+    #[schema(max_length = 254)]
     login: String,
+    #[schema(max_length = 128)]
     password: String,
 }
 
@@ -99,7 +142,11 @@ async fn login(
     let csrf = extract::csrf_token(&req);
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(&state, token.clone()))
-        .json(json!({ "token": token, "user": MeView::from(&user), "csrf_token": csrf })))
+        .json(LoginReply {
+            user: MeView::from(&user),
+            token,
+            csrf_token: csrf,
+        }))
 }
 
 async fn logout(state: web::Data<AppState>, me: CurrentUser) -> Result<HttpResponse, AppError> {
@@ -119,7 +166,7 @@ async fn logout_all(state: web::Data<AppState>, me: CurrentUser) -> Result<HttpR
 }
 
 /// `{email}` asks for a link (always 202); `{token, password}` sets the new password (200).
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetBody {
     email: Option<String>,
@@ -141,8 +188,9 @@ async fn password_reset(
             password: None,
         } => {
             accounts::request_password_reset(&mut conn, &ctx, &email, &ip.0).await?;
-            Ok(HttpResponse::Accepted()
-                .json(json!({ "status": "if the address has an account, a link is on its way" })))
+            Ok(HttpResponse::Accepted().json(super::StatusReply {
+                status: "if the address has an account, a link is on its way",
+            }))
         }
         ResetBody {
             email: None,
@@ -150,7 +198,9 @@ async fn password_reset(
             password: Some(password),
         } => {
             accounts::reset_password(&mut conn, &ctx, &token, &password).await?;
-            Ok(HttpResponse::Ok().json(json!({ "status": "password changed" })))
+            Ok(HttpResponse::Ok().json(super::StatusReply {
+                status: "password changed",
+            }))
         }
         _ => Err(AppError::field(
             "email",

@@ -11,8 +11,8 @@ use crate::web::errors::AppError;
 use crate::web::extract::{AdminUser, CurrentUser, VerifiedUser, Viewer};
 use crate::web::AppState;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/topics/{id}/vote", web::put().to(vote_on))
@@ -47,10 +47,36 @@ async fn upload(
         state.clock.now(),
     )
     .await?;
-    Ok(HttpResponse::Created().json(json!({
-        "id": a.id, "kind": a.kind, "mime": a.mime, "size": a.size_bytes, "name": a.original_name,
-        "private": a.private, "url": format!("/attachments/{}", a.id),
-    })))
+    Ok(HttpResponse::Created().json(AttachmentReply {
+        id: a.id,
+        kind: a.kind,
+        mime: a.mime,
+        size: a.size_bytes,
+        name: a.original_name,
+        private: a.private,
+        url: format!("/attachments/{}", a.id),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttachmentReply {
+    pub id: i64,
+    pub kind: crate::feedback::attachments::AttachmentKind,
+    pub mime: String,
+    pub size: i32,
+    pub name: String,
+    /// Private logs are readable by the reporter and the team only.
+    pub private: bool,
+    pub url: String,
+}
+
+/// The count after a vote or a "me too" (only the one that changed).
+#[derive(Serialize, ToSchema)]
+pub struct Counted {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vote_count: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub me_too_count: Option<i32>,
 }
 
 async fn set_vote(
@@ -71,12 +97,11 @@ async fn set_vote(
         state.clock.now(),
     )
     .await?;
-    let field = if kind == VoteKind::Vote {
-        "vote_count"
-    } else {
-        "me_too_count"
-    };
-    Ok(HttpResponse::Ok().json(json!({ field: n })))
+    let vote = kind == VoteKind::Vote;
+    Ok(HttpResponse::Ok().json(Counted {
+        vote_count: vote.then_some(n),
+        me_too_count: (!vote).then_some(n),
+    }))
 }
 
 async fn vote_on(
@@ -108,13 +133,25 @@ async fn me_too_off(
     set_vote(&state, &me, *id, VoteKind::MeToo, false).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusBody {
+    #[schema(value_type = crate::feedback::status::Status, inline)]
     status: String,
+    /// The official response, shown on the topic and mailed.
+    #[schema(max_length = 5000)]
     note: Option<String>,
+    /// The version with the fix, for `resolved`.
+    #[schema(max_length = 80)]
     fixed_in: Option<String>,
+    /// For `duplicate`.
     duplicate_of: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StatusChanged {
+    pub change_id: i64,
+    pub status: crate::feedback::status::Status,
 }
 
 async fn change_status(
@@ -133,9 +170,13 @@ async fn change_status(
         body.duplicate_of,
     )
     .map_err(AppError::invalid)?;
+    let req_status = req.status;
     let mut conn = crate::db::get(&state.pool).await?;
     let change_id = changes::change(&mut conn, &me.0.user, *id, req, state.clock.now()).await?;
-    Ok(HttpResponse::Ok().json(json!({ "change_id": change_id, "status": body.status })))
+    Ok(HttpResponse::Ok().json(StatusChanged {
+        change_id,
+        status: req_status,
+    }))
 }
 
 async fn status_history(
@@ -147,14 +188,23 @@ async fn status_history(
     let mut conn = crate::db::get(&state.pool).await?;
     topics::get(&mut conn, *id, &reader).await?;
     let items = changes::history(&mut conn, *id).await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": null })))
+    Ok(HttpResponse::Ok().json(super::Items::all(items)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MergeBody {
+    /// The topic this one duplicates.
     into: i64,
+    #[schema(max_length = 5000)]
     note: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MergedReply {
+    pub id: i64,
+    pub status: crate::feedback::status::Status,
+    pub duplicate_of: i64,
 }
 
 async fn merge_into(
@@ -177,14 +227,18 @@ async fn merge_into(
         state.clock.now(),
     )
     .await?;
-    Ok(HttpResponse::Ok()
-        .json(json!({ "id": *id, "status": "duplicate", "duplicate_of": body.into })))
+    Ok(HttpResponse::Ok().json(MergedReply {
+        id: *id,
+        status: crate::feedback::status::Status::Duplicate,
+        duplicate_of: body.into,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerBody {
     satisfied: bool,
+    #[schema(max_length = 2000)]
     comment: Option<String>,
 }
 
@@ -220,7 +274,7 @@ async fn answers(
     let mut conn = crate::db::get(&state.pool).await?;
     topics::get(&mut conn, *id, &reader).await?;
     let items = satisfaction::answers(&mut conn, *id).await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": null })))
+    Ok(HttpResponse::Ok().json(super::Items::all(items)))
 }
 
 async fn list_products(
@@ -233,17 +287,48 @@ async fn list_products(
     let all = products::all(&mut conn).await?;
     Ok(HttpResponse::Ok().json(
         all.iter()
-            .map(|p| json!({ "slug": p.slug, "name": p.name(locale), "name_zh": p.name_zh, "name_en": p.name_en, "line": p.line, "team": p.team_id }))
+            .map(|p| ProductView {
+                slug: p.slug.clone(),
+                name: p.name(locale).to_string(),
+                name_zh: p.name_zh.clone(),
+                name_en: p.name_en.clone(),
+                line: p.line.clone(),
+                team: p.team_id,
+            })
             .collect::<Vec<_>>(),
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, ToSchema)]
+pub struct ProductView {
+    pub slug: String,
+    /// In the viewer's language.
+    pub name: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub line: String,
+    /// The owning team's id, if one is set.
+    pub team: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProductSaved {
+    pub slug: String,
+    pub name: String,
+    pub line: String,
+}
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductBody {
+    #[schema(min_length = 1, max_length = 64, pattern = "^[a-z0-9][a-z0-9-]*$")]
     slug: String,
+    #[schema(min_length = 1, max_length = 100)]
     name_zh: String,
+    #[schema(min_length = 1, max_length = 100)]
     name_en: String,
+    /// The product line (`phones`, `wearables`, ...).
+    #[schema(min_length = 1, max_length = 64)]
     line: String,
 }
 
@@ -256,8 +341,11 @@ async fn upsert_product(
         .map_err(AppError::invalid)?;
     let mut conn = crate::db::get(&state.pool).await?;
     let saved = products::upsert(&mut conn, &p, state.clock.now()).await?;
-    Ok(HttpResponse::Created()
-        .json(json!({ "slug": saved.slug, "name": saved.name(Locale::En), "line": saved.line })))
+    Ok(HttpResponse::Created().json(ProductSaved {
+        name: saved.name(Locale::En).to_string(),
+        slug: saved.slug,
+        line: saved.line,
+    }))
 }
 
 /// My reports, my ideas and my votes, with their current statuses.

@@ -10,8 +10,8 @@ use crate::web::errors::AppError;
 use crate::web::extract::{self, AdminUser, CurrentUser, VerifiedUser, Viewer};
 use crate::web::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/boards", web::get().to(list_boards))
@@ -32,12 +32,32 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/boards", web::post().to(upsert_board));
 }
 
-pub fn board_json(b: &boards::Board, locale: Locale) -> serde_json::Value {
-    json!({
-        "slug": b.slug, "name": b.name(locale), "description": b.description(locale),
-        "name_zh": b.name_zh, "name_en": b.name_en, "kinds": b.kinds, "position": b.position,
-        "product_line": b.product_line,
-    })
+/// A board, named in the viewer's language (both names too).
+#[derive(Serialize, ToSchema)]
+pub struct BoardView {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub kinds: Vec<Kind>,
+    pub position: i32,
+    pub product_line: Option<String>,
+}
+
+impl BoardView {
+    pub fn of(b: &boards::Board, locale: Locale) -> Self {
+        BoardView {
+            slug: b.slug.clone(),
+            name: b.name(locale).to_string(),
+            description: b.description(locale).to_string(),
+            name_zh: b.name_zh.clone(),
+            name_en: b.name_en.clone(),
+            kinds: b.kinds.clone(),
+            position: b.position,
+            product_line: b.product_line.clone(),
+        }
+    }
 }
 
 async fn list_boards(
@@ -50,18 +70,25 @@ async fn list_boards(
     let all = boards::all(&mut conn).await?;
     Ok(HttpResponse::Ok().json(
         all.iter()
-            .map(|b| board_json(b, locale))
+            .map(|b| BoardView::of(b, locale))
             .collect::<Vec<_>>(),
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    #[param(value_type = Option<Sort>, inline)]
     sort: Option<String>,
+    /// `next_cursor` of the page before.
+    #[param(max_length = 200)]
     cursor: Option<String>,
+    #[param(value_type = Option<Kind>, inline)]
     kind: Option<String>,
+    #[param(value_type = Option<crate::feedback::status::Status>, inline)]
     status: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
 }
 
@@ -95,7 +122,10 @@ async fn list(
         status,
     };
     let page = listing::page(&mut conn, &filter, sort, cursor, limit).await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": page.items, "next_cursor": page.next })))
+    Ok(HttpResponse::Ok().json(super::Items {
+        items: page.items,
+        next_cursor: page.next,
+    }))
 }
 
 async fn board_topics(
@@ -120,17 +150,33 @@ async fn all_topics(
     list(&state, &viewer, None, &q).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTopicBody {
+    /// A board slug (`GET /boards`).
+    #[schema(min_length = 1, max_length = 64)]
     board: String,
+    #[schema(value_type = Kind, inline)]
     kind: String,
+    #[schema(min_length = 1, max_length = 150)]
     title: String,
+    /// Markdown.
+    #[schema(min_length = 1, max_length = 50000)]
     body: String,
     #[serde(default)]
+    #[schema(max_items = 5)]
     tags: Vec<String>,
+    /// Required for a bug report.
     bug: Option<BugInput>,
+    /// An idea's product slug.
+    #[schema(max_length = 64)]
     product: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TopicCreated {
+    pub id: i64,
+    pub post_id: i64,
 }
 
 async fn create_topic(
@@ -158,13 +204,78 @@ async fn create_topic(
         state.clock.now(),
     )
     .await?;
-    Ok(HttpResponse::Created().json(json!({ "id": created.topic_id, "post_id": created.post_id })))
+    Ok(HttpResponse::Created().json(TopicCreated {
+        id: created.topic_id,
+        post_id: created.post_id,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CursorQuery {
+    /// `next_cursor` of the page before.
+    #[param(max_length = 200)]
     cursor: Option<String>,
+}
+
+/// A topic with a page of its posts, and, for bug reports and ideas, its feedback side (votes,
+/// bug fields, statuses...) at the same level.
+#[derive(Serialize)]
+pub struct TopicView {
+    #[serde(flatten)]
+    pub topic: TopicCore,
+    #[serde(flatten)]
+    pub feedback: Option<crate::feedback::view::FeedbackView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TopicCore {
+    pub id: i64,
+    pub board: BoardView,
+    pub kind: Kind,
+    pub title: String,
+    pub tags: Vec<String>,
+    pub status: crate::feedback::status::Status,
+    pub featured: bool,
+    pub pinned: bool,
+    pub locked: bool,
+    pub author: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub reply_count: i32,
+    pub like_count: i32,
+    pub subscribed: bool,
+    pub posts: Vec<thread::PostView>,
+    pub next_cursor: Option<String>,
+}
+
+// By hand: a flattened `Option` would derive as "null or the feedback object", which an object
+// with the topic's own fields never is. The feedback fields are there or not, all together.
+impl utoipa::PartialSchema for TopicView {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AllOfBuilder, Ref};
+        let mut feedback = crate::feedback::view::FeedbackView::schema();
+        if let utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(o)) = &mut feedback {
+            o.required.clear();
+        }
+        AllOfBuilder::new()
+            .item(Ref::from_schema_name(TopicCore::name()))
+            .item(feedback)
+            .into()
+    }
+}
+
+impl ToSchema for TopicView {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        TopicCore::schemas(schemas);
+        schemas.push((TopicCore::name().into(), TopicCore::schema()));
+        crate::feedback::view::FeedbackView::schemas(schemas);
+    }
 }
 
 async fn get_topic(
@@ -197,25 +308,36 @@ async fn get_topic(
     let locale = extract::locale_for(&req, &viewer);
     let extra =
         crate::feedback::view::of(&mut conn, &topic, viewer.0.as_ref().map(|a| &a.user)).await?;
-    let mut body = json!({
-        "id": topic.id, "board": board_json(&board, locale), "kind": topic.kind, "title": topic.title,
-        "tags": topic.tags, "status": topic.status, "featured": topic.featured, "pinned": topic.pinned,
-        "locked": topic.locked, "author": author, "created_at": topic.created_at,
-        "reply_count": topic.reply_count, "like_count": topic.like_count, "subscribed": subscribed,
-        "posts": page.posts, "next_cursor": page.next.map(|p| fields::encode_path_cursor(&p)),
-    });
-    if let (Some(obj), Ok(serde_json::Value::Object(more))) =
-        (body.as_object_mut(), serde_json::to_value(extra))
-    {
-        obj.extend(more);
-    }
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(TopicView {
+        topic: TopicCore {
+            id: topic.id,
+            board: BoardView::of(&board, locale),
+            kind: topic.kind,
+            title: topic.title,
+            tags: topic.tags,
+            status: topic.status,
+            featured: topic.featured,
+            pinned: topic.pinned,
+            locked: topic.locked,
+            author,
+            created_at: topic.created_at,
+            reply_count: topic.reply_count,
+            like_count: topic.like_count,
+            subscribed,
+            posts: page.posts,
+            next_cursor: page.next.map(|p| fields::encode_path_cursor(&p)),
+        },
+        feedback: extra,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplyBody {
+    /// Markdown.
+    #[schema(min_length = 1, max_length = 50000)]
     body: String,
+    /// The post this answers, in the same topic.
     parent_id: Option<i64>,
 }
 
@@ -240,10 +362,25 @@ async fn reply(
     Ok(HttpResponse::Created().json(placed))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditBody {
+    #[schema(min_length = 1, max_length = 50000)]
     body: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EditedPost {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub depth: i32,
+    pub body_html: String,
+    pub edited_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LikeCount {
+    pub like_count: i32,
 }
 
 async fn edit_post(
@@ -255,10 +392,13 @@ async fn edit_post(
     let text = Body::parse(&body.body).map_err(|e| AppError::invalid(vec![e]))?;
     let mut conn = crate::db::get(&state.pool).await?;
     let post = crate::posting::edit(&mut conn, &me.0.user, *id, &text, state.clock.now()).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "id": post.id, "parent_id": post.parent_id, "depth": post.depth, "body_html": post.body_html,
-        "edited_at": post.edited_at,
-    })))
+    Ok(HttpResponse::Ok().json(EditedPost {
+        id: post.id,
+        parent_id: post.parent_id,
+        depth: post.depth,
+        body_html: post.body_html,
+        edited_at: post.edited_at,
+    }))
 }
 
 /// The author deletes their own post (staff use the moderation action, with a reason).
@@ -280,7 +420,7 @@ async fn revisions(
     let reader = Reader::of(viewer.0.as_ref().map(|a| &a.user));
     let mut conn = crate::db::get(&state.pool).await?;
     let list = posts::revisions(&mut conn, &reader, *id).await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": list, "next_cursor": null })))
+    Ok(HttpResponse::Ok().json(super::Items::all(list)))
 }
 
 async fn set_like(
@@ -299,7 +439,7 @@ async fn set_like(
         state.clock.now(),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(json!({ "like_count": n })))
+    Ok(HttpResponse::Ok().json(LikeCount { like_count: n }))
 }
 
 async fn like(
@@ -377,19 +517,26 @@ async fn unfollow(
     set_follow(&state, &me, &slug, false).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BoardBody {
+    #[schema(min_length = 1, max_length = 64, pattern = "^[a-z0-9][a-z0-9-]*$")]
     slug: String,
+    #[schema(min_length = 1, max_length = 100)]
     name_zh: String,
+    #[schema(min_length = 1, max_length = 100)]
     name_en: String,
     #[serde(default)]
+    #[schema(max_length = 1000)]
     description_zh: String,
     #[serde(default)]
+    #[schema(max_length = 1000)]
     description_en: String,
+    #[schema(value_type = Vec<Kind>, inline, min_items = 1)]
     kinds: Vec<String>,
     #[serde(default)]
     position: i32,
+    #[schema(max_length = 64)]
     product_line: Option<String>,
 }
 
@@ -412,5 +559,5 @@ async fn upsert_board(
     .map_err(AppError::invalid)?;
     let mut conn = crate::db::get(&state.pool).await?;
     let board = boards::upsert(&mut conn, &new, state.clock.now()).await?;
-    Ok(HttpResponse::Created().json(board_json(&board, Locale::En)))
+    Ok(HttpResponse::Created().json(BoardView::of(&board, Locale::En)))
 }

@@ -6,8 +6,8 @@ use crate::web::errors::AppError;
 use crate::web::extract::{AdminUser, ClientIp, VerifiedUser, Viewer};
 use crate::web::AppState;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/users/{username}", web::get().to(user))
@@ -29,12 +29,40 @@ async fn user(
     Ok(HttpResponse::Ok().json(p))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct BoardQuery {
+    /// `week` (the default), `month` or `all`.
     #[serde(default)]
+    #[param(value_type = Option<PeriodText>, inline)]
     period: String,
+    /// A board slug: points earned there.
+    #[param(max_length = 64)]
     board: Option<String>,
+}
+
+/// `week`, `month` or `all`.
+pub struct PeriodText;
+
+impl utoipa::PartialSchema for PeriodText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::db::text_enum::choice_schema(&["week", "month", "all"])
+    }
+}
+impl ToSchema for PeriodText {}
+
+#[derive(Serialize, ToSchema)]
+pub struct Leaderboard {
+    pub period: &'static str,
+    pub board: Option<String>,
+    pub items: Vec<leaderboard::Row>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Titled {
+    pub username: String,
+    pub title: Option<String>,
 }
 
 async fn board(
@@ -49,14 +77,15 @@ async fn board(
     let rows = leaderboard::top(&mut conn, period, board, state.clock.now())
         .await?
         .ok_or_else(|| AppError::field("board", "no such board"))?;
-    Ok(
-        HttpResponse::Ok()
-            .json(json!({ "period": period.as_str(), "board": board, "items": rows })),
-    )
+    Ok(HttpResponse::Ok().json(Leaderboard {
+        period: period.as_str(),
+        board: board.map(str::to_string),
+        items: rows,
+    }))
 }
 
 async fn medal_list() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "items": medals::MEDALS }))
+    HttpResponse::Ok().json(super::Items::all(medals::MEDALS.iter().collect()))
 }
 
 async fn checkin(state: web::Data<AppState>, me: VerifiedUser) -> Result<HttpResponse, AppError> {
@@ -71,11 +100,12 @@ async fn checkin(state: web::Data<AppState>, me: VerifiedUser) -> Result<HttpRes
     Ok(HttpResponse::Ok().json(done))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TitleBody {
     /// Empty removes the title.
     #[serde(default)]
+    #[schema(max_length = 30)]
     title: String,
 }
 
@@ -100,5 +130,8 @@ async fn grant_title(
         state.clock.now(),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(json!({ "username": target.username, "title": title })))
+    Ok(HttpResponse::Ok().json(Titled {
+        username: target.username,
+        title,
+    }))
 }

@@ -2,13 +2,14 @@
 
 use super::MeView;
 use crate::accounts::{self, Locale};
+use crate::notify::notifications::Delivery;
 use crate::rights;
 use crate::web::errors::AppError;
 use crate::web::extract::{self, AdminUser, ClientIp, CurrentUser};
 use crate::web::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/me", web::get().to(me))
@@ -22,25 +23,41 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/users/{username}/erase", web::post().to(admin_erase));
 }
 
-async fn me(req: HttpRequest, state: web::Data<AppState>, me: CurrentUser) -> HttpResponse {
-    let mut view = serde_json::to_value(MeView::from(&me.0.user)).unwrap_or_default();
-    // Cookie clients need it for unsafe calls; bearer clients may ignore it.
-    view["csrf_token"] = json!(extract::csrf_token(&req));
-    let current = &state.settings.privacy_policy_version;
-    view["privacy_policy_version"] = json!(current);
-    view["consent_required"] = json!(rights::consent::needs_renewal(&me.0.user, current));
-    HttpResponse::Ok().json(view)
+/// `GET /me`: the account, and what a client needs to act as it.
+#[derive(Serialize, ToSchema)]
+pub struct MeReply {
+    #[serde(flatten)]
+    pub me: MeView,
+    /// Cookie clients need it for unsafe calls; bearer clients may ignore it.
+    pub csrf_token: String,
+    pub privacy_policy_version: String,
+    pub consent_required: bool,
 }
 
-#[derive(Deserialize)]
+async fn me(req: HttpRequest, state: web::Data<AppState>, me: CurrentUser) -> HttpResponse {
+    let current = &state.settings.privacy_policy_version;
+    HttpResponse::Ok().json(MeReply {
+        me: MeView::from(&me.0.user),
+        csrf_token: extract::csrf_token(&req),
+        privacy_policy_version: current.clone(),
+        consent_required: rights::consent::needs_renewal(&me.0.user, current),
+    })
+}
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateBody {
     /// `zh-CN`, `en`, or null for "follow the browser"; absent: unchanged.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<crate::fields::Locale>, inline)]
     locale: Option<Option<String>>,
+    #[schema(value_type = Option<Delivery>, inline)]
     notify_reply: Option<String>,
+    #[schema(value_type = Option<Delivery>, inline)]
     notify_mention: Option<String>,
+    #[schema(value_type = Option<Delivery>, inline)]
     notify_subscribed: Option<String>,
+    #[schema(value_type = Option<Delivery>, inline)]
     notify_status: Option<String>,
     digest_weekly: Option<bool>,
 }
@@ -55,7 +72,6 @@ async fn update(
     me: CurrentUser,
     body: web::Json<UpdateBody>,
 ) -> Result<HttpResponse, AppError> {
-    use crate::notify::notifications::Delivery;
     let b = body.into_inner();
     let mut errors = Vec::new();
     let locale = match b.locale {
@@ -95,10 +111,12 @@ async fn update(
     Ok(HttpResponse::Ok().json(MeView::from(&user)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordBody {
+    #[schema(max_length = 128)]
     current_password: String,
+    #[schema(min_length = 8, max_length = 128)]
     new_password: String,
 }
 
@@ -126,12 +144,20 @@ async fn sessions(state: web::Data<AppState>, me: CurrentUser) -> Result<HttpRes
         accounts::sessions::list_for_user(&mut conn, me.0.user.id, state.clock.now()).await?;
     let items: Vec<_> = list
         .into_iter()
-        .map(|s| {
-            json!({ "id": s.id, "user_agent": s.user_agent, "created_at": s.created_at,
-                         "last_seen_at": s.last_seen_at, "current": s.id == me.0.session_id })
+        .map(|s| SessionView {
+            current: s.id == me.0.session_id,
+            session: s,
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": null })))
+    Ok(HttpResponse::Ok().json(super::Items::all(items)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionView {
+    #[serde(flatten)]
+    pub session: accounts::sessions::Session,
+    /// The session this request came with.
+    pub current: bool,
 }
 
 /// Everything Chorus holds about the signed-in person, as a JSON download. Large ones are built
@@ -162,13 +188,14 @@ async fn export_by_mail(
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&state.pool).await?;
     crate::rights::mailed_export::request(&mut conn, me.0.user.id, state.clock.now()).await?;
-    Ok(HttpResponse::Accepted().json(json!({ "status": "queued" })))
+    Ok(HttpResponse::Accepted().json(super::StatusReply { status: "queued" }))
 }
 
 /// One pending export per person: asking again while one is being built changes nothing.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EraseBody {
+    #[schema(max_length = 128)]
     password: String,
 }
 
@@ -200,7 +227,7 @@ async fn erase(
         .finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentBody {
     version: String,
@@ -227,9 +254,10 @@ async fn consent(
     Ok(HttpResponse::Ok().json(MeView::from(&user)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdminEraseBody {
+    #[schema(min_length = 1, max_length = 500)]
     reason: String,
 }
 
@@ -252,5 +280,15 @@ async fn admin_erase(
         state.clock.now(),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(json!({ "username": name, "erased": true })))
+    Ok(HttpResponse::Ok().json(Erased {
+        username: name,
+        erased: true,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Erased {
+    /// The anonymous name the account has now.
+    pub username: String,
+    pub erased: bool,
 }

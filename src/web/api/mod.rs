@@ -11,6 +11,8 @@ pub mod openapi;
 pub mod search;
 pub mod triage;
 
+pub use crate::web::errors::ErrorBody;
+
 use crate::accounts::User;
 use actix_web::web;
 use chrono::{DateTime, Utc};
@@ -35,8 +37,31 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// A user as they see themselves (email included).
+/// Every list answers `{items, next_cursor}`; `next_cursor` is null on the last page.
 #[derive(Serialize)]
+pub struct Items<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Items<T> {
+    /// A list that is never paged.
+    pub fn all(items: Vec<T>) -> Self {
+        Items {
+            items,
+            next_cursor: None,
+        }
+    }
+}
+
+/// `{status}`: work accepted, or a step done, in words.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StatusReply {
+    pub status: &'static str,
+}
+
+/// A user as they see themselves (email included).
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct MeView {
     pub id: i64,
     pub username: String,

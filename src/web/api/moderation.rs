@@ -11,8 +11,31 @@ use crate::web::errors::AppError;
 use crate::web::extract::{AdminUser, ClientIp, StaffUser, VerifiedUser};
 use crate::web::AppState;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// What `{action}` takes in each path.
+pub const POST_ACTIONS: &[&str] = &["hide", "unhide", "delete", "edit"];
+pub const TOPIC_ACTIONS: &[&str] = TopicAction::NAMES;
+pub const USER_ACTIONS: &[&str] = sanctions::Action::NAMES;
+
+/// Stand-ins that give the API document the texts the handlers accept.
+pub struct FlagReason;
+pub struct DecisionText;
+
+impl utoipa::PartialSchema for FlagReason {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::db::text_enum::choice_schema(&flags::REASONS)
+    }
+}
+impl ToSchema for FlagReason {}
+
+impl utoipa::PartialSchema for DecisionText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::db::text_enum::choice_schema(Decision::NAMES)
+    }
+}
+impl ToSchema for DecisionText {}
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/posts/{id}/flags", web::post().to(flag))
@@ -29,12 +52,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/access-log", web::get().to(access));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FlagBody {
     #[serde(default)]
+    #[schema(value_type = FlagReason, inline)]
     reason: String,
     #[serde(default)]
+    #[schema(max_length = 1000)]
     note: String,
 }
 
@@ -61,16 +86,48 @@ async fn flag(
 async fn queue(state: web::Data<AppState>, _staff: StaffUser) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&state.pool).await?;
     let items = reviews::queue(&mut conn, 100).await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": null })))
+    Ok(HttpResponse::Ok().json(super::Items::all(items)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DecisionBody {
+pub struct DecideBody {
     #[serde(default)]
+    #[schema(value_type = DecisionText, inline)]
     decision: String,
     #[serde(default)]
+    #[schema(max_length = 1000)]
     note: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Decided {
+    pub id: i64,
+    pub decision: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PostActed {
+    pub post_id: i64,
+    pub action: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TopicActed {
+    pub topic_id: i64,
+    pub action: String,
+}
+
+/// A sanction imposed (`kind`, `until`) or lifted (`restored`).
+#[derive(Serialize, ToSchema)]
+pub struct Sanctioned {
+    pub username: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restored: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 async fn decide(
@@ -78,7 +135,7 @@ async fn decide(
     staff: StaffUser,
     ip: ClientIp,
     id: web::Path<i64>,
-    body: web::Json<DecisionBody>,
+    body: web::Json<DecideBody>,
 ) -> Result<HttpResponse, AppError> {
     let decision = Decision::parse(&body.decision)
         .ok_or_else(|| AppError::field("decision", "must be agree, disagree or defer"))?;
@@ -90,17 +147,24 @@ async fn decide(
         now: state.clock.now(),
     };
     reviews::decide(&mut conn, &state.settings, &act, *id, decision).await?;
-    Ok(HttpResponse::Ok().json(json!({ "id": *id, "decision": body.decision })))
+    Ok(HttpResponse::Ok().json(Decided {
+        id: *id,
+        decision: body.into_inner().decision,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
+    /// Required for posts; shown to the author and logged.
     #[serde(default)]
+    #[schema(max_length = 500)]
     reason: String,
-    /// For `move`.
+    /// For `move`: the board slug.
+    #[schema(max_length = 64)]
     board: Option<String>,
-    /// For `edit`.
+    /// For `edit`: the new Markdown.
+    #[schema(max_length = 50000)]
     body: Option<String>,
 }
 
@@ -121,6 +185,7 @@ async fn post_action(
         now: state.clock.now(),
     };
     match action.as_str() {
+        // Keep POST_ACTIONS in step.
         "hide" | "unhide" => {
             actions::set_post_visibility(&mut conn, &state.settings, &act, id, action == "hide")
                 .await?
@@ -133,7 +198,10 @@ async fn post_action(
         }
         _ => return Err(AppError::NotFound),
     }
-    Ok(HttpResponse::Ok().json(json!({ "post_id": id, "action": action })))
+    Ok(HttpResponse::Ok().json(PostActed {
+        post_id: id,
+        action,
+    }))
 }
 
 async fn topic_action(
@@ -165,14 +233,20 @@ async fn topic_action(
         body.board.as_deref(),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(json!({ "topic_id": id, "action": action })))
+    Ok(HttpResponse::Ok().json(TopicActed {
+        topic_id: id,
+        action,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SanctionBody {
+    /// Required for `silence` and `suspend`.
+    #[schema(minimum = 1, maximum = 3650)]
     days: Option<i64>,
     #[serde(default)]
+    #[schema(max_length = 500)]
     reason: String,
 }
 
@@ -198,17 +272,24 @@ async fn user_action(
         sanctions::Action::Impose(kind) => kind,
         sanctions::Action::Restore => {
             sanctions::restore(&mut conn, &act, &target).await?;
-            return Ok(
-                HttpResponse::Ok().json(json!({ "username": target.username, "restored": true }))
-            );
+            return Ok(HttpResponse::Ok().json(Sanctioned {
+                username: target.username,
+                restored: Some(true),
+                kind: None,
+                until: None,
+            }));
         }
     };
     let days = body
         .days
         .ok_or_else(|| AppError::field("days", "say for how many days"))?;
     let until = sanctions::impose(&mut conn, &state.mailer, &act, &target, kind, days).await?;
-    Ok(HttpResponse::Ok()
-        .json(json!({ "username": target.username, "kind": kind.as_str(), "until": until })))
+    Ok(HttpResponse::Ok().json(Sanctioned {
+        username: target.username,
+        restored: None,
+        kind: Some(kind.as_str().to_string()),
+        until: Some(until),
+    }))
 }
 
 /// What staff may know about a person, including personal data; every look is logged.
@@ -224,10 +305,14 @@ async fn user_view(
     Ok(HttpResponse::Ok().json(person))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct LogQuery {
+    /// `next_cursor` of the page before.
     cursor: Option<i64>,
+    /// Only actions on this username.
+    #[param(max_length = 64)]
     user: Option<String>,
 }
 
@@ -248,13 +333,17 @@ async fn log(
     };
     let admin = staff.0.user.role() == crate::accounts::Role::Admin;
     let (items, next) = audit::list(&mut conn, admin, target, q.cursor, 50).await?;
-    Ok(HttpResponse::Ok()
-        .json(json!({ "items": items, "next_cursor": next.map(|n| n.to_string()) })))
+    Ok(HttpResponse::Ok().json(super::Items {
+        items,
+        next_cursor: next.map(|n| n.to_string()),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CursorQuery {
+    /// `next_cursor` of the page before.
     cursor: Option<i64>,
 }
 
@@ -266,5 +355,8 @@ async fn access(
     let mut conn = crate::db::get(&state.pool).await?;
     let items = access_log::list(&mut conn, q.cursor, 50).await?;
     let next = (items.len() == 50).then(|| items.last().map(|i| i.id.to_string()));
-    Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": next.flatten() })))
+    Ok(HttpResponse::Ok().json(super::Items {
+        items,
+        next_cursor: next.flatten(),
+    }))
 }

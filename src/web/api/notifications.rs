@@ -5,18 +5,34 @@ use crate::web::errors::AppError;
 use crate::web::extract::CurrentUser;
 use crate::web::AppState;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/notifications", web::get().to(list))
         .route("/notifications/read", web::post().to(mark_read));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// `next_cursor` of the page before.
+    #[param(max_length = 20, pattern = "^[0-9]*$")]
     cursor: Option<String>,
+}
+
+/// The bell: a page of notifications and how many are unread.
+#[derive(Serialize, ToSchema)]
+pub struct Bell {
+    pub items: Vec<notifications::Item>,
+    pub next_cursor: Option<String>,
+    pub unread_count: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Unread {
+    pub unread_count: i64,
 }
 
 async fn list(
@@ -34,14 +50,18 @@ async fn list(
     let mut conn = crate::db::get(&state.pool).await?;
     let (items, next) = notifications::list(&mut conn, me.0.user.id, before, 50).await?;
     let unread = notifications::unread_count(&mut conn, me.0.user.id).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "items": items, "next_cursor": next.map(|n| n.to_string()), "unread_count": unread,
-    })))
+    Ok(HttpResponse::Ok().json(Bell {
+        items,
+        next_cursor: next.map(|n| n.to_string()),
+        unread_count: unread,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadBody {
+    /// Absent: all.
+    #[schema(max_items = 500)]
     ids: Option<Vec<i64>>,
 }
 
@@ -58,5 +78,7 @@ async fn mark_read(
     let unread =
         notifications::mark_read(&mut conn, me.0.user.id, ids.as_deref(), state.clock.now())
             .await?;
-    Ok(HttpResponse::Ok().json(json!({ "unread_count": unread })))
+    Ok(HttpResponse::Ok().json(Unread {
+        unread_count: unread,
+    }))
 }

@@ -5,8 +5,8 @@ use crate::web::errors::AppError;
 use crate::web::extract::SearchQuota;
 use crate::web::AppState;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/search", web::get().to(search))
@@ -22,20 +22,33 @@ async fn reindex(
 ) -> Result<HttpResponse, AppError> {
     let started = std::time::Instant::now();
     let n = state.search.reindex(&state.pool).await?;
-    Ok(
-        HttpResponse::Ok()
-            .json(json!({ "indexed": n, "seconds": started.elapsed().as_secs_f64() })),
-    )
+    Ok(HttpResponse::Ok().json(Reindexed {
+        indexed: n,
+        seconds: started.elapsed().as_secs_f64(),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, ToSchema)]
+pub struct Reindexed {
+    /// Posts written into the new generation.
+    pub indexed: usize,
+    pub seconds: f64,
+}
+
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SimilarQuery {
     #[serde(default)]
+    #[param(max_length = 300)]
     title: String,
     #[serde(default)]
+    #[param(max_length = 2000)]
     body: String,
+    /// A board slug: its topics rank higher.
+    #[param(max_length = 64)]
     board: Option<String>,
+    #[param(max_length = 64)]
     product: Option<String>,
 }
 
@@ -65,22 +78,44 @@ async fn similar(
         .into_iter()
         .filter(|i| visible.contains(&i.topic_id))
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(crate::web::api::Items::all(items)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
+    /// Words, Chinese or English; `"quoted phrases"` match exactly.
     #[serde(default)]
+    #[param(max_length = 200)]
     q: String,
+    #[param(value_type = Option<crate::forum::fields::Kind>, inline)]
     kind: Option<String>,
+    /// A board slug.
+    #[param(max_length = 64)]
     board: Option<String>,
+    #[param(max_length = 64)]
     product: Option<String>,
+    #[param(value_type = Option<crate::feedback::status::Status>, inline)]
     status: Option<String>,
+    /// A username.
+    #[param(max_length = 64)]
     author: Option<String>,
+    #[param(value_type = Option<SortText>, inline)]
     sort: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
     page: Option<usize>,
 }
+
+/// `relevance`, `new` or `votes`.
+pub struct SortText;
+
+impl utoipa::PartialSchema for SortText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::db::text_enum::choice_schema(&["relevance", "new", "votes"])
+    }
+}
+impl ToSchema for SortText {}
 
 async fn search(
     state: web::Data<AppState>,
@@ -110,6 +145,5 @@ async fn search(
         .await?;
     let mut conn = crate::db::get(&state.pool).await?;
     results.hits = crate::search::visibility::keep_visible(&mut conn, results.hits).await?;
-    Ok(HttpResponse::Ok()
-        .json(json!({ "total": results.total, "hits": results.hits, "facets": results.facets })))
+    Ok(HttpResponse::Ok().json(results))
 }

@@ -9,8 +9,10 @@ use crate::web::errors::AppError;
 use crate::web::extract::{AdminUser, CurrentUser};
 use crate::web::AppState;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+pub type TeamBody = TeamInput;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/teams", web::get().to(list_teams))
@@ -39,9 +41,11 @@ fn triage_reader(me: &CurrentUser) -> Result<(), AppError> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct LimitQuery {
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 
@@ -53,12 +57,12 @@ async fn webhook_log(
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&state.pool).await?;
     let items = crate::triage::webhooks::recent(&mut conn, q.limit.unwrap_or(50)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": null })))
+    Ok(HttpResponse::Ok().json(super::Items::all(items)))
 }
 
 async fn list_teams(state: web::Data<AppState>, _a: AdminUser) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&state.pool).await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": teams::all(&mut conn).await? })))
+    Ok(HttpResponse::Ok().json(super::Items::all(teams::all(&mut conn).await?)))
 }
 
 async fn save_team(
@@ -71,13 +75,22 @@ async fn save_team(
     Ok(HttpResponse::Ok().json(team))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MemberBody {
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 64)]
     username: String,
+    /// True takes the person off the team.
     #[serde(default)]
     remove: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Membership {
+    pub team: String,
+    pub username: String,
+    pub member: bool,
 }
 
 async fn member(
@@ -95,14 +108,26 @@ async fn member(
         state.clock.now(),
     )
     .await?;
-    Ok(HttpResponse::Ok()
-        .json(json!({ "team": *slug, "username": body.username, "member": !body.remove })))
+    let body = body.into_inner();
+    Ok(HttpResponse::Ok().json(Membership {
+        team: slug.into_inner(),
+        username: body.username,
+        member: !body.remove,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductTeamBody {
+    /// A team slug; null or empty: no team.
+    #[schema(max_length = 64)]
     team: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProductTeam {
+    pub product: String,
+    pub team: Option<String>,
 }
 
 async fn product_team(
@@ -124,18 +149,23 @@ async fn product_team(
     if !crate::feedback::products::set_team(&mut conn, &slug, team_id).await? {
         return Err(AppError::NotFound);
     }
-    Ok(HttpResponse::Ok().json(json!({ "product": *slug, "team": body.team })))
+    Ok(HttpResponse::Ok().json(ProductTeam {
+        product: slug.into_inner(),
+        team: body.into_inner().team,
+    }))
 }
 
 async fn list_rules(state: web::Data<AppState>, me: CurrentUser) -> Result<HttpResponse, AppError> {
     triage_reader(&me)?;
     let mut conn = crate::db::get(&state.pool).await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": rules::all(&mut conn).await? })))
+    Ok(HttpResponse::Ok().json(super::Items::all(rules::all(&mut conn).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RulesBody {
+    /// In order: the first rule that matches routes an item.
+    #[schema(max_items = 200)]
     rules: Vec<RuleInput>,
 }
 
@@ -146,14 +176,23 @@ async fn save_rules(
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&state.pool).await?;
     let saved = rules::replace_all(&mut conn, &body.rules, state.clock.now()).await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": saved })))
+    Ok(HttpResponse::Ok().json(super::Items::all(saved)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RouteBody {
+    /// A team slug.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 64)]
     team: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Routed {
+    pub topic_id: i64,
+    pub team: String,
+    pub routed_by: &'static str,
 }
 
 async fn reroute(
@@ -166,26 +205,43 @@ async fn reroute(
     let mut conn = crate::db::get(&state.pool).await?;
     let team =
         assignment::reroute(&mut conn, &me.0.user, *id, &body.team, state.clock.now()).await?;
-    Ok(HttpResponse::Ok()
-        .json(json!({ "topic_id": *id, "team": team.slug, "routed_by": "manual" })))
+    Ok(HttpResponse::Ok().json(Routed {
+        topic_id: *id,
+        team: team.slug,
+        routed_by: "manual",
+    }))
 }
 
 async fn unrouted(state: web::Data<AppState>, _a: AdminUser) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&state.pool).await?;
     let items = tq::unrouted(&mut conn, 200).await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(super::Items::all(items)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct QueueQuery {
+    /// A team slug.
+    #[param(max_length = 64)]
     team: Option<String>,
+    #[param(value_type = Option<crate::feedback::status::Status>, inline)]
     status: Option<String>,
+    /// `bug` or `idea`.
+    #[param(value_type = Option<crate::forum::fields::Kind>, inline)]
     kind: Option<String>,
+    /// A product slug.
+    #[param(max_length = 64)]
     product: Option<String>,
+    /// A username.
+    #[param(max_length = 64)]
     assignee: Option<String>,
+    /// `1`, `true` or `on`: only items past their first-response deadline.
     #[serde(default)]
+    #[param(max_length = 5)]
     overdue: Option<String>,
+    /// `next_cursor` of the page before.
+    #[param(max_length = 200)]
     cursor: Option<String>,
 }
 
@@ -233,15 +289,25 @@ async fn queue(
         after: q.cursor.as_deref().and_then(tq::parse_cursor),
     };
     let (items, next) = tq::list(&mut conn, &filter, state.clock.now()).await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": next })))
+    Ok(HttpResponse::Ok().json(super::Items {
+        items,
+        next_cursor: next,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
     /// Empty clears the assignee.
     #[serde(default)]
+    #[schema(max_length = 64)]
     username: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Assigned {
+    pub topic_id: i64,
+    pub assignee: Option<String>,
 }
 
 /// Staff assign anyone on the staff or a product team; team members act on their teams' items.
@@ -254,15 +320,31 @@ async fn assign(
     triage_reader(&me)?;
     let mut conn = crate::db::get(&state.pool).await?;
     let assignee = assignment::assign(&mut conn, &me.0.user, *id, &body.username).await?;
-    Ok(HttpResponse::Ok().json(json!({ "topic_id": *id, "assignee": assignee })))
+    Ok(HttpResponse::Ok().json(Assigned {
+        topic_id: *id,
+        assignee,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct StatsQuery {
+    #[param(minimum = 1, maximum = 365)]
     days: Option<i64>,
+    #[param(value_type = Option<FormatText>, inline)]
     format: Option<String>,
 }
+
+/// `json` or `csv`.
+pub struct FormatText;
+
+impl utoipa::PartialSchema for FormatText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::db::text_enum::choice_schema(&["json", "csv"])
+    }
+}
+impl ToSchema for FormatText {}
 
 /// `?days=30` (1–365); `&format=csv` for a spreadsheet.
 async fn stats(
@@ -299,5 +381,5 @@ async fn similar(
     triage_reader(&me)?;
     let mut conn = crate::db::get(&state.pool).await?;
     let items = crate::triage::similar::for_topic(&mut conn, &state.search, *id).await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(super::Items::all(items)))
 }
