@@ -52,11 +52,17 @@ impl ChangeRequest {
                 "at most 80 characters on one line",
             ));
         }
-        if status == Some(Status::Duplicate) && duplicate_of.is_none() {
-            errors.push(FieldError::new(
+        match (status, duplicate_of) {
+            (Some(Status::Duplicate), None) => errors.push(FieldError::new(
                 "duplicate_of",
                 "name the topic this duplicates",
-            ));
+            )),
+            // It would be stored beside another status, pointing anywhere (the fuzzer's 500).
+            (Some(s), Some(_)) if s != Status::Duplicate => errors.push(FieldError::new(
+                "duplicate_of",
+                "only with the status duplicate",
+            )),
+            _ => {}
         }
         match status {
             Some(status) if errors.is_empty() => Ok(ChangeRequest {

@@ -55,7 +55,7 @@ pub async fn request_context(
 
 /// Every unsafe request that rides on a cookie, and every form post, must carry the visitor's
 /// CSRF token (header `X-CSRF-Token`, or form field `csrf_token`) matching the `chorus_csrf`
-/// cookie. Bearer-token calls without cookies need none: a browser never adds that header itself.
+/// cookie. Bearer-token calls need none: a browser never adds that header itself.
 pub async fn csrf(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -74,14 +74,14 @@ pub async fn csrf(
         let urlencoded = content_type.starts_with("application/x-www-form-urlencoded");
         let is_form = urlencoded || content_type.starts_with("multipart/form-data");
         let has_session_cookie = req.cookie(SESSION_COOKIE).is_some();
-        // A bearer token without cookies carries no ambient authority: a browser never adds it.
-        let bearer_only = !has_session_cookie
-            && req
-                .headers()
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.to_ascii_lowercase().starts_with("bearer "));
-        if (has_session_cookie || is_form) && !bearer_only {
+        // A bearer token carries no ambient authority: a browser never adds the header itself,
+        // and when it is there the cookie is not used at all (see `extract::presented_token`).
+        let bearer = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().starts_with("bearer "));
+        if (has_session_cookie || is_form) && !bearer {
             let mut presented = req
                 .headers()
                 .get("x-csrf-token")

@@ -194,6 +194,17 @@ async fn only_staff_change_statuses_and_every_change_is_kept() {
         .post_json(&url, json!({"status": "closed"}))
         .await;
     assert_eq!(bad.status, 422);
+    // schemathesis's request: `duplicate_of` beside another status used to reach the foreign key.
+    let stray = app
+        .client()
+        .with_bearer(&pm)
+        .post_json(
+            &url,
+            json!({"duplicate_of": 0, "fixed_in": "", "note": "", "status": "new"}),
+        )
+        .await;
+    assert_eq!(stray.status, 422, "{}", stray.text());
+    assert!(stray.json()["error"]["fields"]["duplicate_of"].is_string());
     let v = app
         .client()
         .get(&format!("/api/v1/topics/{bug}"))

@@ -55,9 +55,21 @@ async fn cookie_authenticated_writes_need_the_csrf_token() {
 }
 
 #[actix_web::test]
-async fn bearer_calls_without_cookies_need_no_csrf_token() {
+async fn bearer_calls_need_no_csrf_token() {
     let app = TestApp::new().await;
     let (_, token) = app.member("lee").await;
+    // With a session cookie beside it too: the bearer is what authenticates, never the cookie.
+    let (_, other) = app.member("moss").await;
+    let both = app.client().with_bearer(&token);
+    let r = both
+        .send(
+            TestRequest::post()
+                .uri("/api/v1/notifications/read")
+                .insert_header(("Cookie", format!("chorus_session={other}")))
+                .set_json(json!({})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
     let c = app.client().with_bearer(&token);
     let r = c.send(TestRequest::post().uri("/api/v1/auth/logout")).await;
     assert_eq!(r.status, 204);
