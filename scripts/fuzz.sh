@@ -5,6 +5,7 @@
 #   bash scripts/fuzz.sh           # make fuzz: a longer pass
 #   bash scripts/fuzz.sh --quick   # the bounded pass make test runs (about 2-3 minutes)
 #   EXE=target/release/chorus bash scripts/fuzz.sh   # use another build
+#   MODE=positive bash scripts/fuzz.sh --quick      # only requests the document calls valid
 #
 # schemathesis is installed from PyPI into tests/fuzz/.venv (pinned). The summary line gives the
 # operations, the requests sent and the share that reached a 2xx, read from the HAR report.
@@ -90,7 +91,7 @@ for who in member:mifan admin:demo_admin; do
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --exclude-path /api/v1/auth/logout --exclude-path /api/v1/auth/logout-all \
     --phases examples,coverage,fuzzing \
-    --max-examples "$EXAMPLES" --max-time "$BUDGET" --seed 2026 \
+    --mode "${MODE:-all}" --max-examples "$EXAMPLES" --max-time "$BUDGET" --seed 2026 \
     --generation-deterministic --generation-with-security-parameters false --no-color \
     --report har --report-har-path "$har" \
     >"tests/artifacts/fuzz/$role.txt" 2>&1 || status=1

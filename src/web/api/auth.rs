@@ -23,11 +23,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct RegisterBody {
     /// 3–32 letters (any script), digits, `_` or `-`.
-    #[schema(min_length = 3, max_length = 32)]
+    #[schema(min_length = 3, max_length = 32, example = "米粉_Alice")]
     username: String,
-    #[schema(max_length = 254)]
+    #[schema(max_length = 254, example = "alice@example.com")]
     email: String,
-    #[schema(min_length = 8, max_length = 128)]
+    #[schema(min_length = 8, max_length = 128, example = "a-long-passphrase")]
     password: String,
     /// Must be true.
     accept_privacy: bool,

@@ -136,7 +136,7 @@ async fn me_too_off(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusBody {
-    #[schema(value_type = crate::feedback::status::Status, inline)]
+    #[schema(value_type = crate::feedback::status::Status, inline, example = "acknowledged")]
     status: String,
     /// The official response, shown on the topic and mailed.
     #[schema(max_length = 5000)]
@@ -321,14 +321,14 @@ pub struct ProductSaved {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductBody {
-    #[schema(min_length = 1, max_length = 64, pattern = "^[a-z0-9][a-z0-9-]*$")]
+    #[schema(min_length = 1, max_length = 64, pattern = "^[a-z0-9][a-z0-9-]*$", example = "chorus-15")]
     slug: String,
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, example = "Chorus 15")]
     name_zh: String,
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, example = "Chorus 15")]
     name_en: String,
     /// The product line (`phones`, `wearables`, ...).
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(min_length = 1, max_length = 64, example = "phones")]
     line: String,
 }
 

@@ -154,14 +154,14 @@ async fn all_topics(
 #[serde(deny_unknown_fields)]
 pub struct NewTopicBody {
     /// A board slug (`GET /boards`).
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(min_length = 1, max_length = 64, example = "tips")]
     board: String,
-    #[schema(value_type = Kind, inline)]
+    #[schema(value_type = Kind, inline, example = "discussion")]
     kind: String,
-    #[schema(min_length = 1, max_length = 150)]
+    #[schema(min_length = 1, max_length = 150, example = "夜景拍摄技巧 Night shots")]
     title: String,
     /// Markdown.
-    #[schema(min_length = 1, max_length = 50000)]
+    #[schema(min_length = 1, max_length = 50000, example = "Use **pro mode** and a 2 s timer.")]
     body: String,
     #[serde(default)]
     #[schema(max_items = 5)]
@@ -335,7 +335,7 @@ async fn get_topic(
 #[serde(deny_unknown_fields)]
 pub struct ReplyBody {
     /// Markdown.
-    #[schema(min_length = 1, max_length = 50000)]
+    #[schema(min_length = 1, max_length = 50000, example = "同意，我也遇到过。")]
     body: String,
     /// The post this answers, in the same topic.
     parent_id: Option<i64>,
@@ -365,7 +365,7 @@ async fn reply(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditBody {
-    #[schema(min_length = 1, max_length = 50000)]
+    #[schema(min_length = 1, max_length = 50000, example = "Edited: works on 2.0.3 too.")]
     body: String,
 }
 
@@ -520,11 +520,11 @@ async fn unfollow(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BoardBody {
-    #[schema(min_length = 1, max_length = 64, pattern = "^[a-z0-9][a-z0-9-]*$")]
+    #[schema(min_length = 1, max_length = 64, pattern = "^[a-z0-9][a-z0-9-]*$", example = "beta-lab")]
     slug: String,
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, example = "内测实验室")]
     name_zh: String,
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, example = "Beta lab")]
     name_en: String,
     #[serde(default)]
     #[schema(max_length = 1000)]
@@ -532,7 +532,7 @@ pub struct BoardBody {
     #[serde(default)]
     #[schema(max_length = 1000)]
     description_en: String,
-    #[schema(value_type = Vec<Kind>, inline, min_items = 1)]
+    #[schema(value_type = Vec<Kind>, inline, min_items = 1, example = json!(["discussion", "bug"]))]
     kinds: Vec<String>,
     #[serde(default)]
     position: i32,

@@ -56,7 +56,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct FlagBody {
     #[serde(default)]
-    #[schema(value_type = FlagReason, inline)]
+    #[schema(value_type = FlagReason, inline, example = "spam")]
     reason: String,
     #[serde(default)]
     #[schema(max_length = 1000)]
@@ -93,7 +93,7 @@ async fn queue(state: web::Data<AppState>, _staff: StaffUser) -> Result<HttpResp
 #[serde(deny_unknown_fields)]
 pub struct DecideBody {
     #[serde(default)]
-    #[schema(value_type = DecisionText, inline)]
+    #[schema(value_type = DecisionText, inline, example = "agree")]
     decision: String,
     #[serde(default)]
     #[schema(max_length = 1000)]
@@ -158,7 +158,7 @@ async fn decide(
 pub struct ActionBody {
     /// Required for posts; shown to the author and logged.
     #[serde(default)]
-    #[schema(max_length = 500)]
+    #[schema(max_length = 500, example = "Off topic here")]
     reason: String,
     /// For `move`: the board slug.
     #[schema(max_length = 64)]
@@ -243,10 +243,10 @@ async fn topic_action(
 #[serde(deny_unknown_fields)]
 pub struct SanctionBody {
     /// Required for `silence` and `suspend`.
-    #[schema(minimum = 1, maximum = 3650)]
+    #[schema(minimum = 1, maximum = 3650, example = 1)]
     days: Option<i64>,
     #[serde(default)]
-    #[schema(max_length = 500)]
+    #[schema(max_length = 500, example = "Repeated spam")]
     reason: String,
 }
 

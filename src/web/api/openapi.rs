@@ -247,7 +247,15 @@ fn path_params(op: &Op) -> Vec<Value> {
                 _ => json!({ "type": "string", "minLength": 1, "maxLength": 64,
                              "pattern": "^[a-z0-9][a-z0-9-]*$" }),
             };
-            json!({ "name": name, "in": "path", "required": true, "schema": schema })
+            // What the demo data holds, so generated calls can reach real rows.
+            let example = match name {
+                "id" => json!(1),
+                "action" => json!(op.actions.first()),
+                "username" => json!("mifan"),
+                _ => json!("phones"),
+            };
+            json!({ "name": name, "in": "path", "required": true, "schema": schema,
+                    "example": example })
         })
         .collect()
 }
