@@ -321,7 +321,12 @@ pub struct ProductSaved {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductBody {
-    #[schema(min_length = 1, max_length = 64, pattern = "^[a-z0-9][a-z0-9-]*$", example = "chorus-15")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[a-z0-9][a-z0-9-]*$",
+        example = "chorus-15"
+    )]
     slug: String,
     #[schema(min_length = 1, max_length = 100, example = "Chorus 15")]
     name_zh: String,

@@ -161,7 +161,11 @@ pub struct NewTopicBody {
     #[schema(min_length = 1, max_length = 150, example = "夜景拍摄技巧 Night shots")]
     title: String,
     /// Markdown.
-    #[schema(min_length = 1, max_length = 50000, example = "Use **pro mode** and a 2 s timer.")]
+    #[schema(
+        min_length = 1,
+        max_length = 50000,
+        example = "Use **pro mode** and a 2 s timer."
+    )]
     body: String,
     #[serde(default)]
     #[schema(max_items = 5)]
@@ -365,7 +369,11 @@ async fn reply(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditBody {
-    #[schema(min_length = 1, max_length = 50000, example = "Edited: works on 2.0.3 too.")]
+    #[schema(
+        min_length = 1,
+        max_length = 50000,
+        example = "Edited: works on 2.0.3 too."
+    )]
     body: String,
 }
 
@@ -520,7 +528,12 @@ async fn unfollow(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BoardBody {
-    #[schema(min_length = 1, max_length = 64, pattern = "^[a-z0-9][a-z0-9-]*$", example = "beta-lab")]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[a-z0-9][a-z0-9-]*$",
+        example = "beta-lab"
+    )]
     slug: String,
     #[schema(min_length = 1, max_length = 100, example = "内测实验室")]
     name_zh: String,
