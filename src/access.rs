@@ -42,9 +42,18 @@ impl Reader {
         !hidden || self.staff || self.user_id == Some(author_id)
     }
 
-    /// A private bug-report log: its uploader, product teams, moderators and admins.
-    pub fn may_read_private_log(&self, uploader_id: i64) -> bool {
-        self.user_id == Some(uploader_id) || self.works_on_feedback()
+    /// A private bug-report log (device logs, IMEI): its uploader, moderators and admins, and the
+    /// members of the team the item is routed to. Another team's member does not: the log is
+    /// personal data, and an unrouted item's logs wait for staff to route it.
+    pub fn may_read_private_log(
+        &self,
+        uploader_id: i64,
+        item_team: Option<i64>,
+        my_teams: &[i64],
+    ) -> bool {
+        self.user_id == Some(uploader_id)
+            || self.staff
+            || (self.works_on_feedback() && item_team.is_some_and(|t| my_teams.contains(&t)))
     }
 
     /// Team members and staff: they handle reports (upload logs to any bug, read private ones).

@@ -90,11 +90,57 @@ pub struct Attachment {
     pub created_at: DateTime<Utc>,
 }
 
-impl Attachment {
-    /// Private logs: the uploader, product teams, moderators and admins.
-    pub fn visible_to(&self, user: Option<&User>) -> bool {
-        !self.private || crate::access::Reader::of(user).may_read_private_log(self.uploader_id)
+/// Who reads a topic's files, with what the private-log rule needs to know about them.
+struct FileReader<'a> {
+    reader: crate::access::Reader,
+    item_team: Option<i64>,
+    my_teams: &'a [i64],
+}
+
+impl FileReader<'_> {
+    fn may_read(&self, a: &Attachment) -> bool {
+        !a.private
+            || self
+                .reader
+                .may_read_private_log(a.uploader_id, self.item_team, self.my_teams)
     }
+}
+
+/// The topic's routed team and the reader's teams (none for people on no team).
+async fn teams_for(
+    conn: &mut Conn,
+    topic_id: i64,
+    user: Option<&User>,
+) -> QueryResult<(Option<i64>, Vec<i64>)> {
+    use crate::db::schema::topics;
+    let item_team: Option<i64> = topics::table
+        .find(topic_id)
+        .select(topics::team_id)
+        .first(conn)
+        .await
+        .optional()?
+        .flatten();
+    let mine = match user {
+        Some(u) if crate::access::Reader::of(Some(u)).works_on_feedback() => {
+            crate::triage::teams::of_user(conn, u.id).await?
+        }
+        _ => Vec::new(),
+    };
+    Ok((item_team, mine))
+}
+
+/// Whether `user` may download this attachment (the topic's own visibility is asked separately).
+pub async fn may_read(conn: &mut Conn, a: &Attachment, user: Option<&User>) -> QueryResult<bool> {
+    if !a.private {
+        return Ok(true);
+    }
+    let (item_team, my_teams) = teams_for(conn, a.topic_id, user).await?;
+    Ok(FileReader {
+        reader: crate::access::Reader::of(user),
+        item_team,
+        my_teams: &my_teams,
+    }
+    .may_read(a))
 }
 
 /// A file name that is safe in a header and on a page: no path, no control characters.
@@ -220,7 +266,13 @@ pub async fn for_topic(
         .select(Attachment::as_select())
         .load(conn)
         .await?;
-    Ok(all.into_iter().filter(|a| a.visible_to(user)).collect())
+    let (item_team, my_teams) = teams_for(conn, topic_id, user).await?;
+    let files = FileReader {
+        reader: crate::access::Reader::of(user),
+        item_team,
+        my_teams: &my_teams,
+    };
+    Ok(all.into_iter().filter(|a| files.may_read(a)).collect())
 }
 
 #[cfg(test)]

@@ -55,7 +55,7 @@ async fn download(
         .ok_or(AppError::NotFound)?;
     // The topic must be visible too; a private log is a 404 to those who may not see it.
     topics::get(&mut conn, a.topic_id, &Reader::of(user)).await?;
-    if !a.visible_to(user) {
+    if !attachments::may_read(&mut conn, &a, user).await? {
         return Err(AppError::NotFound);
     }
     // Someone else's private log is personal data: the look is recorded.

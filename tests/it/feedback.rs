@@ -920,9 +920,51 @@ async fn attachments_are_checked_by_content_limited_and_private_logs_stay_privat
             .status,
         200
     );
+    // Product teams: only the team the item is routed to. Unrouted, no team reads it.
     assert_eq!(
         app.client().with_bearer(&pm).get(&log_url).await.status,
-        200
+        404,
+        "a team member on no team"
+    );
+    let (_, rival) = app.user_with_role("pm_wu", Role::TeamMember).await;
+    let camera = put_on_team(&app, "camera", "pm_zhou").await;
+    put_on_team(&app, "audio", "pm_wu").await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE topics SET team_id = {camera} WHERE id = {bug}"
+        )),
+        &mut *app.conn().await,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        app.client().with_bearer(&pm).get(&log_url).await.status,
+        200,
+        "the routed team"
+    );
+    assert_eq!(
+        app.client().with_bearer(&rival).get(&log_url).await.status,
+        404,
+        "another team's member"
+    );
+    let listed = |tok: String| {
+        let app = &app;
+        async move {
+            app.client()
+                .with_bearer(&tok)
+                .get(&format!("/api/v1/topics/{bug}"))
+                .await
+                .json()["attachments"]
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(listed(pm.clone()).await, 2);
+    assert_eq!(
+        listed(rival.clone()).await,
+        1,
+        "not even listed for another team"
     );
     let topic = app
         .client()
@@ -1039,4 +1081,31 @@ async fn the_upload_form_needs_its_csrf_token() {
         .await;
     assert_eq!(ok.status, 303, "{}", ok.text());
     assert!(c.get(&url).await.text().contains("log.txt"));
+}
+
+/// A team `slug` with `username` on it; its id.
+async fn put_on_team(app: &TestApp, slug: &str, username: &str) -> i64 {
+    let mut conn = app.conn().await;
+    let now = app.clock.now();
+    let team = chorus::triage::teams::upsert(
+        &mut conn,
+        &chorus::triage::teams::TeamInput {
+            slug: slug.into(),
+            name_zh: format!("{slug} 团队"),
+            name_en: format!("{slug} team"),
+            sla_crash_hours: None,
+            sla_major_hours: None,
+            sla_minor_hours: None,
+            sla_idea_hours: None,
+            webhook_url: None,
+            webhook_secret: None,
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    chorus::triage::teams::set_member(&mut conn, slug, username, true, now)
+        .await
+        .unwrap();
+    team.id
 }
