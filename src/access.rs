@@ -70,6 +70,12 @@ impl Reader {
         self.staff || (self.works_on_feedback() && item_team.is_none_or(|t| my_teams.contains(&t)))
     }
 
+    /// Internal notes on a bug or idea: staff, and members of the team the item is routed to.
+    /// Nobody else learns they exist (a 404 like any absent thing).
+    pub fn may_read_internal_notes(&self, item_team: Option<i64>, my_teams: &[i64]) -> bool {
+        self.staff || (self.works_on_feedback() && item_team.is_some_and(|t| my_teams.contains(&t)))
+    }
+
     /// A person's private data (email, IPs, sanctions history): themselves and staff.
     pub fn may_see_private_data_of(&self, user_id: i64) -> bool {
         self.staff || self.user_id == Some(user_id)

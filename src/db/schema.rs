@@ -98,6 +98,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    internal_notes (id) {
+        id -> Int8,
+        topic_id -> Int8,
+        author_id -> Int8,
+        body_md -> Text,
+        body_html -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Int8,
         username -> Text,
@@ -533,6 +544,8 @@ diesel::joinable!(sanctions -> users (user_id));
 diesel::joinable!(honor_ledger -> users (user_id));
 diesel::joinable!(honor_totals -> users (user_id));
 diesel::joinable!(user_medals -> users (user_id));
+diesel::joinable!(internal_notes -> topics (topic_id));
+diesel::joinable!(internal_notes -> users (author_id));
 diesel::joinable!(team_members -> teams (team_id));
 diesel::joinable!(team_members -> users (user_id));
 diesel::joinable!(routing_rules -> teams (team_id));
@@ -549,6 +562,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     export_files,
     flags,
     held_usernames,
+    internal_notes,
     honor_ledger,
     honor_totals,
     jobs,

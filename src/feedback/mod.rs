@@ -7,6 +7,7 @@ pub mod changes;
 pub mod lists;
 pub mod loop_closure;
 pub mod merge;
+pub mod notes;
 pub mod products;
 pub mod satisfaction;
 pub mod status;

@@ -55,6 +55,9 @@ const CATEGORIES: &[(&str, &str)] = &[
     ("attachments", "SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.id), '[]') AS doc FROM \
         (SELECT id, topic_id, kind, mime, size_bytes, original_name, private, created_at \
          FROM attachments WHERE uploader_id = $1) x"),
+    // Only the author's: notes are staff work about other people's reports.
+    ("internal_notes", "SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.id), '[]') AS doc FROM \
+        (SELECT id, topic_id, body_md AS body, created_at FROM internal_notes WHERE author_id = $1) x"),
     ("sessions", "SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.created_at), '[]') AS doc FROM \
         (SELECT user_agent, ip, created_at, last_seen_at, expires_at FROM sessions WHERE user_id = $1) x"),
 ];

@@ -1109,3 +1109,137 @@ async fn put_on_team(app: &TestApp, slug: &str, username: &str) -> i64 {
         .unwrap();
     team.id
 }
+
+#[actix_web::test]
+async fn internal_notes_are_for_staff_and_the_routed_team_only() {
+    let app = setup().await;
+    let (_, reporter) = app.member("note_reporter").await;
+    let (_, member) = app.member("note_fan").await;
+    let (_, moderator) = app.user_with_role("note_mod", Role::Moderator).await;
+    let (_, pm) = app.user_with_role("note_pm", Role::TeamMember).await;
+    let (_, rival) = app.user_with_role("note_rival", Role::TeamMember).await;
+    let bug = app.bug(&reporter, "Shutter lag").await;
+    let url = format!("/api/v1/topics/{bug}/internal-notes");
+    let note = json!({"body": "Reproduced on **2.0.3**; asked the sensor vendor (xyzzy42)."});
+    let post = |tok: &str| {
+        let (app, url, note, tok) = (&app, url.clone(), note.clone(), tok.to_string());
+        async move { app.client().with_bearer(&tok).post_json(&url, note).await }
+    };
+    let get = |tok: &str| {
+        let (app, url, tok) = (&app, url.clone(), tok.to_string());
+        async move { app.client().with_bearer(&tok).get(&url).await }
+    };
+    // Unrouted: staff only.
+    assert_eq!(post(&pm).await.status, 404, "no team owns it yet");
+    let camera = put_on_team(&app, "camera", "note_pm").await;
+    put_on_team(&app, "audio", "note_rival").await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE topics SET team_id = {camera} WHERE id = {bug}"
+        )),
+        &mut *app.conn().await,
+    )
+    .await
+    .unwrap();
+    let r = post(&pm).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert!(r.json()["body_html"]
+        .as_str()
+        .unwrap()
+        .contains("<strong>2.0.3</strong>"));
+    assert_eq!(post(&moderator).await.status, 201);
+    let listed = get(&pm).await;
+    assert_eq!(listed.json()["items"].as_array().unwrap().len(), 2);
+    assert_eq!(listed.json()["items"][0]["author"], "note_pm");
+    assert_eq!(get(&moderator).await.status, 200);
+    // Everyone else: absent, as for a topic that does not exist.
+    for (who, tok) in [
+        ("another team", &rival),
+        ("the reporter", &reporter),
+        ("a fan", &member),
+    ] {
+        let r = get(tok).await;
+        assert_eq!(r.status, 404, "{who}");
+        assert!(!r.text().contains("xyzzy42"), "{who}");
+        assert_eq!(post(tok).await.status, 404, "{who}");
+    }
+    assert_eq!(app.client().get(&url).await.status, 401);
+    // Never in the public topic, for anyone, nor in anyone's export but the author's.
+    for tok in [&pm, &member, &reporter, &rival] {
+        let topic = app
+            .client()
+            .with_bearer(tok)
+            .get(&format!("/api/v1/topics/{bug}"))
+            .await;
+        assert!(!topic.text().contains("xyzzy42"));
+    }
+    // The item page shows them to the routed team only, with a form that adds one.
+    let page = |tok: &str| {
+        let (app, tok) = (&app, tok.to_string());
+        async move {
+            app.client()
+                .with_bearer(&tok)
+                .get(&format!("/t/{bug}"))
+                .await
+                .text()
+        }
+    };
+    let team_page = page(&pm).await;
+    assert!(team_page.contains("xyzzy42") && team_page.contains("/internal-notes\""));
+    for tok in [&member, &reporter, &rival] {
+        let other = page(tok).await;
+        assert!(!other.contains("xyzzy42") && !other.contains("internal-notes"));
+    }
+    let c = app.logged_in("note_mod2", Role::Moderator).await;
+    let r = c
+        .post_form(
+            &format!("/t/{bug}/internal-notes"),
+            &[("body", "From the form: plugh7")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert!(get(&pm).await.text().contains("plugh7"));
+    let export = |tok: &str| {
+        let (app, tok) = (&app, tok.to_string());
+        async move {
+            app.client()
+                .with_bearer(&tok)
+                .get("/api/v1/me/export")
+                .await
+                .text()
+        }
+    };
+    assert!(
+        export(&pm).await.contains("xyzzy42"),
+        "the author's own export"
+    );
+    assert!(!export(&reporter).await.contains("xyzzy42"));
+    // Audited, and bad input is a clear 4xx.
+    let log = app
+        .client()
+        .with_bearer(&moderator)
+        .get("/api/v1/mod/log")
+        .await
+        .json();
+    assert!(log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["action"] == "internal_note"));
+    let empty = app
+        .client()
+        .with_bearer(&pm)
+        .post_json(&url, json!({"body": "  "}))
+        .await;
+    assert_eq!(empty.status, 422);
+    // A discussion has no notes.
+    let (talk, _) = app
+        .topic(&member, "tips", "Night shots", "Use a tripod")
+        .await;
+    let r = app
+        .client()
+        .with_bearer(&moderator)
+        .get(&format!("/api/v1/topics/{talk}/internal-notes"))
+        .await;
+    assert_eq!(r.status, 404);
+}

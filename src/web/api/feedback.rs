@@ -27,7 +27,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/products", web::get().to(list_products))
         .route("/admin/products", web::post().to(upsert_product))
         .route("/me/feedback", web::get().to(my_feedback))
-        .route("/topics/{id}/attachments", web::post().to(upload));
+        .route("/topics/{id}/attachments", web::post().to(upload))
+        .route("/topics/{id}/internal-notes", web::get().to(notes))
+        .route("/topics/{id}/internal-notes", web::post().to(add_note));
 }
 
 async fn upload(
@@ -361,4 +363,41 @@ async fn my_feedback(
     let mut conn = crate::db::get(&state.pool).await?;
     let mine = crate::feedback::lists::mine(&mut conn, me.0.user.id, 200).await?;
     Ok(HttpResponse::Ok().json(mine))
+}
+
+/// Staff and the routed team; everyone else gets 404.
+async fn notes(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let mut conn = crate::db::get(&state.pool).await?;
+    let items = crate::feedback::notes::list(&mut conn, *id, &me.0.user).await?;
+    Ok(HttpResponse::Ok().json(super::Items::all(items)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    /// Markdown.
+    #[schema(
+        min_length = 1,
+        max_length = 50000,
+        example = "Reproduced on 2.0.3; camera vendor asked."
+    )]
+    body: String,
+}
+
+async fn add_note(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+    body: web::Json<NoteBody>,
+) -> Result<HttpResponse, AppError> {
+    let text =
+        crate::forum::fields::Body::parse(&body.body).map_err(|e| AppError::invalid(vec![e]))?;
+    let mut conn = crate::db::get(&state.pool).await?;
+    let note =
+        crate::feedback::notes::add(&mut conn, *id, &me.0.user, &text, state.clock.now()).await?;
+    Ok(HttpResponse::Created().json(note))
 }

@@ -182,6 +182,8 @@ fn ops() -> Vec<Op> {
         op("put", "/topics/{id}/satisfaction", "feedback", Verified, "Was the fix or delivery satisfying? (reporter and voters)", 204).body(ty::<feedback::AnswerBody>),
         op("get", "/topics/{id}/satisfaction", "feedback", Team, "Satisfaction answers for a topic", 200).answer(items::<crate::feedback::satisfaction::Answer>),
         op("post", "/topics/{id}/attachments", "feedback", Verified, "Attach a log or screenshot (multipart: `file`, `private`)", 201).answer(ty::<feedback::AttachmentReply>),
+        op("get", "/topics/{id}/internal-notes", "feedback", Team, "Internal notes on a bug or idea: staff and the routed team (404 for everyone else)", 200).answer(items::<crate::feedback::notes::Note>),
+        op("post", "/topics/{id}/internal-notes", "feedback", Team, "Add an internal note (markdown; audited)", 201).body(ty::<feedback::NoteBody>).answer(ty::<crate::feedback::notes::Note>),
         op("get", "/products", "feedback", Anyone, "Products bug reports can name", 200).answer(list::<feedback::ProductView>),
         op("post", "/admin/products", "feedback", Admin, "Create or update a product", 201).body(ty::<feedback::ProductBody>).answer(ty::<feedback::ProductSaved>),
         op("get", "/notifications", "notifications", User, "The bell: newest first", 200).query(q::<notifications::ListQuery>).answer(ty::<notifications::Bell>),

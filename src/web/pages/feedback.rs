@@ -19,6 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/t/{id}/merge", web::post().to(merge_form))
         .route("/t/{id}/satisfaction", web::post().to(satisfied))
         .route("/t/{id}/attachments", web::post().to(upload))
+        .route("/t/{id}/internal-notes", web::post().to(add_note))
         .route("/roadmap", web::get().to(roadmap))
         .route("/me/feedback", web::get().to(mine))
         .route("/admin/products", web::get().to(admin_products))
@@ -99,6 +100,29 @@ async fn status(
     let mut conn = crate::db::get(&page.state.pool).await?;
     match changes::change(&mut conn, &me.user, *id, req, page.state.clock.now()).await {
         Ok(_) => Ok(redirect(&format!("/t/{id}#feedback"))),
+        Err(e) => back_to_topic(*id, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NoteForm {
+    #[serde(default)]
+    body: String,
+}
+
+async fn add_note(
+    SignedIn { page, me }: SignedIn,
+    id: web::Path<i64>,
+    form: web::Form<NoteForm>,
+) -> Result<HttpResponse, AppError> {
+    let body = match crate::forum::fields::Body::parse(&form.body) {
+        Ok(b) => b,
+        Err(e) => return back_to_topic(*id, e.into()),
+    };
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    match crate::feedback::notes::add(&mut conn, *id, &me.user, &body, page.state.clock.now()).await
+    {
+        Ok(_) => Ok(redirect(&format!("/t/{id}#internal-notes"))),
         Err(e) => back_to_topic(*id, e),
     }
 }

@@ -294,6 +294,17 @@ async fn topic_page(
     } else {
         Vec::new()
     };
+    // Internal notes for staff and the routed team; for anyone else the section does not exist.
+    let notes = match page.viewer.0.as_ref() {
+        Some(a) if can_change && t.kind.is_feedback() => {
+            match crate::feedback::notes::list(&mut conn, t.id, &a.user).await {
+                Ok(n) => Some(n),
+                Err(crate::feedback::FeedbackError::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        _ => None,
+    };
     let move_boards: Vec<Value> = if reader.staff {
         boards::all(&mut conn)
             .await?
@@ -324,6 +335,7 @@ async fn topic_page(
             statuses => crate::feedback::status::Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             flag_reasons => crate::moderation::flags::REASONS, move_boards => move_boards,
             similar => Value::from(minijinja::value::Serde(&similar)),
+            notes => Value::from(minijinja::value::Serde(&notes)),
             priority => priority.as_ref().map(|p| p.0),
             breakdown => Value::from(minijinja::value::Serde(&priority.and_then(|p| p.1))),
         },
