@@ -215,7 +215,11 @@ pub async fn reporter_answered(
 #[derive(Debug, Clone, Serialize, Queryable, utoipa::ToSchema)]
 pub struct ChangeView {
     pub id: i64,
+    #[serde(skip)]
+    pub actor_id: i64,
     pub actor: String,
+    /// Changes are made by staff and product teams: the official mark's role.
+    pub actor_role: crate::fields::Role,
     pub from_status: String,
     pub to_status: String,
     pub note_html: String,
@@ -233,7 +237,9 @@ pub async fn history(conn: &mut Conn, topic_id: i64) -> QueryResult<Vec<ChangeVi
         .limit(200)
         .select((
             status_changes::id,
+            status_changes::actor_id,
             users::username,
+            users::role,
             status_changes::from_status,
             status_changes::to_status,
             status_changes::note_html,

@@ -21,6 +21,8 @@ pub struct FeedbackView {
     pub me_too: bool,
     pub bug: Option<BugView>,
     pub official_response: Option<ChangeView>,
+    /// The team the official response speaks for ("官方 · 相机团队").
+    pub official_team: Option<crate::forum::official::TeamMark>,
     pub status_history: Vec<ChangeView>,
     pub duplicate_of: Option<i64>,
     pub duplicates_merged: Vec<Merged>,
@@ -78,6 +80,12 @@ pub async fn of(
     let bug = bugs::for_topic(conn, topic.id).await?;
     let history = changes::history(conn, topic.id).await?;
     let official = changes::official_response(&history).cloned();
+    let official_team = match &official {
+        Some(c) => crate::forum::official::teams_of(conn, topic.id, &[(c.actor_id, c.actor_role)])
+            .await?
+            .remove(&c.actor_id),
+        None => None,
+    };
     let merged = merge::merged_into(conn, topic.id).await?;
     let (asked, answer) = match user {
         Some(u) => (
@@ -94,6 +102,7 @@ pub async fn of(
         me_too,
         bug,
         official_response: official,
+        official_team,
         status_history: history,
         duplicate_of: topic.duplicate_of,
         duplicates_merged: merged

@@ -46,6 +46,7 @@ struct PostFacts {
     title: String,
     topic_gone: bool,
     actor: String,
+    actor_role: crate::fields::Role,
 }
 
 #[derive(Queryable)]
@@ -85,6 +86,7 @@ pub async fn post_created(
                     .is_not_null()
                     .or(topics::deleted_at.is_not_null()),
                 users::username,
+                users::role,
             ))
             .first(conn)
             .await
@@ -100,6 +102,7 @@ pub async fn post_created(
             title,
             topic_gone,
             actor,
+            actor_role,
         }) = row
         else {
             return Ok(());
@@ -150,6 +153,10 @@ pub async fn post_created(
             .load(conn)
             .await?;
         let excerpt = crate::content::excerpt(&body, 300);
+        let official = super::official::is_official(actor_role);
+        let team = super::official::teams_of(conn, topic_id, &[(author_id, actor_role)])
+            .await?
+            .remove(&author_id);
         let link = format!("{}/t/{topic_id}#p{post_id}", mailer.base_url());
         for r in recipients {
             let reason = reasons[&r.id];
@@ -193,7 +200,8 @@ pub async fn post_created(
                             subject_args: &[("actor", &actor), ("title", &title)],
                             ctx: minijinja::context! {
                                 reason => reason.as_str(), actor => &actor, title => &title,
-                                excerpt => &excerpt, link => &link,
+                                excerpt => &excerpt, link => &link, official => official,
+                                team => team.as_ref().map(|t| t.name(locale)),
                             },
                             post_id: Some(post_id),
                         },

@@ -6,6 +6,7 @@ pub mod fields;
 pub mod guard;
 pub mod likes;
 pub mod listing;
+pub mod official;
 pub mod posts;
 pub mod ranks;
 pub mod subscriptions;

@@ -19,6 +19,7 @@ struct Row {
     author: String,
     author_level: i16,
     author_title: Option<String>,
+    author_role: crate::fields::Role,
     parent_id: Option<i64>,
     path: Vec<i64>,
     depth: i32,
@@ -41,6 +42,10 @@ pub struct PostView {
     /// Shown beside the name: Lv1–Lv10 and an admin-granted title.
     pub author_level: i16,
     pub author_title: Option<String>,
+    pub author_role: crate::fields::Role,
+    /// Staff and product-team members' posts carry the official mark, with their team if any.
+    pub official: bool,
+    pub author_team: Option<super::official::TeamMark>,
     pub body_html: Option<String>,
     pub like_count: i32,
     pub liked: bool,
@@ -59,7 +64,8 @@ pub struct Page {
 }
 
 /// One page of the thread after `after` (in reading order), optionally only below `root`.
-/// Three queries whatever the thread's size: posts with authors, and the reader's likes.
+/// Four queries whatever the thread's size: posts with authors, official authors' teams, and
+/// the reader's likes.
 pub async fn page(
     conn: &mut Conn,
     topic_id: i64,
@@ -77,6 +83,7 @@ pub async fn page(
             users::username,
             users::level,
             users::title,
+            users::role,
             posts::parent_id,
             posts::path,
             posts::depth,
@@ -121,6 +128,9 @@ pub async fn page(
         }
         _ => Vec::new(),
     };
+    let authors: Vec<(i64, crate::fields::Role)> =
+        rows.iter().map(|r| (r.author_id, r.author_role)).collect();
+    let teams = super::official::teams_of(conn, topic_id, &authors).await?;
     let posts = rows
         .into_iter()
         .map(|r| {
@@ -133,6 +143,9 @@ pub async fn page(
                 author_id: r.author_id,
                 author_level: r.author_level,
                 author_title: r.author_title,
+                author_role: r.author_role,
+                official: super::official::is_official(r.author_role),
+                author_team: teams.get(&r.author_id).cloned(),
                 body_html: visible.then_some(r.body_html),
                 like_count: r.like_count,
                 liked: liked.contains(&r.id),

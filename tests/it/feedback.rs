@@ -1243,3 +1243,82 @@ async fn internal_notes_are_for_staff_and_the_routed_team_only() {
         .await;
     assert_eq!(r.status, 404);
 }
+
+#[actix_web::test]
+async fn staff_and_team_posts_carry_the_official_mark_in_the_api_the_page_and_mail() {
+    let app = setup().await;
+    let (_, reporter) = app.member("mark_reporter").await;
+    let (_, fan) = app.member("mark_fan").await;
+    let (_, pm) = app.user_with_role("mark_pm", Role::TeamMember).await;
+    let bug = app.bug(&reporter, "Focus hunts in low light").await;
+    // Audio first: the author's first team is not the routed one.
+    put_on_team(&app, "audio", "mark_pm").await;
+    let camera = put_on_team(&app, "camera", "mark_pm").await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE topics SET team_id = {camera} WHERE id = {bug}"
+        )),
+        &mut *app.conn().await,
+    )
+    .await
+    .unwrap();
+    let topic_url = format!("/api/v1/topics/{bug}");
+    let root = app.client().get(&topic_url).await.json()["posts"][0]["id"]
+        .as_i64()
+        .unwrap();
+    app.reply(&fan, bug, Some(root), "Same here").await;
+    app.reply(&pm, bug, Some(root), "We are on it").await;
+    let r = app
+        .client()
+        .with_bearer(&pm)
+        .post_json(
+            &format!("{topic_url}/status"),
+            json!({"status": "acknowledged", "note": "Fix planned for 2.0.4"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    let v = app.client().get(&topic_url).await.json();
+    let post = |author: &str| {
+        v["posts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["author"] == author)
+            .unwrap()
+            .clone()
+    };
+    let official = post("mark_pm");
+    assert_eq!(official["official"], true);
+    assert_eq!(official["author_role"], "team_member");
+    // The team the item is routed to, though the author's first team is another.
+    assert_eq!(official["author_team"]["slug"], "camera");
+    let plain = post("mark_fan");
+    assert_eq!(plain["official"], false);
+    assert!(plain["author_team"].is_null());
+    assert_eq!(v["official_team"]["slug"], "camera");
+
+    let page = app.client().get(&format!("/t/{bug}")).await.text();
+    assert!(
+        page.contains("官方 · camera 团队"),
+        "the mark on the post and the response"
+    );
+    assert_eq!(
+        page.matches("badge official").count(),
+        1,
+        "only on the team's post"
+    );
+
+    app.run_jobs().await;
+    let mails = app.outbox_for("mark_reporter@example.com").await;
+    let reply_mail = mails
+        .iter()
+        .find(|m| m.contains("We are on it"))
+        .expect("the reply mail");
+    assert!(reply_mail.contains("[官方 · camera 团队]"), "{reply_mail}");
+    let fan_mail = mails
+        .iter()
+        .find(|m| m.contains("Same here"))
+        .expect("the fan's mail");
+    assert!(!fan_mail.contains("官方"), "{fan_mail}");
+}

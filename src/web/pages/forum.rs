@@ -183,7 +183,7 @@ pub struct TopicQuery {
 
 /// Post views ready for the template: indentation relative to the shown root, deep branches
 /// folded behind a "continue this thread" link on their ancestor.
-fn tree(posts: Vec<PostView>, base_depth: i32) -> Vec<Value> {
+fn tree(posts: Vec<PostView>, base_depth: i32, lang: Locale) -> Vec<Value> {
     let mut out: Vec<(PostView, bool)> = Vec::new();
     for p in posts {
         let rel = p.depth - base_depth;
@@ -207,7 +207,8 @@ fn tree(posts: Vec<PostView>, base_depth: i32) -> Vec<Value> {
                 hidden => p.hidden, deleted => p.deleted, more => more, author_id => p.author_id,
                 author_level => p.author_level, author_title => &p.author_title,
                 created_at => p.created_at.format("%Y-%m-%d %H:%M").to_string(),
-                edited => p.edited_at.is_some(),
+                edited => p.edited_at.is_some(), official => p.official,
+                author_team => p.author_team.as_ref().map(|t| t.name(lang).to_string()),
             }
         })
         .collect()
@@ -325,7 +326,7 @@ async fn topic_page(
                 created_at => t.created_at.format("%Y-%m-%d %H:%M").to_string(), status => t.status.as_str(),
             },
             board => board_view(&b, page.lang),
-            posts => tree(shown.posts, base),
+            posts => tree(shown.posts, base, page.lang),
             thread_root => root.as_ref().map(|r| r.id),
             next => next, subscribed => subscribed, replying_to => replying_to,
             errors => errors, draft => draft, staff => reader.staff, my_id => reader.user_id,
