@@ -5,13 +5,16 @@
 use crate::fields::Locale;
 use minijinja::value::Kwargs;
 use minijinja::{Environment, State, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 pub struct Theme {
     env: Environment<'static>,
     strings: Arc<Translations>,
+    /// Keys asked for that a language lacks (`zh-CN:sort.votes`): a page would show the raw key.
+    /// Logged once each; the i18n test renders every page and wants none.
+    missing: Arc<Mutex<BTreeSet<String>>>,
     /// Theme folders, most specific first.
     dirs: Vec<PathBuf>,
 }
@@ -78,26 +81,32 @@ impl Theme {
             Ok(None)
         });
         // `.txt` (mail bodies) is not escaped; `.html` is, by minijinja's default.
-        let s = strings.clone();
+        let missing: Arc<Mutex<BTreeSet<String>>> = Arc::default();
+        let (s, m) = (strings.clone(), missing.clone());
         env.add_function("t", move |state: &State, key: &str, kwargs: Kwargs| {
-            let text = translate(&s, page_locale(state), key, &kwargs);
+            let text = translate(&s, &m, page_locale(state), key, &kwargs);
             kwargs.assert_all_used().ok();
             Ok::<_, minijinja::Error>(text)
         });
         // A person's shown name: an erased account's placeholder reads as "deleted user #N" in
         // the page's language.
-        let s = strings.clone();
+        let (s, m) = (strings.clone(), missing.clone());
         env.add_filter(
             "who",
             move |state: &State, name: String| match crate::fields::erased_number(&name) {
                 None => name,
                 Some(n) => {
                     let kw = Kwargs::from_iter([("n".to_string(), Value::from(n))]);
-                    translate(&s, page_locale(state), "people.deleted", &kw)
+                    translate(&s, &m, page_locale(state), "people.deleted", &kw)
                 }
             },
         );
-        Ok(Theme { env, strings, dirs })
+        Ok(Theme {
+            env,
+            strings,
+            missing,
+            dirs,
+        })
     }
 
     pub fn render(
@@ -114,7 +123,15 @@ impl Theme {
     /// A translated string with `{name}` placeholders filled in.
     pub fn t(&self, locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
         let kw = Kwargs::from_iter(args.iter().map(|(k, v)| (k.to_string(), Value::from(*v))));
-        translate(&self.strings, locale, key, &kw)
+        translate(&self.strings, &self.missing, locale, key, &kw)
+    }
+
+    /// Keys pages or mail asked for that their language lacks, as `locale:key`, since start.
+    pub fn missing_keys(&self) -> Vec<String> {
+        self.missing
+            .lock()
+            .map(|m| m.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// A static file of the theme (falling back to the default theme), if present.
@@ -138,13 +155,28 @@ fn page_locale(state: &State) -> Locale {
         .unwrap_or(Locale::ZhCn)
 }
 
-fn translate(strings: &Translations, locale: Locale, key: &str, kwargs: &Kwargs) -> String {
-    let raw = strings
-        .get(&locale)
-        .and_then(|m| m.get(key))
+fn translate(
+    strings: &Translations,
+    missing: &Mutex<BTreeSet<String>>,
+    locale: Locale,
+    key: &str,
+    kwargs: &Kwargs,
+) -> String {
+    let found = strings.get(&locale).and_then(|m| m.get(key));
+    // English field messages are their own keys (`msg.is required`); only zh-CN lists them.
+    let english_message = locale == Locale::En && key.starts_with("msg.");
+    if found.is_none() && !english_message {
+        if let Ok(mut m) = missing.lock() {
+            if m.insert(format!("{}:{key}", locale.as_str())) {
+                tracing::warn!(locale = locale.as_str(), key, "translation missing");
+            }
+        }
+    }
+    let raw = found
         .or_else(|| strings.get(&Locale::En).and_then(|m| m.get(key)))
         .cloned()
-        .unwrap_or_else(|| key.to_string());
+        // An English field message is its own text; anything else shows the key (and is listed).
+        .unwrap_or_else(|| key.strip_prefix("msg.").unwrap_or(key).to_string());
     let mut out = raw;
     for name in kwargs.args() {
         if let Ok(v) = kwargs.get::<Value>(name) {

@@ -1,7 +1,7 @@
 //! In-app notifications: listing, unread count, marking read, per-kind preferences.
 
 use crate::accounts::FieldError;
-use crate::db::schema::{notifications, topics, users};
+use crate::db::schema::{notifications, status_changes, topics, users};
 use crate::db::Conn;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -52,6 +52,8 @@ pub struct Item {
     pub read_at: Option<DateTime<Utc>>,
     /// The medal, the hiding cause or the sanction's reason.
     pub detail: String,
+    /// For a status change: the status it moved to.
+    pub status: Option<crate::fields::Status>,
 }
 
 /// Newest first, keyed by id.
@@ -65,6 +67,10 @@ pub async fn list(
     let mut q = notifications::table
         .left_join(topics::table)
         .left_join(actors.on(notifications::actor_id.eq(actors.field(users::id).nullable())))
+        .left_join(
+            status_changes::table
+                .on(notifications::status_change_id.eq(status_changes::id.nullable())),
+        )
         .filter(notifications::user_id.eq(user_id))
         .select((
             notifications::id,
@@ -76,6 +82,7 @@ pub async fn list(
             notifications::created_at,
             notifications::read_at,
             notifications::detail,
+            status_changes::to_status.nullable(),
         ))
         .order(notifications::id.desc())
         .limit(limit + 1)

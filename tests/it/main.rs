@@ -7,6 +7,7 @@ mod embedded;
 mod feedback;
 mod forum;
 mod honor;
+mod i18n;
 mod jobs;
 mod layers;
 mod mail;

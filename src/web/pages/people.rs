@@ -112,7 +112,7 @@ async fn list(
             minijinja::context! {
                 kind => &n.kind, topic_id => n.topic_id, topic_title => &n.topic_title, post_id => n.post_id,
                 actor => &n.actor, unread => n.read_at.is_none(), at => n.created_at.format("%Y-%m-%d %H:%M").to_string(),
-                detail => &n.detail,
+                detail => &n.detail, status => n.status.map(|s| s.as_str()),
                 medal => crate::honor::medals::by_slug(&n.detail).map(|m| if page.lang == crate::accounts::Locale::En { m.name_en } else { m.name_zh }),
             }
         })
