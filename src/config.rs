@@ -37,6 +37,8 @@ pub struct Settings {
     pub database_timeouts: DatabaseTimeouts,
     /// On stop, how long background work may take to finish what it holds.
     pub shutdown_grace_secs: u64,
+    /// `text` (coloured only on a terminal) or `json`, one object per line for log shippers.
+    pub log_format: LogFormat,
     /// `/metrics` wants `Authorization: Bearer <this>`. Empty: it answers only to loopback peers
     /// (a scraper on the same machine or through a local proxy that strips nothing).
     pub metrics_token: Secret,
@@ -100,6 +102,13 @@ pub struct RateLimits {
     pub reset_per_email: Limit,
     /// Searches (page, API, similar topics) per address.
     pub search_per_ip: Limit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// Spam and abuse controls; see `docs/moderation.md`.
@@ -257,6 +266,7 @@ impl Default for Settings {
             database_pool_size: 16,
             database_timeouts: DatabaseTimeouts::default(),
             shutdown_grace_secs: 10,
+            log_format: LogFormat::Text,
             metrics_token: Secret::default(),
             themes_dir: "themes".into(),
             search_index_dir: "search-index".into(),

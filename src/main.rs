@@ -111,13 +111,8 @@ enum AdminCommand {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CHORUS_LOG")
-                .unwrap_or_else(|_| "info,actix_server=warn,tokio_postgres=warn".into()),
-        )
-        .init();
     let settings = Arc::new(Settings::load().context("loading configuration")?);
+    init_logs(settings.log_format);
     match cli.command {
         Command::Serve { demo } => serve(settings, demo).await,
         Command::Migrate => {
@@ -239,6 +234,20 @@ async fn main() -> anyhow::Result<()> {
             })
             .await
         }
+    }
+}
+
+/// Logs to stdout: plain text (colours only when a person is watching a terminal, never in a
+/// file or pipe), or one JSON object per line. `CHORUS_LOG` filters, as `RUST_LOG` would.
+fn init_logs(format: chorus::config::LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CHORUS_LOG")
+        .unwrap_or_else(|_| "info,actix_server=warn,tokio_postgres=warn".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        chorus::config::LogFormat::Json => builder.json().init(),
+        chorus::config::LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .init(),
     }
 }
 

@@ -292,3 +292,40 @@ fn backup_and_restore_commands_move_a_community_to_a_new_machine() {
     assert!(http_get(port, "/t/1").unwrap().contains("200 OK"));
     assert!(sigterm_and_wait(&mut child).success());
 }
+
+#[test]
+fn logs_are_plain_in_a_file_or_pipe_and_json_on_request() {
+    let dir = crate::support::tempdir::TempDir::new();
+    std::fs::write(dir.path().join("none.toml"), "").unwrap();
+    // stdout is a pipe here, as in a service manager or `> chorus.log`.
+    let out = chorus(dir.path(), &["migrate"]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("INFO") && text.contains("embedded PostgreSQL is up"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{1b}'), "no colour codes: {text:?}");
+    let out = Command::new(env!("CARGO_BIN_EXE_chorus"))
+        .arg("migrate")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("CHORUS_DATA_DIR", dir.path())
+        .env("CHORUS_CONFIG", dir.path().join("none.toml"))
+        .env("CHORUS_LOG_FORMAT", "json")
+        .env_remove("CHORUS_DATABASE_URL")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let logs: Vec<serde_json::Value> = text
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert!(!logs.is_empty(), "{text}");
+    assert!(logs
+        .iter()
+        .all(|l| l["level"].is_string() && l["timestamp"].is_string()));
+    assert!(logs
+        .iter()
+        .any(|l| l["fields"]["message"] == "embedded PostgreSQL is up"));
+}
