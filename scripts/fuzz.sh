@@ -78,6 +78,16 @@ token() {
     python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
 }
 
+# The banner names only accounts that exist: each signs in, and the PM has routed work.
+banner=$(grep -m1 '^demo accounts:' "$WORK/server.log" || true)
+echo "$banner"
+[ -n "$banner" ] || { echo "no demo accounts banner"; exit 1; }
+for name in $(echo "$banner" | sed 's/^demo accounts: //; s/ (password.*//; s/ ([a-z_]*)//g; s/,//g'); do
+  token "$name" >/dev/null || { echo "demo account $name from the banner cannot sign in"; exit 1; }
+done
+curl -fsS -H "Authorization: Bearer $(token demo_pm)" "$BASE/api/v1/triage/queue" |
+  python3 -c 'import json,sys; n=len(json.load(sys.stdin)["items"]); print(f"demo_pm queue: {n} routed items"); sys.exit(n == 0)'
+
 status=0
 for who in member:mifan admin:demo_admin; do
   role=${who%%:*}

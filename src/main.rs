@@ -413,15 +413,12 @@ async fn seed_demo(pool: &db::Pool, settings: &Settings, clock: &Clock) -> anyho
     use diesel_async::RunQueryDsl;
     let mut conn = db::get(pool).await?;
     let now = clock.now();
-    if accounts::users::by_username(&mut conn, "demo_admin")
-        .await?
-        .is_none()
-    {
-        for (name, role) in [
-            ("demo_admin", Role::Admin),
-            ("demo_mod", Role::Moderator),
-            ("mifan", Role::Member),
-        ] {
+    // Each one that is missing (a data folder from an older version may lack some).
+    for (name, role) in DEMO_ACCOUNTS {
+        if accounts::users::by_username(&mut conn, name)
+            .await?
+            .is_none()
+        {
             accounts::create_verified(
                 &mut conn,
                 settings,
@@ -439,10 +436,32 @@ async fn seed_demo(pool: &db::Pool, settings: &Settings, clock: &Clock) -> anyho
     if existing == 0 {
         let out = chorus::demo::seed(&mut conn, settings, 300, 2026, now).await?;
         println!("demo content: {} topics, {} posts", out.topics, out.posts);
+        chorus::triage::teams::set_member(&mut conn, chorus::demo::DEMO_TEAM, "demo_pm", true, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo team member: {e}"))?;
+    }
+    // Only accounts that exist, each with its role.
+    let mut listed = Vec::new();
+    for (name, role) in DEMO_ACCOUNTS {
+        if accounts::users::by_username(&mut conn, name)
+            .await?
+            .is_some()
+        {
+            listed.push(format!("{name} ({role})"));
+        }
     }
     println!(
-        "demo accounts: demo_admin, demo_mod, demo_pm, mifan (password: {})",
+        "demo accounts: {} (password: {})",
+        listed.join(", "),
         chorus::demo::DEMO_PASSWORD
     );
     Ok(())
 }
+
+/// Who `serve --demo` signs up, so each role can be tried.
+const DEMO_ACCOUNTS: [(&str, Role); 4] = [
+    ("demo_admin", Role::Admin),
+    ("demo_mod", Role::Moderator),
+    ("demo_pm", Role::TeamMember),
+    ("mifan", Role::Member),
+];

@@ -216,11 +216,52 @@ pub async fn seed(
         out.likes += l;
         done += n;
     }
+    ensure_team(conn, now).await?;
     crate::forum::ranks::refresh_recent(conn, now).await?;
     crate::feedback::votes::refresh_trending(conn, None, now).await?;
     backfill_honor(conn, settings).await?;
     diesel::sql_query("ANALYZE").execute(conn).await?;
     Ok(out)
+}
+
+/// The demo's product team: it owns the phones, and their bugs and ideas are routed to it, so
+/// the triage queue shows routed work (`demo_pm` joins it when `serve --demo` creates them).
+pub const DEMO_TEAM: &str = "phones";
+
+async fn ensure_team(conn: &mut Conn, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let team = crate::triage::teams::upsert(
+        conn,
+        &crate::triage::teams::TeamInput {
+            slug: DEMO_TEAM.into(),
+            name_zh: "手机团队".into(),
+            name_en: "Phones team".into(),
+            sla_crash_hours: None,
+            sla_major_hours: None,
+            sla_minor_hours: None,
+            sla_idea_hours: None,
+            webhook_url: None,
+            webhook_secret: None,
+        },
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("demo team: {e}"))?;
+    for (slug, _, _, line) in PRODUCTS {
+        if *line == "phone" {
+            crate::feedback::products::set_team(conn, slug, Some(team.id)).await?;
+        }
+    }
+    // Set-wise, as routing by product would have done when each was filed.
+    diesel::sql_query(
+        "UPDATE topics SET team_id = $1, routed_by = 'product' \
+         WHERE kind IN ('bug', 'idea') AND team_id IS NULL \
+           AND product_id IN (SELECT id FROM products WHERE team_id = $1)",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(team.id)
+    .execute(conn)
+    .await?;
+    crate::triage::priority::refresh(conn, None, now).await?;
+    Ok(())
 }
 
 /// The history the demo content implies, written set-wise into the ledger (the same keys the live
