@@ -477,6 +477,11 @@ async fn similar_topics_show_while_composing_and_facets_count_matches() {
     let html = page.text();
     assert!(html.contains("<b>crashes</b>"), "highlighted snippet");
     assert!(html.contains(&format!("/t/{bug}#p")));
+    // Facets name boards as people know them, not by slug.
+    let facets_html = html.split("class=\"facets\"").nth(1).unwrap_or("");
+    let facets_html = facets_html.split("</div>").next().unwrap_or("");
+    assert!(facets_html.contains("手机: 1"), "{facets_html}");
+    assert!(!facets_html.contains("phones"), "{facets_html}");
     let new_form = app
         .logged_in("composer2", chorus::accounts::Role::Member)
         .await

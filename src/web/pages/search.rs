@@ -74,6 +74,7 @@ async fn search(
             total => results.total, hits => hits, page => current_page, pages => pages,
             facets => Value::from(minijinja::value::Serde(&results.facets)),
             boards => boards.iter().map(|b| minijinja::context! { slug => &b.slug, name => b.name(page.lang) }).collect::<Vec<_>>(),
+            board_names => boards.iter().map(|b| (b.slug.clone(), b.name(page.lang).to_string())).collect::<std::collections::BTreeMap<_, _>>(),
             statuses => crate::feedback::status::Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             searched => !f.q.trim().is_empty() || f.kind.is_some() || f.board.is_some() || f.status.is_some(),
         },
