@@ -75,6 +75,36 @@ try {
   check((await page.textContent("#similar a")).includes("Night shots"), "similar topic suggested");
 
   check(errors.length === 0, `no script errors: ${errors.join("; ")}`);
+
+  // Every main page, as an admin, at 360 px and 1280 px: no console error (a CSP refusal is
+  // one), and nothing wider than the screen at 360 px.
+  for (const width of [360, 1280]) {
+    const staff = await browser.newContext({ locale: "zh-CN", viewport: { width, height: 800 } });
+    const sp = await staff.newPage();
+    const staffErrors = [];
+    sp.on("pageerror", (e) => staffErrors.push(String(e)));
+    sp.on("console", (m) => { if (m.type() === "error") staffErrors.push(`${sp.url()}: ${m.text()}`); });
+    await sp.goto(`${base}/login`);
+    await sp.fill("#f-login", "browser_admin");
+    await sp.fill("#f-password", "long-enough-secret");
+    await Promise.all([sp.waitForLoadState("load"), sp.click("form[action='/login'] button[type=submit]")]);
+    const paths = ["/", "/b/tips", "/b/ideas", "/b/phones", topicUrl.replace(base, ""), "/search?q=night",
+      "/honor", "/roadmap", "/notifications", "/settings", "/me/feedback", "/new?board=phones",
+      "/triage", "/triage/stats", "/mod", "/mod/log", "/admin/triage", "/admin/boards", "/admin/products"];
+    const wide = [];
+    for (const path of paths) {
+      await sp.goto(`${base}${path}`);
+      const [sw, iw] = await sp.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      if (width === 360 && sw > iw) wide.push(`${path}: ${sw} > ${iw}`);
+      if (width === 360) {
+        const name = path.replace(/[^a-z0-9]+/gi, "_").replace(/^_|_$/g, "") || "home";
+        await sp.screenshot({ path: `${artifacts}/staff-360-${name}.png`, fullPage: true });
+      }
+    }
+    check(wide.length === 0, `pages wider than 360 px: ${wide.join("; ")}`);
+    check(staffErrors.length === 0, `console errors on staff pages at ${width} px: ${staffErrors.join("; ")}`);
+    await staff.close();
+  }
   console.log("OK");
 } finally {
   await browser.close();

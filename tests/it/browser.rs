@@ -44,6 +44,10 @@ async fn a_member_registers_verifies_posts_replies_and_switches_language_in_chro
     })
     .await;
     app.seed_boards().await;
+    app.seed_products().await;
+    // Staff pages are walked too (as this admin, password "long-enough-secret").
+    app.user_with_role("browser_admin", chorus::accounts::Role::Admin)
+        .await;
 
     let state = app.state.clone();
     let server = actix_web::HttpServer::new(move || chorus::web::app(state.clone()))
