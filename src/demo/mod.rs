@@ -231,17 +231,7 @@ pub const DEMO_TEAM: &str = "phones";
 async fn ensure_team(conn: &mut Conn, now: DateTime<Utc>) -> anyhow::Result<()> {
     let team = crate::triage::teams::upsert(
         conn,
-        &crate::triage::teams::TeamInput {
-            slug: DEMO_TEAM.into(),
-            name_zh: "手机团队".into(),
-            name_en: "Phones team".into(),
-            sla_crash_hours: None,
-            sla_major_hours: None,
-            sla_minor_hours: None,
-            sla_idea_hours: None,
-            webhook_url: None,
-            webhook_secret: None,
-        },
+        &crate::triage::teams::TeamInput::named(DEMO_TEAM, "手机团队", "Phones team"),
         now,
     )
     .await

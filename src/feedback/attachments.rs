@@ -112,14 +112,7 @@ async fn teams_for(
     topic_id: i64,
     user: Option<&User>,
 ) -> QueryResult<(Option<i64>, Vec<i64>)> {
-    use crate::db::schema::topics;
-    let item_team: Option<i64> = topics::table
-        .find(topic_id)
-        .select(topics::team_id)
-        .first(conn)
-        .await
-        .optional()?
-        .flatten();
+    let item_team = crate::forum::topics::routed_team(conn, topic_id).await?;
     let mine = match user {
         Some(u) if crate::access::Reader::of(Some(u)).works_on_feedback() => {
             crate::triage::teams::of_user(conn, u.id).await?

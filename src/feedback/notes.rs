@@ -5,7 +5,7 @@
 use super::FeedbackError;
 use crate::access::Reader;
 use crate::accounts::User;
-use crate::db::schema::{internal_notes, topics, users};
+use crate::db::schema::{internal_notes, users};
 use crate::db::Conn;
 use crate::forum::fields::Body;
 use chrono::{DateTime, Utc};
@@ -29,11 +29,7 @@ async fn notes_topic(conn: &mut Conn, topic_id: i64, user: &User) -> Result<(), 
     let topic = crate::forum::topics::visible(conn, topic_id, &reader)
         .await?
         .ok_or(FeedbackError::NotFound)?;
-    let team: Option<i64> = topics::table
-        .find(topic.id)
-        .select(topics::team_id)
-        .first(conn)
-        .await?;
+    let team = crate::forum::topics::routed_team(conn, topic.id).await?;
     let mine = if reader.works_on_feedback() && !reader.staff {
         crate::triage::teams::of_user(conn, user.id).await?
     } else {

@@ -3,7 +3,7 @@
 //! it, else the author's first team. (Team membership is triage's; its tables are read here so
 //! that the thread, the mail and the API share one answer without forum importing triage.)
 
-use crate::db::schema::{team_members, teams, topics};
+use crate::db::schema::{team_members, teams};
 use crate::db::Conn;
 use crate::fields::Role;
 use diesel::prelude::*;
@@ -47,13 +47,7 @@ pub async fn teams_of(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let routed: Option<i64> = topics::table
-        .find(topic_id)
-        .select(topics::team_id)
-        .first(conn)
-        .await
-        .optional()?
-        .flatten();
+    let routed = super::topics::routed_team(conn, topic_id).await?;
     let rows: Vec<(i64, i64, String, String, String)> = team_members::table
         .inner_join(teams::table)
         .filter(team_members::user_id.eq_any(&ids))

@@ -119,6 +119,17 @@ pub async fn visible(conn: &mut Conn, id: i64, reader: &Reader) -> QueryResult<O
         .filter(|t| t.visible_to(reader)))
 }
 
+/// The team a topic is routed to, if any (absent topics have none).
+pub async fn routed_team(conn: &mut Conn, id: i64) -> QueryResult<Option<i64>> {
+    Ok(topics::table
+        .find(id)
+        .select(topics::team_id)
+        .first::<Option<i64>>(conn)
+        .await
+        .optional()?
+        .flatten())
+}
+
 /// As `visible`, with the row locked for the rest of the caller's transaction (writes that
 /// change the topic's counters or state are ordered by it).
 pub async fn visible_locked(

@@ -45,6 +45,23 @@ pub struct TeamInput {
     pub webhook_secret: Option<String>,
 }
 
+impl TeamInput {
+    /// A team with default SLAs and no webhook.
+    pub fn named(slug: &str, name_zh: &str, name_en: &str) -> Self {
+        TeamInput {
+            slug: slug.into(),
+            name_zh: name_zh.into(),
+            name_en: name_en.into(),
+            sla_crash_hours: None,
+            sla_major_hours: None,
+            sla_minor_hours: None,
+            sla_idea_hours: None,
+            webhook_url: None,
+            webhook_secret: None,
+        }
+    }
+}
+
 fn check(t: &TeamInput) -> Result<(), TriageError> {
     let mut errs = Vec::new();
     let slug_ok = (2..=40).contains(&t.slug.len())

@@ -929,14 +929,7 @@ async fn attachments_are_checked_by_content_limited_and_private_logs_stay_privat
     let (_, rival) = app.user_with_role("pm_wu", Role::TeamMember).await;
     let camera = put_on_team(&app, "camera", "pm_zhou").await;
     put_on_team(&app, "audio", "pm_wu").await;
-    diesel_async::RunQueryDsl::execute(
-        diesel::sql_query(format!(
-            "UPDATE topics SET team_id = {camera} WHERE id = {bug}"
-        )),
-        &mut *app.conn().await,
-    )
-    .await
-    .unwrap();
+    route_to(&app, bug, camera).await;
     assert_eq!(
         app.client().with_bearer(&pm).get(&log_url).await.status,
         200,
@@ -1089,17 +1082,11 @@ async fn put_on_team(app: &TestApp, slug: &str, username: &str) -> i64 {
     let now = app.clock.now();
     let team = chorus::triage::teams::upsert(
         &mut conn,
-        &chorus::triage::teams::TeamInput {
-            slug: slug.into(),
-            name_zh: format!("{slug} 团队"),
-            name_en: format!("{slug} team"),
-            sla_crash_hours: None,
-            sla_major_hours: None,
-            sla_minor_hours: None,
-            sla_idea_hours: None,
-            webhook_url: None,
-            webhook_secret: None,
-        },
+        &chorus::triage::teams::TeamInput::named(
+            slug,
+            &format!("{slug} 团队"),
+            &format!("{slug} team"),
+        ),
         now,
     )
     .await
@@ -1133,14 +1120,7 @@ async fn internal_notes_are_for_staff_and_the_routed_team_only() {
     assert_eq!(post(&pm).await.status, 404, "no team owns it yet");
     let camera = put_on_team(&app, "camera", "note_pm").await;
     put_on_team(&app, "audio", "note_rival").await;
-    diesel_async::RunQueryDsl::execute(
-        diesel::sql_query(format!(
-            "UPDATE topics SET team_id = {camera} WHERE id = {bug}"
-        )),
-        &mut *app.conn().await,
-    )
-    .await
-    .unwrap();
+    route_to(&app, bug, camera).await;
     let r = post(&pm).await;
     assert_eq!(r.status, 201, "{}", r.text());
     assert!(r.json()["body_html"]
@@ -1254,14 +1234,7 @@ async fn staff_and_team_posts_carry_the_official_mark_in_the_api_the_page_and_ma
     // Audio first: the author's first team is not the routed one.
     put_on_team(&app, "audio", "mark_pm").await;
     let camera = put_on_team(&app, "camera", "mark_pm").await;
-    diesel_async::RunQueryDsl::execute(
-        diesel::sql_query(format!(
-            "UPDATE topics SET team_id = {camera} WHERE id = {bug}"
-        )),
-        &mut *app.conn().await,
-    )
-    .await
-    .unwrap();
+    route_to(&app, bug, camera).await;
     let topic_url = format!("/api/v1/topics/{bug}");
     let root = app.client().get(&topic_url).await.json()["posts"][0]["id"]
         .as_i64()
@@ -1321,4 +1294,16 @@ async fn staff_and_team_posts_carry_the_official_mark_in_the_api_the_page_and_ma
         .find(|m| m.contains("Same here"))
         .expect("the fan's mail");
     assert!(!fan_mail.contains("官方"), "{fan_mail}");
+}
+
+/// Routes a topic to a team, as a rule would have.
+async fn route_to(app: &TestApp, topic: i64, team: i64) {
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE topics SET team_id = {team} WHERE id = {topic}"
+        )),
+        &mut *app.conn().await,
+    )
+    .await
+    .unwrap();
 }
