@@ -83,6 +83,32 @@ async fn every_page_as_every_visitor_in_both_languages_has_all_its_words() {
             json!({"reason": "spam"}),
         )
         .await;
+    // Moderation leaves log rows of several kinds, with before/after values.
+    for (path, body) in [
+        (
+            format!("/api/v1/mod/posts/{reply}/hide"),
+            json!({"reason": "spam link"}),
+        ),
+        (
+            format!("/api/v1/mod/posts/{root}/edit"),
+            json!({"reason": "typo", "body": "Use a **tripod**!"}),
+        ),
+        (
+            "/api/v1/mod/users/i18n_fan/silence".to_string(),
+            json!({"reason": "flooding", "days": 2}),
+        ),
+        (
+            format!("/api/v1/mod/topics/{talk}/lock"),
+            json!({"reason": "done"}),
+        ),
+    ] {
+        let r = app
+            .client()
+            .with_bearer(&moderator)
+            .post_json(&path, body)
+            .await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+    }
     app.run_jobs().await;
 
     let mut pages: Vec<String> = [
@@ -149,6 +175,36 @@ async fn every_page_as_every_visitor_in_both_languages_has_all_its_words() {
                     .await;
                 assert!(r.status.as_u16() < 500, "{p} as {who:?}: {}", r.status);
             }
+        }
+    }
+    // The log speaks in words, not codes or JSON.
+    for lang in ["zh-CN", "en"] {
+        let log = app
+            .client()
+            .with_bearer(&moderator)
+            .send(
+                TestRequest::get()
+                    .uri("/mod/log")
+                    .insert_header(("Accept-Language", lang)),
+            )
+            .await
+            .text();
+        for raw in [
+            "hide_post",
+            "silence<",
+            "lock_topic",
+            "{&quot;",
+            "\"until\"",
+        ] {
+            assert!(!log.contains(raw), "{lang}: the log shows {raw}");
+        }
+        let words = if lang == "en" {
+            ["Silenced", "Hidden by flags", "Post edited", "(2 days)"]
+        } else {
+            ["禁言", "因举报自动隐藏", "编辑帖子", "（2 天）"]
+        };
+        for w in words {
+            assert!(log.contains(w), "{lang}: the log lacks {w}");
         }
     }
     let missing = app.state.theme.missing_keys();

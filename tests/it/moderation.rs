@@ -815,7 +815,12 @@ async fn the_pages_flag_queue_decide_moderate_and_show_honor() {
         404
     );
     let log = warden.get("/mod/log").await.text();
-    assert!(log.contains("feature_topic") && log.contains("review_agree"));
+    // In words, not codes.
+    assert!(
+        log.contains("设为精华") && log.contains("举报成立"),
+        "{log}"
+    );
+    assert!(!log.contains("feature_topic") && !log.contains("review_agree"));
 
     // Honor and profile pages: the feature's 20 points, minus the hidden post's 10.
     let profile = app.client().get("/u/poster").await.text();
