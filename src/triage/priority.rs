@@ -13,6 +13,8 @@ pub struct Inputs {
     pub kind: Kind,
     /// Bugs: crash, major, minor, cosmetic.
     pub severity: Option<String>,
+    /// Bugs: always, often, rarely, once.
+    pub reproducibility: Option<String>,
     pub votes: i64,
     pub me_too: i64,
     pub reporter_level: i16,
@@ -28,6 +30,10 @@ pub struct Inputs {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Breakdown {
+    /// P0–P3, from severity and reproducibility alone: the first sort key.
+    pub band: String,
+    /// What the queue sorts by: the band, then `score` within it (see `priority_of`).
+    pub priority: f64,
     pub severity: String,
     pub severity_weight: f64,
     pub affected: i64,
@@ -52,6 +58,36 @@ pub fn severity_weight(kind: Kind, severity: Option<&str>) -> f64 {
         (Kind::Bug, _) => 1.0,
         _ => 3.0,
     }
+}
+
+/// The band: what an item is, before how old or how popular it is. A crash that happens every
+/// time is P0 however new; a cosmetic glitch is P3 however many people pressed "me too".
+///
+/// | band | bugs | ideas |
+/// |---|---|---|
+/// | P0 | crash, always or often | |
+/// | P1 | crash, rarely or once; major, always or often | |
+/// | P2 | major, rarely or once; minor, always or often | every idea |
+/// | P3 | minor, rarely or once; cosmetic | |
+pub fn band(kind: Kind, severity: Option<&str>, reproducibility: Option<&str>) -> u8 {
+    let frequent = matches!(reproducibility, Some("always" | "often"));
+    match (kind, severity) {
+        (Kind::Bug, Some("crash")) if frequent => 0,
+        (Kind::Bug, Some("crash")) => 1,
+        (Kind::Bug, Some("major")) if frequent => 1,
+        (Kind::Bug, Some("major")) => 2,
+        (Kind::Bug, Some("minor")) if frequent => 2,
+        (Kind::Bug, _) => 3,
+        _ => 2,
+    }
+}
+
+/// Bands first, then the score inside the band: `(3 − band) × 100 + 100 × s / (s + 10)`. The
+/// second part stays below 100 (at most 99.99), so no score lifts an item out of its band.
+pub fn priority_of(band: u8, score: f64) -> f64 {
+    let s = score.max(0.0);
+    let within = (100.0 * s / (s + 10.0)).min(99.99);
+    round2(f64::from(3 - band.min(3)) * 100.0 + within)
 }
 
 /// SLA hours for an item, from its team's settings (or the defaults 24/72/168/336).
@@ -88,7 +124,10 @@ pub fn score(i: &Inputs, now: DateTime<Utc>) -> Breakdown {
         (1.0 + 0.5 * r.min(1.0) + (r - 1.0).max(0.0)).min(5.0)
     };
     let s = sev * affected_factor * credibility * moderation * urgency;
+    let band = band(i.kind, i.severity.as_deref(), i.reproducibility.as_deref());
     Breakdown {
+        band: format!("P{band}"),
+        priority: priority_of(band, s),
         severity: i
             .severity
             .clone()
@@ -128,6 +167,8 @@ struct Row {
     kind: Kind,
     #[diesel(sql_type = Nullable<Text>)]
     severity: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    reproducibility: Option<String>,
     #[diesel(sql_type = Integer)]
     vote_count: i32,
     #[diesel(sql_type = Integer)]
@@ -163,7 +204,7 @@ pub async fn refresh(
     now: DateTime<Utc>,
 ) -> diesel::QueryResult<usize> {
     let rows: Vec<Row> = diesel::sql_query(
-        "SELECT t.id, t.kind, b.severity, t.vote_count, t.me_too_count, u.level, \
+        "SELECT t.id, t.kind, b.severity, b.reproducibility, t.vote_count, t.me_too_count, u.level, \
                 coalesce(a.ack, 0) AS ack, coalesce(a.declined, 0) AS declined, t.featured, \
                 coalesce(f.w, 0)::float8 AS flag_weight, t.created_at, t.first_response_at, \
                 tm.sla_crash_hours AS crash, tm.sla_major_hours AS major, \
@@ -201,6 +242,7 @@ pub async fn refresh(
             &Inputs {
                 kind: r.kind,
                 severity: r.severity.clone(),
+                reproducibility: r.reproducibility.clone(),
                 votes: r.vote_count as i64,
                 me_too: r.me_too_count as i64,
                 reporter_level: r.level,
@@ -215,7 +257,7 @@ pub async fn refresh(
             now,
         );
         ids.push(r.id);
-        scores.push(b.score);
+        scores.push(b.priority);
         breakdowns.push(serde_json::to_string(&b).unwrap_or_default());
         dues.push(r.created_at + Duration::hours(sla));
     }
@@ -284,6 +326,7 @@ mod tests {
         Inputs {
             kind: Kind::Bug,
             severity: Some("major".into()),
+            reproducibility: Some("often".into()),
             votes: 0,
             me_too: 0,
             reporter_level: 1,
@@ -315,6 +358,79 @@ mod tests {
         let mut flagged = base(now);
         flagged.flag_weight = 3.0;
         assert_eq!(score(&flagged, now).moderation_factor, 0.5);
+    }
+
+    /// The example in `docs/triage.md`, in the order the doc gives.
+    #[test]
+    fn bands_then_score_order_the_documented_set() {
+        let now = Utc::now();
+        let item = |name: &'static str, sev: Option<&str>, repro: &str, me_too: i64, age_h: i64| {
+            let mut i = base(now - Duration::hours(age_h));
+            i.severity = sev.map(str::to_string);
+            i.reproducibility = Some(repro.into());
+            i.me_too = me_too;
+            if sev.is_none() {
+                i.kind = Kind::Idea;
+                i.votes = me_too;
+                i.me_too = 0;
+                i.sla_hours = 336;
+            }
+            (name, score(&i, now).priority)
+        };
+        let mut set = vec![
+            item(
+                "old cosmetic glitch, 40 me-too, overdue",
+                Some("cosmetic"),
+                "always",
+                40,
+                400,
+            ),
+            item("minor bug seen once", Some("minor"), "once", 0, 2),
+            item("idea with 120 votes", None, "once", 120, 100),
+            item(
+                "major bug, always, 3 me-too",
+                Some("major"),
+                "always",
+                3,
+                30,
+            ),
+            item("crash seen once", Some("crash"), "once", 0, 1),
+            item(
+                "new crash, always (必现), nobody else yet",
+                Some("crash"),
+                "always",
+                0,
+                0,
+            ),
+            item(
+                "crash, often, 8 me-too, a day old",
+                Some("crash"),
+                "often",
+                8,
+                24,
+            ),
+        ];
+        set.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let order: Vec<&str> = set.iter().map(|(n, _)| *n).collect();
+        assert_eq!(
+            order,
+            vec![
+                "crash, often, 8 me-too, a day old",
+                "new crash, always (必现), nobody else yet",
+                "major bug, always, 3 me-too",
+                "crash seen once",
+                "idea with 120 votes",
+                "old cosmetic glitch, 40 me-too, overdue",
+                "minor bug seen once",
+            ],
+            "{set:?}"
+        );
+        assert_eq!(band(Kind::Bug, Some("crash"), Some("always")), 0);
+        assert_eq!(band(Kind::Bug, Some("cosmetic"), Some("always")), 3);
+        assert!(
+            priority_of(3, 1e9) < priority_of(2, 0.0),
+            "no score leaves its band"
+        );
     }
 }
 

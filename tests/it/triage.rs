@@ -408,7 +408,10 @@ async fn the_queue_order_and_breakdown_follow_the_documented_formula() {
             * (1.0 + ((1 + me_too) as f64).ln())
             * credibility
             * if featured { 1.25 } else { 1.0 };
-        expected.push((id, (score * 100.0).round() / 100.0));
+        // The band (severity and reproducibility) first, the score inside it.
+        let band =
+            chorus::triage::priority::band(chorus::fields::Kind::Bug, Some(sev), Some("often"));
+        expected.push((id, chorus::triage::priority::priority_of(band, score)));
     }
     refresh_all(&app).await;
     let items = queue(&app, &admin, "team=phone").await;
@@ -435,10 +438,12 @@ async fn the_queue_order_and_breakdown_follow_the_documented_formula() {
         "urgency_factor",
         "sla_hours",
         "score",
+        "band",
     ] {
         assert!(top.get(key).is_some(), "breakdown lacks {key}: {top}");
     }
-    assert_eq!(top["score"], items[0]["priority"]);
+    assert_eq!(top["priority"], items[0]["priority"]);
+    assert_eq!(top["band"], "P0", "the crashes lead");
 
     // Members cannot read the queue.
     let (_, member) = app.member("outsider").await;
@@ -524,7 +529,14 @@ async fn merging_raises_the_target_overdue_items_climb_and_sla_is_per_severity()
         .find(|i| i["topic_id"] == c)
         .expect("c is overdue");
     assert_eq!(c_item["overdue"], true);
-    assert!(c_item["priority"].as_f64().unwrap() > c_before * 1.5);
+    // Overdue raises it within its band (the score, and so the priority, but not the band).
+    assert!(c_item["priority"].as_f64().unwrap() > c_before);
+    assert!(
+        c_item["priority_breakdown"]["urgency_factor"]
+            .as_f64()
+            .unwrap()
+            >= 1.5
+    );
     // An answer stops the climb.
     let pm2 = app.user_with_role("phone_pm2", Role::TeamMember).await.1;
     join(&app, &admin2, "phone", "phone_pm2").await;
