@@ -446,3 +446,49 @@ async fn pages_for_signed_in_people_send_others_to_login_and_back() {
     assert_eq!(r.status, 401);
     assert_eq!(r.code(), "not_logged_in");
 }
+
+#[actix_web::test]
+async fn staff_reach_every_tool_from_a_staff_menu_on_every_page() {
+    use chorus::accounts::Role;
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (_, admin) = app.user_with_role("menu_admin", Role::Admin).await;
+    let (_, moderator) = app.user_with_role("menu_mod", Role::Moderator).await;
+    let (_, pm) = app.user_with_role("menu_pm", Role::TeamMember).await;
+    let (_, member) = app.member("menu_fan").await;
+    let menu = |tok: &str, path: &str| {
+        let (app, tok, path) = (&app, tok.to_string(), path.to_string());
+        async move {
+            let html = app.client().with_bearer(&tok).get(&path).await.text();
+            let Some(nav) = html.split("class=\"staff-nav\"").nth(1) else {
+                return Vec::new();
+            };
+            let nav = nav.split("</nav>").next().unwrap();
+            nav.split("href=\"")
+                .skip(1)
+                .map(|s| s.split('"').next().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    let all = [
+        "/triage",
+        "/triage/stats",
+        "/mod",
+        "/mod/log",
+        "/admin/triage",
+        "/admin/boards",
+        "/admin/products",
+    ];
+    for path in ["/", "/b/tips", "/triage", "/admin/boards"] {
+        assert_eq!(menu(&admin, path).await, all, "admin on {path}");
+    }
+    assert_eq!(menu(&moderator, "/").await, all[..4]);
+    assert_eq!(menu(&pm, "/").await, all[..2]);
+    assert!(menu(&member, "/").await.is_empty());
+    assert!(!app.client().get("/").await.text().contains("staff-nav"));
+    // Every link answers for the one who sees it.
+    for href in all {
+        let r = app.client().with_bearer(&admin).get(href).await;
+        assert_eq!(r.status, 200, "{href}");
+    }
+}
