@@ -106,28 +106,12 @@ impl FileReader<'_> {
     }
 }
 
-/// The topic's routed team and the reader's teams (none for people on no team).
-async fn teams_for(
-    conn: &mut Conn,
-    topic_id: i64,
-    user: Option<&User>,
-) -> QueryResult<(Option<i64>, Vec<i64>)> {
-    let item_team = crate::forum::topics::routed_team(conn, topic_id).await?;
-    let mine = match user {
-        Some(u) if crate::access::Reader::of(Some(u)).works_on_feedback() => {
-            crate::triage::teams::of_user(conn, u.id).await?
-        }
-        _ => Vec::new(),
-    };
-    Ok((item_team, mine))
-}
-
 /// Whether `user` may download this attachment (the topic's own visibility is asked separately).
 pub async fn may_read(conn: &mut Conn, a: &Attachment, user: Option<&User>) -> QueryResult<bool> {
     if !a.private {
         return Ok(true);
     }
-    let (item_team, my_teams) = teams_for(conn, a.topic_id, user).await?;
+    let (item_team, my_teams) = super::route_teams(conn, a.topic_id, user).await?;
     Ok(FileReader {
         reader: crate::access::Reader::of(user),
         item_team,
@@ -259,7 +243,7 @@ pub async fn for_topic(
         .select(Attachment::as_select())
         .load(conn)
         .await?;
-    let (item_team, my_teams) = teams_for(conn, topic_id, user).await?;
+    let (item_team, my_teams) = super::route_teams(conn, topic_id, user).await?;
     let files = FileReader {
         reader: crate::access::Reader::of(user),
         item_team,

@@ -39,3 +39,20 @@ impl From<FieldError> for FeedbackError {
         FeedbackError::Invalid(vec![e])
     }
 }
+
+/// What the routed-team rules in `access` need: the team a topic is routed to, and the teams of
+/// the reader (none for people who work on no team). Private logs and internal notes ask it.
+pub(crate) async fn route_teams(
+    conn: &mut crate::db::Conn,
+    topic_id: i64,
+    user: Option<&crate::accounts::User>,
+) -> diesel::QueryResult<(Option<i64>, Vec<i64>)> {
+    let item_team = crate::forum::topics::routed_team(conn, topic_id).await?;
+    let mine = match user {
+        Some(u) if crate::access::Reader::of(Some(u)).works_on_feedback() => {
+            crate::triage::teams::of_user(conn, u.id).await?
+        }
+        _ => Vec::new(),
+    };
+    Ok((item_team, mine))
+}

@@ -29,12 +29,7 @@ async fn notes_topic(conn: &mut Conn, topic_id: i64, user: &User) -> Result<(), 
     let topic = crate::forum::topics::visible(conn, topic_id, &reader)
         .await?
         .ok_or(FeedbackError::NotFound)?;
-    let team = crate::forum::topics::routed_team(conn, topic.id).await?;
-    let mine = if reader.works_on_feedback() && !reader.staff {
-        crate::triage::teams::of_user(conn, user.id).await?
-    } else {
-        Vec::new()
-    };
+    let (team, mine) = super::route_teams(conn, topic.id, Some(user)).await?;
     // A discussion has no notes, and saying so would tell an outsider nothing a 404 does not.
     if !topic.kind.is_feedback() || !reader.may_read_internal_notes(team, &mine) {
         return Err(FeedbackError::NotFound);
