@@ -1,40 +1,278 @@
 //! Who may see what, asked in one place. Pages, the API, search hits, the mail worker's
 //! re-check, notifications, digests and exports all ask here, as a yes/no for one thing
-//! (`Reader::sees`, `Reader::may_read_private_log`) or as the same rule in SQL for listings
-//! (`topic_shown`, `post_shown`, `shown_sql`). Something a reader may not see is answered as
-//! absent (404), never as forbidden. `docs/access.md` has the table.
+//! (`Reader::sees_topic`, `Reader::may_read_private_log`) or as the same rule in SQL for listings
+//! (`topic_shown`, `post_shown`, `shown_sql`, `Reader::readable_boards`). Something a reader may
+//! not see is answered as absent (404), never as forbidden. `docs/access.md` has the table.
+//!
+//! Boards carry a read rule and a post rule (public, signed in, a set of groups, staff; plus a
+//! minimum level). A reader is loaded once per request with the boards they may not read, so
+//! every later check is a lookup and every listing a `board_id <> ALL(...)` filter, empty (and
+//! free) for the usual reader of public boards.
 
-use crate::db::schema::{posts, topics};
+use crate::db::schema::{boards, group_members, groups, posts, team_members, teams, topics};
+use crate::db::Conn;
 use crate::fields::Role;
 use diesel::dsl::{And, IsNull};
 use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use std::sync::Arc;
 
-/// Who is reading. Built from a signed-in person by `Reader::of` (in `accounts`).
-#[derive(Debug, Clone, Copy, Default)]
+crate::text_enum! {
+    /// Who may read a board.
+    pub enum ReadRule {
+        Public = "public",
+        SignedIn = "signed_in",
+        Groups = "groups",
+        Staff = "staff",
+    }
+}
+
+crate::text_enum! {
+    /// Who may start topics and reply on a board (never more than may read it).
+    pub enum PostRule {
+        SignedIn = "signed_in",
+        Groups = "groups",
+        Staff = "staff",
+    }
+}
+
+/// The implied group every moderator and admin is in.
+pub const STAFF_GROUP: &str = "staff";
+/// Implied groups: `team:<slug>` for each triage team's members, `level:N` for level N and up.
+pub const TEAM_GROUP_PREFIX: &str = "team:";
+pub const LEVEL_GROUP_PREFIX: &str = "level:";
+
+/// A board's access rules, as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = boards)]
+pub struct BoardRule {
+    pub id: i64,
+    pub slug: String,
+    pub read_rule: ReadRule,
+    pub read_groups: Vec<String>,
+    pub min_level_read: i16,
+    pub post_rule: PostRule,
+    pub post_groups: Vec<String>,
+    pub min_level_post: i16,
+}
+
+/// The facts about a signed-in person the rules read.
+#[derive(Debug, Clone, Copy)]
+pub struct Person {
+    pub id: i64,
+    pub role: Role,
+    pub level: i16,
+}
+
+/// A person's groups: named ones they were added to, plus the implied ones.
+#[derive(Debug, Clone, Default)]
+struct Membership {
+    staff: bool,
+    level: i16,
+    /// Named group slugs and `team:<slug>` entries.
+    groups: Vec<String>,
+}
+
+impl Membership {
+    fn in_group(&self, slug: &str) -> bool {
+        if slug == STAFF_GROUP {
+            return self.staff;
+        }
+        if let Some(n) = slug.strip_prefix(LEVEL_GROUP_PREFIX) {
+            return n.parse::<i16>().is_ok_and(|n| self.level >= n);
+        }
+        self.groups.iter().any(|g| g == slug)
+    }
+
+    fn in_any(&self, slugs: &[String]) -> bool {
+        slugs.iter().any(|g| self.in_group(g))
+    }
+}
+
+impl BoardRule {
+    /// Staff read every board: they moderate them all, and a closed programme stays theirs.
+    fn readable_by(&self, who: Option<&Membership>) -> bool {
+        let Some(m) = who else {
+            return self.read_rule == ReadRule::Public && self.min_level_read <= 1;
+        };
+        if m.staff {
+            return true;
+        }
+        let rule = match self.read_rule {
+            ReadRule::Public | ReadRule::SignedIn => true,
+            ReadRule::Groups => m.in_any(&self.read_groups),
+            ReadRule::Staff => false,
+        };
+        rule && m.level >= self.min_level_read
+    }
+
+    fn postable_by(&self, who: Option<&Membership>) -> bool {
+        let Some(m) = who else { return false };
+        if !self.readable_by(who) {
+            return false;
+        }
+        if m.staff {
+            return true;
+        }
+        let rule = match self.post_rule {
+            PostRule::SignedIn => true,
+            PostRule::Groups => m.in_any(&self.post_groups),
+            PostRule::Staff => false,
+        };
+        rule && m.level >= self.min_level_post
+    }
+}
+
+/// A board this reader may not read: absent for them everywhere.
+#[derive(Debug, Clone)]
+pub struct ClosedBoard {
+    pub id: i64,
+    pub slug: String,
+}
+
+/// Who is reading. Loaded per request by `Reader::load` (`Reader::of` in `accounts`).
+#[derive(Debug, Clone)]
 pub struct Reader {
     pub user_id: Option<i64>,
     pub role: Option<Role>,
     /// Moderators and admins: they see hidden and deleted content.
     pub staff: bool,
+    closed: Arc<[ClosedBoard]>,
+    no_post: Arc<[i64]>,
+}
+
+/// Every board's rules (a small table, read once per request).
+pub async fn board_rules(conn: &mut Conn) -> QueryResult<Vec<BoardRule>> {
+    boards::table
+        .select(BoardRule::as_select())
+        .load(conn)
+        .await
+}
+
+/// A person's named groups and teams, as the slugs board rules name.
+async fn membership(conn: &mut Conn, p: Person) -> QueryResult<Membership> {
+    let mut groups: Vec<String> = group_members::table
+        .inner_join(groups::table)
+        .filter(group_members::user_id.eq(p.id))
+        .select(groups::slug)
+        .load(conn)
+        .await?;
+    let team_slugs: Vec<String> = team_members::table
+        .inner_join(teams::table)
+        .filter(team_members::user_id.eq(p.id))
+        .select(teams::slug)
+        .load(conn)
+        .await?;
+    groups.extend(
+        team_slugs
+            .into_iter()
+            .map(|t| format!("{TEAM_GROUP_PREFIX}{t}")),
+    );
+    Ok(Membership {
+        staff: p.role.is_staff(),
+        level: p.level,
+        groups,
+    })
 }
 
 impl Reader {
-    pub const ANONYMOUS: Reader = Reader {
-        user_id: None,
-        role: None,
-        staff: false,
-    };
+    /// The reader `who` is (None: anonymous), with the boards closed to them as of now: taking
+    /// someone out of a group takes effect at their next request.
+    pub async fn load(conn: &mut Conn, who: Option<Person>) -> QueryResult<Reader> {
+        let rules = board_rules(conn).await?;
+        let m = match who {
+            Some(p) => Some(membership(conn, p).await?),
+            None => None,
+        };
+        Ok(Reader::from_rules(who, m.as_ref(), &rules))
+    }
 
-    pub fn signed_in(user_id: i64, role: Role) -> Reader {
+    /// The reader account `user_id` is, for work done on their behalf (mail, digests, fan-out).
+    /// An unknown or erased account reads as anonymous.
+    pub async fn of_user_id(conn: &mut Conn, user_id: i64) -> QueryResult<Reader> {
+        use crate::db::schema::users;
+        let who: Option<(Role, i16)> = users::table
+            .find(user_id)
+            .filter(users::erased_at.is_null())
+            .select((users::role, users::level))
+            .first(conn)
+            .await
+            .optional()?;
+        let person = who.map(|(role, level)| Person {
+            id: user_id,
+            role,
+            level,
+        });
+        Reader::load(conn, person).await
+    }
+
+    fn from_rules(who: Option<Person>, m: Option<&Membership>, rules: &[BoardRule]) -> Reader {
+        let closed: Vec<ClosedBoard> = rules
+            .iter()
+            .filter(|r| !r.readable_by(m))
+            .map(|r| ClosedBoard {
+                id: r.id,
+                slug: r.slug.clone(),
+            })
+            .collect();
+        let no_post: Vec<i64> = rules
+            .iter()
+            .filter(|r| !r.postable_by(m))
+            .map(|r| r.id)
+            .collect();
         Reader {
-            user_id: Some(user_id),
-            role: Some(role),
-            staff: role.is_staff(),
+            user_id: who.map(|p| p.id),
+            role: who.map(|p| p.role),
+            staff: who.is_some_and(|p| p.role.is_staff()),
+            closed: closed.into(),
+            no_post: no_post.into(),
         }
     }
 
-    /// A topic or post: hidden content stays visible to staff and to its author; deleted
-    /// content to staff only.
+    /// May this reader read board `board_id` at all?
+    pub fn reads_board(&self, board_id: i64) -> bool {
+        !self.closed.iter().any(|b| b.id == board_id)
+    }
+
+    /// May this reader start topics and reply on board `board_id`?
+    pub fn may_post_in(&self, board_id: i64) -> bool {
+        !self.no_post.contains(&board_id)
+    }
+
+    /// The boards closed to this reader, for `board_id <> ALL(...)` filters.
+    pub fn closed_board_ids(&self) -> Vec<i64> {
+        self.closed.iter().map(|b| b.id).collect()
+    }
+
+    /// The same boards by slug, for the search index's `board` field.
+    pub fn closed_board_slugs(&self) -> Vec<String> {
+        self.closed.iter().map(|b| b.slug.clone()).collect()
+    }
+
+    /// The listing filter: topics on boards this reader may read.
+    pub fn readable_boards(&self) -> diesel::dsl::NeAll<topics::board_id, Vec<i64>> {
+        topics::board_id.ne_all(self.closed_board_ids())
+    }
+
+    /// The same for SQL written by hand, on topics alias `alias`.
+    pub fn readable_sql(&self, alias: &str) -> String {
+        if self.closed.is_empty() {
+            return "TRUE".to_string();
+        }
+        let ids: Vec<String> = self.closed.iter().map(|b| b.id.to_string()).collect();
+        format!(
+            "{alias}.board_id <> ALL(ARRAY[{}]::bigint[])",
+            ids.join(",")
+        )
+    }
+
+    /// A topic: on a board this reader may read, and shown to them (`sees`).
+    pub fn sees_topic(&self, board_id: i64, author_id: i64, hidden: bool, deleted: bool) -> bool {
+        self.reads_board(board_id) && self.sees(author_id, hidden, deleted)
+    }
+
+    /// A topic or post on a readable board: hidden content stays visible to staff and to its
+    /// author; deleted content to staff only.
     pub fn sees(&self, author_id: i64, hidden: bool, deleted: bool) -> bool {
         if deleted {
             return self.staff;
@@ -58,10 +296,7 @@ impl Reader {
 
     /// Team members and staff: they handle reports (upload logs to any bug, read private ones).
     pub fn works_on_feedback(&self) -> bool {
-        matches!(
-            self.role,
-            Some(Role::TeamMember | Role::Moderator | Role::Admin)
-        )
+        self.role.is_some_and(Role::works_on_feedback)
     }
 
     /// Working an item in triage (claim, assign, route): staff on any item; team members on

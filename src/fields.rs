@@ -40,6 +40,11 @@ impl Role {
     pub fn is_staff(self) -> bool {
         matches!(self, Role::Moderator | Role::Admin)
     }
+
+    /// Team members and staff: they handle reports (upload logs to any bug, read private ones).
+    pub fn works_on_feedback(self) -> bool {
+        matches!(self, Role::TeamMember | Role::Moderator | Role::Admin)
+    }
 }
 
 crate::text_enum! {

@@ -306,12 +306,20 @@ pub async fn set_preferences(
     Ok(())
 }
 
-impl crate::access::Reader {
-    /// The reader a signed-in person (or nobody) is.
-    pub fn of(user: Option<&User>) -> crate::access::Reader {
-        match user {
-            Some(u) => crate::access::Reader::signed_in(u.id, u.role()),
-            None => crate::access::Reader::ANONYMOUS,
+impl User {
+    /// The facts board rules read about this person.
+    pub fn person(&self) -> crate::access::Person {
+        crate::access::Person {
+            id: self.id,
+            role: self.role(),
+            level: self.level,
         }
+    }
+}
+
+impl crate::access::Reader {
+    /// The reader a signed-in person (or nobody) is, as of now.
+    pub async fn of(conn: &mut Conn, user: Option<&User>) -> QueryResult<crate::access::Reader> {
+        crate::access::Reader::load(conn, user.map(User::person)).await
     }
 }

@@ -235,6 +235,30 @@ diesel::table! {
         position -> Int4,
         product_line -> Nullable<Text>,
         created_at -> Timestamptz,
+        read_rule -> Text,
+        post_rule -> Text,
+        read_groups -> Array<Text>,
+        post_groups -> Array<Text>,
+        min_level_read -> Int2,
+        min_level_post -> Int2,
+    }
+}
+
+diesel::table! {
+    groups (id) {
+        id -> Int8,
+        slug -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    group_members (group_id, user_id) {
+        group_id -> Int8,
+        user_id -> Int8,
+        created_at -> Timestamptz,
     }
 }
 
@@ -546,6 +570,8 @@ diesel::joinable!(honor_totals -> users (user_id));
 diesel::joinable!(user_medals -> users (user_id));
 diesel::joinable!(internal_notes -> topics (topic_id));
 diesel::joinable!(internal_notes -> users (author_id));
+diesel::joinable!(group_members -> groups (group_id));
+diesel::joinable!(group_members -> users (user_id));
 diesel::joinable!(team_members -> teams (team_id));
 diesel::joinable!(team_members -> users (user_id));
 diesel::joinable!(routing_rules -> teams (team_id));
@@ -561,6 +587,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     erasures,
     export_files,
     flags,
+    group_members,
+    groups,
     held_usernames,
     internal_notes,
     honor_ledger,

@@ -113,7 +113,7 @@ pub async fn may_read(conn: &mut Conn, a: &Attachment, user: Option<&User>) -> Q
     }
     let (item_team, my_teams) = super::route_teams(conn, a.topic_id, user).await?;
     Ok(FileReader {
-        reader: crate::access::Reader::of(user),
+        reader: crate::access::Reader::of(conn, user).await?,
         item_team,
         my_teams: &my_teams,
     }
@@ -158,7 +158,7 @@ pub async fn save(
         upload.bytes.as_slice(),
         upload.private,
     );
-    let reader = Reader::of(Some(user));
+    let reader = Reader::of(conn, Some(user)).await?;
     let topic: Topic = crate::forum::topics::visible(conn, topic_id, &reader)
         .await?
         .ok_or(FeedbackError::NotFound)?;
@@ -245,7 +245,7 @@ pub async fn for_topic(
         .await?;
     let (item_team, my_teams) = super::route_teams(conn, topic_id, user).await?;
     let files = FileReader {
-        reader: crate::access::Reader::of(user),
+        reader: crate::access::Reader::of(conn, user).await?,
         item_team,
         my_teams: &my_teams,
     };

@@ -103,7 +103,7 @@ pub(super) async fn lock_feedback_topic(
     topic_id: i64,
     actor: &User,
 ) -> Result<Topic, FeedbackError> {
-    let reader = Reader::of(Some(actor));
+    let reader = Reader::of(conn, Some(actor)).await?;
     let topic = crate::forum::topics::visible_locked(conn, topic_id, &reader)
         .await?
         .ok_or(FeedbackError::NotFound)?;

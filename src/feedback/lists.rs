@@ -1,5 +1,6 @@
 //! Read-only feedback lists: a person's own reports, ideas and votes, and the public roadmap.
 
+use crate::access::Reader;
 use crate::db::schema::{products, topic_votes, topics};
 use crate::db::Conn;
 use crate::fields::{Kind, Status};
@@ -25,11 +26,13 @@ pub struct Mine {
 }
 
 /// What the person filed (even if a moderator hid it: it is theirs) and what they back.
-pub async fn mine(conn: &mut Conn, user_id: i64, limit: i64) -> QueryResult<Mine> {
+pub async fn mine(conn: &mut Conn, reader: &Reader, limit: i64) -> QueryResult<Mine> {
+    let user_id = reader.user_id.unwrap_or(0);
     let own: Vec<Item> = topics::table
         .filter(topics::author_id.eq(user_id))
         .filter(topics::kind.ne(Kind::Discussion))
         .filter(crate::access::topic_not_deleted())
+        .filter(reader.readable_boards())
         .order(topics::created_at.desc())
         .limit(limit)
         .select((topics::id, topics::title, topics::kind, topics::status))
@@ -39,6 +42,7 @@ pub async fn mine(conn: &mut Conn, user_id: i64, limit: i64) -> QueryResult<Mine
         .inner_join(topics::table.on(topics::id.eq(topic_votes::topic_id)))
         .filter(topic_votes::user_id.eq(user_id))
         .filter(crate::access::topic_shown())
+        .filter(reader.readable_boards())
         .order(topic_votes::created_at.desc())
         .limit(limit)
         .select((topics::id, topics::title, topics::kind, topics::status))
@@ -65,10 +69,15 @@ pub struct RoadItem {
 }
 
 /// Planned and in-progress items, and those resolved since `since`, ordered by product.
-pub async fn roadmap(conn: &mut Conn, since: DateTime<Utc>) -> QueryResult<Vec<RoadItem>> {
+pub async fn roadmap(
+    conn: &mut Conn,
+    reader: &Reader,
+    since: DateTime<Utc>,
+) -> QueryResult<Vec<RoadItem>> {
     topics::table
         .left_join(products::table.on(products::id.nullable().eq(topics::product_id)))
         .filter(crate::access::topic_shown())
+        .filter(reader.readable_boards())
         .filter(
             topics::status
                 .eq_any([Status::Planned, Status::InProgress])

@@ -89,12 +89,15 @@ pub async fn send_status_mail(
 ) -> Result<(), NotifyError> {
     let mut conn = db::get(pool).await?;
     conn.transaction::<_, NotifyError, _>(async |conn| {
+        // Only items on boards this person may still read are mailed.
+        let reader = crate::access::Reader::of_user_id(conn, user_id).await?;
         let pending: Vec<Pending> = notifications::table
             .inner_join(status_changes::table.on(status_changes::id.nullable().eq(notifications::status_change_id)))
             .inner_join(topics::table.on(notifications::topic_id.eq(topics::id.nullable())))
             .filter(notifications::user_id.eq(user_id))
             .filter(notifications::mail_pending.eq(true))
             .filter(crate::access::topic_shown())
+            .filter(reader.readable_boards())
             .order(notifications::id)
             .select((
                 notifications::id,

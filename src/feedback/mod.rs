@@ -49,7 +49,7 @@ pub(crate) async fn route_teams(
 ) -> diesel::QueryResult<(Option<i64>, Vec<i64>)> {
     let item_team = crate::forum::topics::routed_team(conn, topic_id).await?;
     let mine = match user {
-        Some(u) if crate::access::Reader::of(Some(u)).works_on_feedback() => {
+        Some(u) if u.role().works_on_feedback() => {
             crate::triage::teams::of_user(conn, u.id).await?
         }
         _ => Vec::new(),

@@ -25,7 +25,7 @@ pub struct Note {
 
 /// Ok if `user` may work with the topic's notes; otherwise the topic is absent for them (404).
 async fn notes_topic(conn: &mut Conn, topic_id: i64, user: &User) -> Result<(), FeedbackError> {
-    let reader = Reader::of(Some(user));
+    let reader = Reader::of(conn, Some(user)).await?;
     let topic = crate::forum::topics::visible(conn, topic_id, &reader)
         .await?
         .ok_or(FeedbackError::NotFound)?;

@@ -36,7 +36,7 @@ pub async fn answer(
     comment: &str,
     now: DateTime<Utc>,
 ) -> Result<(), FeedbackError> {
-    let reader = Reader::of(Some(user));
+    let reader = Reader::of(conn, Some(user)).await?;
     let topic: Topic = crate::forum::topics::visible(conn, topic_id, &reader)
         .await?
         .ok_or(FeedbackError::NotFound)?;

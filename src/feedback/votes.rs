@@ -50,7 +50,7 @@ pub async fn set(
     on: bool,
     now: DateTime<Utc>,
 ) -> Result<i32, FeedbackError> {
-    let reader = Reader::of(Some(user));
+    let reader = Reader::of(conn, Some(user)).await?;
     conn.transaction::<_, FeedbackError, _>(async |conn| {
         let topic: Topic = crate::forum::topics::visible(conn, topic_id, &reader)
             .await?

@@ -2,6 +2,7 @@
 
 use super::fields::Kind;
 use super::ForumError;
+use crate::access::Reader;
 use crate::accounts::{FieldError, Locale};
 use crate::db::schema::boards;
 use crate::db::Conn;
@@ -126,6 +127,7 @@ impl NewBoard {
     }
 }
 
+/// Every board, for admins and the demo (people see `readable`).
 pub async fn all(conn: &mut Conn) -> QueryResult<Vec<Board>> {
     boards::table
         .order((boards::position, boards::id))
@@ -134,7 +136,25 @@ pub async fn all(conn: &mut Conn) -> QueryResult<Vec<Board>> {
         .await
 }
 
-pub async fn by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Board>> {
+/// The boards `reader` may read, in order: a board closed to them is not listed at all.
+pub async fn readable(conn: &mut Conn, reader: &Reader) -> QueryResult<Vec<Board>> {
+    boards::table
+        .filter(boards::id.ne_all(reader.closed_board_ids()))
+        .order((boards::position, boards::id))
+        .select(Board::as_select())
+        .load(conn)
+        .await
+}
+
+/// A board by slug, if `reader` may read it (None for a missing one and a closed one alike).
+pub async fn by_slug(conn: &mut Conn, slug: &str, reader: &Reader) -> QueryResult<Option<Board>> {
+    Ok(any_by_slug(conn, slug)
+        .await?
+        .filter(|b| reader.reads_board(b.id)))
+}
+
+/// A board by slug whoever may read it: admin pages.
+pub async fn any_by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Board>> {
     boards::table
         .filter(boards::slug.eq(slug))
         .select(Board::as_select())

@@ -45,6 +45,7 @@ struct PostFacts {
     posted_at: DateTime<Utc>,
     title: String,
     topic_gone: bool,
+    board_id: i64,
     actor: String,
     actor_role: crate::fields::Role,
 }
@@ -85,6 +86,7 @@ pub async fn post_created(
                 topics::hidden_at
                     .is_not_null()
                     .or(topics::deleted_at.is_not_null()),
+                topics::board_id,
                 users::username,
                 users::role,
             ))
@@ -101,6 +103,7 @@ pub async fn post_created(
             posted_at,
             title,
             topic_gone,
+            board_id,
             actor,
             actor_role,
         }) = row
@@ -135,6 +138,23 @@ pub async fn post_created(
             }
         }
         reasons.remove(&author_id);
+        // On a board not everyone may read, only those who may read it hear about the post
+        // (a mention by name does not open the board).
+        if !crate::access::Reader::load(conn, None)
+            .await?
+            .reads_board(board_id)
+        {
+            let mut readers = BTreeMap::new();
+            for (id, reason) in reasons {
+                if crate::access::Reader::of_user_id(conn, id)
+                    .await?
+                    .reads_board(board_id)
+                {
+                    readers.insert(id, reason);
+                }
+            }
+            reasons = readers;
+        }
         if reasons.is_empty() {
             return Ok(());
         }

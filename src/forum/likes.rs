@@ -11,10 +11,10 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
 async fn likeable(conn: &mut Conn, user: &User, post_id: i64) -> Result<Post, ForumError> {
-    let reader = Reader::of(Some(user));
-    let post = posts::by_id(conn, post_id)
+    let reader = Reader::of(conn, Some(user)).await?;
+    let post = posts::visible(conn, post_id, &reader)
         .await?
-        .filter(|p| p.visible_to(&reader) && p.hidden_at.is_none())
+        .filter(|p| p.hidden_at.is_none())
         .ok_or(ForumError::NotFound)?;
     if post.author_id == user.id {
         return Err(ForumError::OwnPost);

@@ -1,6 +1,7 @@
 //! Topic listings for boards and the home page: one query per page, keyset cursors, no OFFSET.
 
 use super::fields::{Cursor, Kind, Sort};
+use crate::access::Reader;
 use crate::db::schema::{boards, topics, users};
 use crate::db::Conn;
 use crate::fields::Status;
@@ -66,9 +67,10 @@ pub struct Filter {
     pub pinned_only: bool,
 }
 
-/// A page of visible topics, `limit` long, after `cursor`.
+/// A page of topics `reader` may see, `limit` long, after `cursor`.
 pub async fn page(
     conn: &mut Conn,
+    reader: &Reader,
     filter: &Filter,
     sort: Sort,
     cursor: Option<Cursor>,
@@ -78,6 +80,7 @@ pub async fn page(
         .inner_join(boards::table)
         .inner_join(users::table)
         .filter(crate::access::topic_shown())
+        .filter(reader.readable_boards())
         .select((
             topics::id,
             boards::slug,
@@ -171,15 +174,17 @@ fn after_int(
         .sql(")")
 }
 
-/// Recent topics by one author, for profiles.
+/// Recent topics by one author that `reader` may see, for profiles.
 pub async fn by_author(
     conn: &mut Conn,
+    reader: &Reader,
     author_id: i64,
     limit: i64,
 ) -> QueryResult<Vec<(i64, String, DateTime<Utc>)>> {
     topics::table
         .filter(topics::author_id.eq(author_id))
         .filter(crate::access::topic_shown())
+        .filter(reader.readable_boards())
         .order(topics::created_at.desc())
         .limit(limit)
         .select((topics::id, topics::title, topics::created_at))

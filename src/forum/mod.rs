@@ -27,6 +27,9 @@ pub enum ForumError {
     OwnPost,
     #[error("not allowed")]
     Forbidden,
+    /// The reader may read the board but its post rule does not admit them.
+    #[error("posting on this board is closed to you")]
+    NoPosting,
     #[error("{0}")]
     Conflict(&'static str),
     #[error("silenced until {until}")]

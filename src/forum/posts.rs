@@ -120,6 +120,19 @@ pub async fn insert(
     })
 }
 
+/// The post if `reader` may see it and its topic's board.
+pub async fn visible(conn: &mut Conn, id: i64, reader: &Reader) -> QueryResult<Option<Post>> {
+    Ok(posts::table
+        .inner_join(topics::table)
+        .filter(posts::id.eq(id))
+        .select((Post::as_select(), topics::board_id))
+        .first::<(Post, i64)>(conn)
+        .await
+        .optional()?
+        .filter(|(p, board)| reader.reads_board(*board) && p.visible_to(reader))
+        .map(|(p, _)| p))
+}
+
 pub async fn by_id(conn: &mut Conn, id: i64) -> QueryResult<Option<Post>> {
     posts::table
         .find(id)
@@ -139,7 +152,7 @@ pub async fn insert_reply(
     body: &Body,
     now: DateTime<Utc>,
 ) -> Result<(Placed, Topic), ForumError> {
-    let reader = Reader::of(Some(author));
+    let reader = Reader::of(conn, Some(author)).await?;
     {
         // The row lock orders concurrent replies to one topic.
         let topic: Topic = super::topics::visible_locked(conn, topic_id, &reader)
@@ -147,6 +160,9 @@ pub async fn insert_reply(
             .ok_or(ForumError::NotFound)?;
         if topic.locked && !reader.staff {
             return Err(ForumError::Locked);
+        }
+        if !reader.may_post_in(topic.board_id) {
+            return Err(ForumError::NoPosting);
         }
         let not_here =
             || ForumError::from(FieldError::new("parent_id", "is not a post in this topic"));
@@ -197,6 +213,9 @@ async fn lock_visible(
     post_id: i64,
     reader: &Reader,
 ) -> Result<Option<Post>, ForumError> {
+    if visible(conn, post_id, reader).await?.is_none() {
+        return Ok(None);
+    }
     Ok(posts::table
         .find(post_id)
         .select(Post::as_select())
@@ -216,7 +235,7 @@ pub async fn withdraw(
     post_id: i64,
     now: DateTime<Utc>,
 ) -> Result<i64, ForumError> {
-    let reader = Reader::of(Some(author));
+    let reader = Reader::of(conn, Some(author)).await?;
     conn.transaction::<_, ForumError, _>(async |conn| {
         let post = lock_visible(conn, post_id, &reader)
             .await?
@@ -285,7 +304,7 @@ pub async fn edit(
     body: &Body,
     now: DateTime<Utc>,
 ) -> Result<Edited, ForumError> {
-    let reader = Reader::of(Some(editor));
+    let reader = Reader::of(conn, Some(editor)).await?;
     conn.transaction::<_, ForumError, _>(async |conn| {
         let post = lock_visible(conn, post_id, &reader)
             .await?
@@ -364,9 +383,8 @@ pub async fn revisions(
     reader: &Reader,
     post_id: i64,
 ) -> Result<Vec<Revision>, ForumError> {
-    let post = by_id(conn, post_id)
+    let post = visible(conn, post_id, reader)
         .await?
-        .filter(|p| p.visible_to(reader))
         .ok_or(ForumError::NotFound)?;
     if !(reader.staff || reader.user_id == Some(post.author_id)) {
         return Err(ForumError::NotFound);

@@ -42,7 +42,8 @@ pub struct Topic {
 
 impl Topic {
     pub fn visible_to(&self, reader: &Reader) -> bool {
-        reader.sees(
+        reader.sees_topic(
+            self.board_id,
             self.author_id,
             self.hidden_at.is_some(),
             self.deleted_at.is_some(),

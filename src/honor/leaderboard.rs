@@ -57,8 +57,10 @@ pub const SIZE: i64 = 50;
 
 /// Top earners: most points first; ties go to whoever reached the score first, then to the
 /// older account, so the order is the same on every node and every reload.
+/// None when `board` is missing or closed to `reader` (the two look the same).
 pub async fn top(
     conn: &mut Conn,
+    reader: &crate::access::Reader,
     period: Period,
     board: Option<&str>,
     now: DateTime<Utc>,
@@ -72,8 +74,8 @@ pub async fn top(
             .await
             .optional()?
         {
-            Some(id) => id,
-            None => return Ok(None),
+            Some(id) if reader.reads_board(id) => id,
+            _ => return Ok(None),
         },
     };
     let rows: Vec<(String, i32, i16, Option<String>)> = honor_totals::table

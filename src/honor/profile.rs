@@ -62,7 +62,12 @@ async fn net_counts(
     Ok(net)
 }
 
-pub async fn by_username(conn: &mut Conn, username: &str) -> QueryResult<Option<Profile>> {
+/// A public profile as `reader` sees it: counts leave out boards closed to them.
+pub async fn by_username(
+    conn: &mut Conn,
+    reader: &crate::access::Reader,
+    username: &str,
+) -> QueryResult<Option<Profile>> {
     if !crate::accounts::users::plausible_name(username) {
         return Ok(None);
     }
@@ -110,12 +115,15 @@ pub async fn by_username(conn: &mut Conn, username: &str) -> QueryResult<Option<
     let topics_n: i64 = topics::table
         .filter(topics::author_id.eq(id))
         .filter(crate::access::topic_shown())
+        .filter(reader.readable_boards())
         .count()
         .get_result(conn)
         .await?;
     let posts_n: i64 = posts::table
+        .inner_join(topics::table)
         .filter(posts::author_id.eq(id))
         .filter(crate::access::post_shown())
+        .filter(reader.readable_boards())
         .count()
         .get_result(conn)
         .await?;

@@ -40,6 +40,8 @@ struct Claimed {
     attempts: i32,
     #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
     post_id: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+    user_id: Option<i64>,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -61,21 +63,24 @@ pub async fn queued_count(conn: &mut db::Conn) -> QueryResult<i64> {
         .await
 }
 
-/// Of the posts the claimed mail is about, those still visible (one query for the batch).
-async fn visible_posts(conn: &mut db::Conn, claimed: &[Claimed]) -> QueryResult<Vec<i64>> {
+/// Is the post this mail is about still shown, on a board its recipient may still read?
+async fn still_readable(conn: &mut db::Conn, m: &Claimed, post_id: i64) -> QueryResult<bool> {
     use crate::db::schema::{posts, topics};
-    let ids: Vec<i64> = claimed.iter().filter_map(|c| c.post_id).collect();
-    if ids.is_empty() {
-        return Ok(ids);
-    }
-    posts::table
+    let reader = match m.user_id {
+        Some(u) => crate::access::Reader::of_user_id(conn, u).await?,
+        None => crate::access::Reader::load(conn, None).await?,
+    };
+    let found: Option<i64> = posts::table
         .inner_join(topics::table)
-        .filter(posts::id.eq_any(ids))
+        .filter(posts::id.eq(post_id))
         .filter(crate::access::post_shown())
         .filter(crate::access::topic_shown())
+        .filter(reader.readable_boards())
         .select(posts::id)
-        .load(conn)
+        .first(conn)
         .await
+        .optional()?;
+    Ok(found.is_some())
 }
 
 /// Claims and delivers due mail, one row at a time, up to a batch.
@@ -96,7 +101,7 @@ pub async fn deliver_due(
              WHERE id = (SELECT id FROM mail_outbox \
                          WHERE status IN ('queued', 'unknown') AND next_attempt_at <= $1 \
                          ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, recipient, subject, body_text, body_html, attempts, post_id",
+             RETURNING id, recipient, subject, body_text, body_html, attempts, post_id, user_id",
         )
         .bind::<Timestamptz, _>(now)
         .get_result(&mut conn)
@@ -118,13 +123,12 @@ async fn deliver_one(
 ) -> QueryResult<()> {
     let row = mail_outbox::table.find(m.id);
     let gone = match m.post_id {
-        Some(p) => !visible_posts(conn, std::slice::from_ref(&m))
-            .await?
-            .contains(&p),
+        Some(p) => !still_readable(conn, &m, p).await?,
         None => false,
     };
     if gone {
-        // The post was hidden or deleted after the mail was queued: nobody hears about it.
+        // The post was hidden or deleted after the mail was queued, or its reader lost the
+        // board: nobody hears about it.
         out.cancelled += 1;
         diesel::update(row)
             .set(mail_outbox::status.eq("cancelled"))

@@ -39,7 +39,10 @@ pub async fn view(
     let user = users::by_username(conn, username)
         .await?
         .ok_or(ModError::NotFound)?;
-    if !Reader::of(Some(viewer)).may_see_private_data_of(user.id) {
+    if !Reader::of(conn, Some(viewer))
+        .await?
+        .may_see_private_data_of(user.id)
+    {
         return Err(ModError::NotFound);
     }
     let ips: Vec<String> = sessions::table

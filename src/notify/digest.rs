@@ -14,7 +14,7 @@ const PER_MAIL: i64 = 10;
 const USERS_PER_BATCH: i64 = 500;
 
 #[derive(Queryable)]
-struct Reader {
+struct Recipient {
     id: i64,
     email: String,
     username: String,
@@ -25,11 +25,13 @@ type Line = (i64, String, i32);
 
 async fn hot(
     conn: &mut db::Conn,
+    reader: &crate::access::Reader,
     boards: Option<&[i64]>,
     since: DateTime<Utc>,
 ) -> QueryResult<Vec<Line>> {
     let mut q = topics::table
         .filter(crate::access::topic_shown())
+        .filter(reader.readable_boards())
         .filter(topics::created_at.ge(since))
         .order((topics::hot_rank.desc(), topics::id.desc()))
         .limit(PER_MAIL)
@@ -50,12 +52,13 @@ pub async fn send_weekly(
 ) -> Result<usize, super::NotifyError> {
     let mut conn = db::get(pool).await?;
     let since = now - Duration::days(7);
-    // Most people follow no board: compute their list once.
-    let everyone = hot(&mut conn, None, since).await?;
+    // Most people follow no board: compute their list once, from what anyone may read.
+    let anyone = crate::access::Reader::load(&mut conn, None).await?;
+    let everyone = hot(&mut conn, &anyone, None, since).await?;
     let mut after = 0i64;
     let mut queued = 0;
     loop {
-        let batch: Vec<Reader> = users::table
+        let batch: Vec<Recipient> = users::table
             .filter(users::digest_weekly.eq(true))
             .filter(users::email_verified_at.is_not_null())
             .filter(users::id.gt(after))
@@ -81,7 +84,8 @@ pub async fn send_weekly(
             let lines = if mine.is_empty() {
                 everyone.clone()
             } else {
-                hot(&mut conn, Some(&mine), since).await?
+                let reader = crate::access::Reader::of_user_id(&mut conn, r.id).await?;
+                hot(&mut conn, &reader, Some(&mine), since).await?
             };
             if lines.is_empty() {
                 continue;

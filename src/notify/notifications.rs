@@ -1,5 +1,6 @@
 //! In-app notifications: listing, unread count, marking read, per-kind preferences.
 
+use crate::access::Reader;
 use crate::accounts::FieldError;
 use crate::db::schema::{notifications, status_changes, topics, users};
 use crate::db::Conn;
@@ -56,13 +57,23 @@ pub struct Item {
     pub status: Option<crate::fields::Status>,
 }
 
-/// Newest first, keyed by id.
+/// Notices about people, and notices about topics on boards the reader may read now (someone
+/// taken out of a group stops seeing their notices about its board at once).
+fn readable(reader: &Reader) -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql(&format!(
+        "(notifications.topic_id IS NULL OR {})",
+        reader.readable_sql("topics")
+    ))
+}
+
+/// Newest first, keyed by id: `reader`'s own notifications.
 pub async fn list(
     conn: &mut Conn,
-    user_id: i64,
+    reader: &Reader,
     before: Option<i64>,
     limit: i64,
 ) -> QueryResult<(Vec<Item>, Option<i64>)> {
+    let user_id = reader.user_id.unwrap_or(0);
     let actors = diesel::alias!(users as actors);
     let mut q = notifications::table
         .left_join(topics::table)
@@ -72,6 +83,7 @@ pub async fn list(
                 .on(notifications::status_change_id.eq(status_changes::id.nullable())),
         )
         .filter(notifications::user_id.eq(user_id))
+        .filter(readable(reader))
         .select((
             notifications::id,
             notifications::kind,
@@ -100,10 +112,12 @@ pub async fn list(
     Ok((items, next))
 }
 
-pub async fn unread_count(conn: &mut Conn, user_id: i64) -> QueryResult<i64> {
+pub async fn unread_count(conn: &mut Conn, reader: &Reader) -> QueryResult<i64> {
     notifications::table
-        .filter(notifications::user_id.eq(user_id))
+        .left_join(topics::table)
+        .filter(notifications::user_id.eq(reader.user_id.unwrap_or(0)))
         .filter(notifications::read_at.is_null())
+        .filter(readable(reader))
         .count()
         .get_result(conn)
         .await
@@ -112,10 +126,11 @@ pub async fn unread_count(conn: &mut Conn, user_id: i64) -> QueryResult<i64> {
 /// Marks the given notifications (or all, with `None`) read; returns the unread count left.
 pub async fn mark_read(
     conn: &mut Conn,
-    user_id: i64,
+    reader: &Reader,
     ids: Option<&[i64]>,
     now: DateTime<Utc>,
 ) -> QueryResult<i64> {
+    let user_id = reader.user_id.unwrap_or(0);
     let mine = notifications::table
         .filter(notifications::user_id.eq(user_id))
         .filter(notifications::read_at.is_null());
@@ -133,5 +148,5 @@ pub async fn mark_read(
                 .await?
         }
     };
-    unread_count(conn, user_id).await
+    unread_count(conn, reader).await
 }

@@ -36,9 +36,13 @@ pub async fn create_topic(
             now,
         )
         .await??;
-        let board = crate::forum::boards::by_slug(conn, &new.board)
+        let reader = crate::access::Reader::of(conn, Some(author)).await?;
+        let board = crate::forum::boards::by_slug(conn, &new.board, &reader)
             .await?
             .ok_or_else(|| FieldError::new("board", "no such board"))?;
+        if !reader.may_post_in(board.id) {
+            return Err(ForumError::NoPosting);
+        }
         if !board.allows(new.kind) {
             return Err(
                 FieldError::new("kind", "this board does not take this kind of topic").into(),

@@ -34,6 +34,28 @@ pub struct SearchParams {
     pub sort: SearchSort,
     /// 1-based.
     pub page: usize,
+    /// Boards the searcher may not read (`Reader::closed_board_slugs`): excluded inside the
+    /// index query, so totals and facets count only what this searcher may see.
+    pub closed_boards: Vec<String>,
+}
+
+/// `MustNot` clauses for the boards closed to the searcher.
+fn closed_clauses(
+    field: tantivy::schema::Field,
+    closed: &[String],
+) -> Vec<(Occur, Box<dyn Query>)> {
+    closed
+        .iter()
+        .map(|slug| -> (Occur, Box<dyn Query>) {
+            (
+                Occur::MustNot,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, slug),
+                    IndexRecordOption::Basic,
+                )),
+            )
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -166,6 +188,7 @@ pub fn search(idx: &SearchIndex, p: &SearchParams) -> Result<Results, SearchErro
             ));
         }
     }
+    clauses.extend(closed_clauses(f.board, &p.closed_boards));
     let query = BooleanQuery::new(clauses);
     if q.is_empty()
         && p.kind.is_none()
@@ -287,13 +310,14 @@ pub struct Similar {
 }
 
 /// Up to 5 topics that look like what is being written: any of its words may match (an OR),
-/// the same board and product and open items rank higher.
+/// the same board and product and open items rank higher. Boards in `closed` never appear.
 pub fn similar(
     idx: &SearchIndex,
     title: &str,
     body: &str,
     board: Option<&str>,
     product: Option<&str>,
+    closed: &[String],
 ) -> Result<Vec<Similar>, SearchError> {
     use tantivy::query::BoostQuery;
     let f = idx.fields;
@@ -339,6 +363,7 @@ pub fn similar(
         ));
     }
     clauses.push((Occur::MustNot, term(f.status, Status::Duplicate.as_str())));
+    clauses.extend(closed_clauses(f.board, closed));
     let searcher = idx.reader.searcher();
     let top = searcher.search(
         &BooleanQuery::new(clauses),

@@ -1,7 +1,9 @@
 //! The index lags PostgreSQL by up to a second: hits are checked against the database before
-//! anyone sees them, so content hidden or deleted a moment ago never shows.
+//! anyone sees them, so content hidden, deleted or moved to a closed board a moment ago never
+//! shows.
 
 use super::query::Hit;
+use crate::access::Reader;
 use crate::db::schema::{posts, topics};
 use crate::db::Conn;
 use diesel::prelude::*;
@@ -9,7 +11,11 @@ use diesel_async::RunQueryDsl;
 use std::collections::HashSet;
 
 /// Keeps the hits whose post and topic are visible now (one query for the page).
-pub async fn keep_visible(conn: &mut Conn, hits: Vec<Hit>) -> QueryResult<Vec<Hit>> {
+pub async fn keep_visible(
+    conn: &mut Conn,
+    reader: &Reader,
+    hits: Vec<Hit>,
+) -> QueryResult<Vec<Hit>> {
     if hits.is_empty() {
         return Ok(hits);
     }
@@ -19,6 +25,7 @@ pub async fn keep_visible(conn: &mut Conn, hits: Vec<Hit>) -> QueryResult<Vec<Hi
         .filter(posts::id.eq_any(ids))
         .filter(crate::access::post_shown())
         .filter(crate::access::topic_shown())
+        .filter(reader.readable_boards())
         .select(posts::id)
         .load::<i64>(conn)
         .await?
@@ -31,10 +38,15 @@ pub async fn keep_visible(conn: &mut Conn, hits: Vec<Hit>) -> QueryResult<Vec<Hi
 }
 
 /// The same for similar-topic suggestions, by topic.
-pub async fn keep_visible_topics(conn: &mut Conn, ids: &[i64]) -> QueryResult<HashSet<i64>> {
+pub async fn keep_visible_topics(
+    conn: &mut Conn,
+    reader: &Reader,
+    ids: &[i64],
+) -> QueryResult<HashSet<i64>> {
     Ok(topics::table
         .filter(topics::id.eq_any(ids.to_vec()))
         .filter(crate::access::topic_shown())
+        .filter(reader.readable_boards())
         .select(topics::id)
         .load::<i64>(conn)
         .await?

@@ -23,7 +23,7 @@ async fn check(conn: &mut Conn, actor: &User, topic_id: i64) -> Result<(), Triag
         .optional()?
         .ok_or(TriageError::NotFound)?;
     let mine = teams::of_user(conn, actor.id).await?;
-    if Reader::of(Some(actor)).may_triage(team, &mine) {
+    if Reader::of(conn, Some(actor)).await?.may_triage(team, &mine) {
         Ok(())
     } else {
         Err(TriageError::NotYourTeam)

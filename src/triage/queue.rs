@@ -20,6 +20,8 @@ pub struct Filter {
     pub overdue: bool,
     /// After (priority, id).
     pub after: Option<(f64, i64)>,
+    /// Boards closed to whoever is looking (`Reader::closed_board_ids`).
+    pub closed_boards: Vec<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -74,6 +76,7 @@ pub async fn list(
         .filter(topics::kind.ne(Kind::Discussion))
         .filter(topics::status.eq_any(Status::OPEN))
         .filter(crate::access::topic_shown())
+        .filter(topics::board_id.ne_all(f.closed_boards.clone()))
         .select((
             topics::id,
             topics::kind,

@@ -11,6 +11,7 @@ use diesel_async::RunQueryDsl;
 pub async fn for_topic(
     conn: &mut Conn,
     search: &Search,
+    reader: &crate::access::Reader,
     topic_id: i64,
 ) -> Result<Vec<Similar>, crate::search::SearchError> {
     let found: Option<(crate::fields::Kind, String, String, Option<String>)> = topics::table
@@ -35,11 +36,21 @@ pub async fn for_topic(
         .select(posts::body_md)
         .first(conn)
         .await?;
+    let closed = reader.closed_board_slugs();
     let hits = search
-        .read(move |index| query::similar(index, &title, &body, Some(&board), product.as_deref()))
+        .read(move |index| {
+            query::similar(
+                index,
+                &title,
+                &body,
+                Some(&board),
+                product.as_deref(),
+                &closed,
+            )
+        })
         .await?;
     let ids: Vec<i64> = hits.iter().map(|h| h.topic_id).collect();
-    let visible = crate::search::visibility::keep_visible_topics(conn, &ids).await?;
+    let visible = crate::search::visibility::keep_visible_topics(conn, reader, &ids).await?;
     Ok(hits
         .into_iter()
         .filter(|h| h.topic_id != topic_id && h.kind == kind && visible.contains(&h.topic_id))

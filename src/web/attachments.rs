@@ -54,7 +54,8 @@ async fn download(
         .await?
         .ok_or(AppError::NotFound)?;
     // The topic must be visible too; a private log is a 404 to those who may not see it.
-    topics::get(&mut conn, a.topic_id, &Reader::of(user)).await?;
+    let reader = Reader::of(&mut conn, user).await?;
+    topics::get(&mut conn, a.topic_id, &reader).await?;
     if !attachments::may_read(&mut conn, &a, user).await? {
         return Err(AppError::NotFound);
     }

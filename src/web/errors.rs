@@ -266,6 +266,10 @@ impl From<crate::forum::ForumError> for AppError {
                 code: "forbidden",
                 message: "You may not do that.".into(),
             },
+            F::NoPosting => AppError::Forbidden {
+                code: "board_read_only",
+                message: "You may read this board but not post on it.".into(),
+            },
             F::Conflict(message) => AppError::Conflict {
                 message: message.into(),
                 fields: BTreeMap::new(),

@@ -284,7 +284,7 @@ async fn leaderboards_rank_by_period_and_board_with_deterministic_ties() {
     let board_id = |slug: &'static str| {
         let app = &app;
         async move {
-            chorus::forum::boards::by_slug(&mut *app.conn().await, slug)
+            chorus::forum::boards::any_by_slug(&mut *app.conn().await, slug)
                 .await
                 .unwrap()
                 .unwrap()

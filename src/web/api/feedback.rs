@@ -186,8 +186,8 @@ async fn status_history(
     viewer: Viewer,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let reader = Reader::of(viewer.0.as_ref().map(|a| &a.user));
     let mut conn = crate::db::get(&state.pool).await?;
+    let reader = Reader::of(&mut conn, viewer.0.as_ref().map(|a| &a.user)).await?;
     topics::get(&mut conn, *id, &reader).await?;
     let items = changes::history(&mut conn, *id).await?;
     Ok(HttpResponse::Ok().json(super::Items::all(items)))
@@ -272,8 +272,8 @@ async fn answers(
     if !crate::feedback::status::may_change(me.0.user.role()) {
         return Err(AppError::NotFound);
     }
-    let reader = Reader::of(Some(&me.0.user));
     let mut conn = crate::db::get(&state.pool).await?;
+    let reader = Reader::of(&mut conn, Some(&me.0.user)).await?;
     topics::get(&mut conn, *id, &reader).await?;
     let items = satisfaction::answers(&mut conn, *id).await?;
     Ok(HttpResponse::Ok().json(super::Items::all(items)))
@@ -361,7 +361,8 @@ async fn my_feedback(
     me: CurrentUser,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&state.pool).await?;
-    let mine = crate::feedback::lists::mine(&mut conn, me.0.user.id, 200).await?;
+    let reader = Reader::of(&mut conn, Some(&me.0.user)).await?;
+    let mine = crate::feedback::lists::mine(&mut conn, &reader, 200).await?;
     Ok(HttpResponse::Ok().json(mine))
 }
 

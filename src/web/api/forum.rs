@@ -67,7 +67,8 @@ async fn list_boards(
 ) -> Result<HttpResponse, AppError> {
     let locale = extract::locale_for(&req, &viewer);
     let mut conn = crate::db::get(&state.pool).await?;
-    let all = boards::all(&mut conn).await?;
+    let reader = Reader::of(&mut conn, viewer.0.as_ref().map(|a| &a.user)).await?;
+    let all = boards::readable(&mut conn, &reader).await?;
     Ok(HttpResponse::Ok().json(
         all.iter()
             .map(|b| BoardView::of(b, locale))
@@ -115,13 +116,14 @@ async fn list(
     };
     let limit = q.limit.unwrap_or(30).clamp(1, 100);
     let mut conn = crate::db::get(state.read_pool(viewer)).await?;
+    let reader = Reader::of(&mut conn, viewer.0.as_ref().map(|a| &a.user)).await?;
     let filter = listing::Filter {
         board_id,
         kind,
         pinned_only: false,
         status,
     };
-    let page = listing::page(&mut conn, &filter, sort, cursor, limit).await?;
+    let page = listing::page(&mut conn, &reader, &filter, sort, cursor, limit).await?;
     Ok(HttpResponse::Ok().json(super::Items {
         items: page.items,
         next_cursor: page.next,
@@ -135,7 +137,8 @@ async fn board_topics(
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(state.read_pool(&viewer)).await?;
-    let board = boards::by_slug(&mut conn, &slug)
+    let reader = Reader::of(&mut conn, viewer.0.as_ref().map(|a| &a.user)).await?;
+    let board = boards::by_slug(&mut conn, &slug, &reader)
         .await?
         .ok_or(AppError::NotFound)?;
     drop(conn);
@@ -289,12 +292,12 @@ async fn get_topic(
     id: web::Path<i64>,
     q: web::Query<CursorQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let reader = Reader::of(viewer.0.as_ref().map(|a| &a.user));
     let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(c) => Some(fields::parse_path_cursor(c).map_err(|e| AppError::invalid(vec![e]))?),
         None => None,
     };
     let mut conn = crate::db::get(state.read_pool(&viewer)).await?;
+    let reader = Reader::of(&mut conn, viewer.0.as_ref().map(|a| &a.user)).await?;
     let (topic, board, author) = topics::get(&mut conn, *id, &reader).await?;
     let page = thread::page(
         &mut conn,
@@ -425,8 +428,8 @@ async fn revisions(
     viewer: Viewer,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let reader = Reader::of(viewer.0.as_ref().map(|a| &a.user));
     let mut conn = crate::db::get(&state.pool).await?;
+    let reader = Reader::of(&mut conn, viewer.0.as_ref().map(|a| &a.user)).await?;
     let list = posts::revisions(&mut conn, &reader, *id).await?;
     Ok(HttpResponse::Ok().json(super::Items::all(list)))
 }
@@ -472,8 +475,8 @@ async fn set_subscription(
     id: i64,
     on: bool,
 ) -> Result<HttpResponse, AppError> {
-    let reader = Reader::of(Some(&me.0.user));
     let mut conn = crate::db::get(&state.pool).await?;
+    let reader = Reader::of(&mut conn, Some(&me.0.user)).await?;
     topics::get(&mut conn, id, &reader).await?;
     subscriptions::set(&mut conn, id, me.0.user.id, on, state.clock.now()).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -502,7 +505,8 @@ async fn set_follow(
     on: bool,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&state.pool).await?;
-    let board = boards::by_slug(&mut conn, slug)
+    let reader = Reader::of(&mut conn, Some(&me.0.user)).await?;
+    let board = boards::by_slug(&mut conn, slug, &reader)
         .await?
         .ok_or(AppError::NotFound)?;
     subscriptions::follow_board(&mut conn, board.id, me.0.user.id, on, state.clock.now()).await?;

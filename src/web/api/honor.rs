@@ -23,7 +23,8 @@ async fn user(
     username: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(state.read_pool(&viewer)).await?;
-    let p = profile::by_username(&mut conn, &username)
+    let reader = crate::access::Reader::of(&mut conn, viewer.0.as_ref().map(|a| &a.user)).await?;
+    let p = profile::by_username(&mut conn, &reader, &username)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok().json(p))
@@ -74,7 +75,8 @@ async fn board(
         .ok_or_else(|| AppError::field("period", "must be week, month or all"))?;
     let board = q.board.as_deref().filter(|b| !b.is_empty());
     let mut conn = crate::db::get(state.read_pool(&viewer)).await?;
-    let rows = leaderboard::top(&mut conn, period, board, state.clock.now())
+    let reader = crate::access::Reader::of(&mut conn, viewer.0.as_ref().map(|a| &a.user)).await?;
+    let rows = leaderboard::top(&mut conn, &reader, period, board, state.clock.now())
         .await?
         .ok_or_else(|| AppError::field("board", "no such board"))?;
     Ok(HttpResponse::Ok().json(Leaderboard {

@@ -48,8 +48,9 @@ async fn list(
         None => None,
     };
     let mut conn = crate::db::get(&state.pool).await?;
-    let (items, next) = notifications::list(&mut conn, me.0.user.id, before, 50).await?;
-    let unread = notifications::unread_count(&mut conn, me.0.user.id).await?;
+    let reader = crate::access::Reader::of(&mut conn, Some(&me.0.user)).await?;
+    let (items, next) = notifications::list(&mut conn, &reader, before, 50).await?;
+    let unread = notifications::unread_count(&mut conn, &reader).await?;
     Ok(HttpResponse::Ok().json(Bell {
         items,
         next_cursor: next.map(|n| n.to_string()),
@@ -75,9 +76,9 @@ async fn mark_read(
         return Err(AppError::field("ids", "at most 500 at a time"));
     }
     let mut conn = crate::db::get(&state.pool).await?;
+    let reader = crate::access::Reader::of(&mut conn, Some(&me.0.user)).await?;
     let unread =
-        notifications::mark_read(&mut conn, me.0.user.id, ids.as_deref(), state.clock.now())
-            .await?;
+        notifications::mark_read(&mut conn, &reader, ids.as_deref(), state.clock.now()).await?;
     Ok(HttpResponse::Ok().json(Unread {
         unread_count: unread,
     }))

@@ -1,8 +1,9 @@
 //! `/api/v1/search`.
 
+use crate::access::Reader;
 use crate::search::query::{self, SearchParams, SearchSort};
 use crate::web::errors::AppError;
-use crate::web::extract::SearchQuota;
+use crate::web::extract::{SearchQuota, Viewer};
 use crate::web::AppState;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -55,10 +56,14 @@ pub struct SimilarQuery {
 /// Likely duplicates while composing: at most 5.
 async fn similar(
     state: web::Data<AppState>,
+    viewer: Viewer,
     _quota: SearchQuota,
     q: web::Query<SimilarQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
+    let mut conn = crate::db::get(&state.pool).await?;
+    let reader = Reader::of(&mut conn, viewer.0.as_ref().map(|a| &a.user)).await?;
+    let closed = reader.closed_board_slugs();
     let items = state
         .search
         .read(move |index| {
@@ -68,12 +73,12 @@ async fn similar(
                 &q.body,
                 q.board.as_deref(),
                 q.product.as_deref(),
+                &closed,
             )
         })
         .await?;
-    let mut conn = crate::db::get(&state.pool).await?;
     let ids: Vec<i64> = items.iter().map(|i| i.topic_id).collect();
-    let visible = crate::search::visibility::keep_visible_topics(&mut conn, &ids).await?;
+    let visible = crate::search::visibility::keep_visible_topics(&mut conn, &reader, &ids).await?;
     let items: Vec<_> = items
         .into_iter()
         .filter(|i| visible.contains(&i.topic_id))
@@ -119,6 +124,7 @@ impl ToSchema for SortText {}
 
 async fn search(
     state: web::Data<AppState>,
+    viewer: Viewer,
     _quota: SearchQuota,
     q: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -129,6 +135,8 @@ async fn search(
         "votes" => SearchSort::Votes,
         _ => return Err(AppError::field("sort", "must be relevance, new or votes")),
     };
+    let mut conn = crate::db::get(&state.pool).await?;
+    let reader = Reader::of(&mut conn, viewer.0.as_ref().map(|a| &a.user)).await?;
     let params = SearchParams {
         q: q.q,
         kind: q.kind,
@@ -138,12 +146,13 @@ async fn search(
         author: q.author,
         sort,
         page: q.page.unwrap_or(1),
+        closed_boards: reader.closed_board_slugs(),
     };
     let mut results = state
         .search
         .read(move |index| query::search(index, &params))
         .await?;
-    let mut conn = crate::db::get(&state.pool).await?;
-    results.hits = crate::search::visibility::keep_visible(&mut conn, results.hits).await?;
+    results.hits =
+        crate::search::visibility::keep_visible(&mut conn, &reader, results.hits).await?;
     Ok(HttpResponse::Ok().json(results))
 }

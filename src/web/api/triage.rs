@@ -287,6 +287,9 @@ async fn queue(
         assignee_id,
         overdue: matches!(q.overdue.as_deref(), Some("1" | "true" | "on")),
         after: q.cursor.as_deref().and_then(tq::parse_cursor),
+        closed_boards: crate::access::Reader::of(&mut conn, Some(&me.0.user))
+            .await?
+            .closed_board_ids(),
     };
     let (items, next) = tq::list(&mut conn, &filter, state.clock.now()).await?;
     Ok(HttpResponse::Ok().json(super::Items {
@@ -380,6 +383,8 @@ async fn similar(
 ) -> Result<HttpResponse, AppError> {
     triage_reader(&me)?;
     let mut conn = crate::db::get(&state.pool).await?;
-    let items = crate::triage::similar::for_topic(&mut conn, &state.search, *id).await?;
+    let reader = crate::access::Reader::of(&mut conn, Some(&me.0.user)).await?;
+    crate::forum::topics::get(&mut conn, *id, &reader).await?;
+    let items = crate::triage::similar::for_topic(&mut conn, &state.search, &reader, *id).await?;
     Ok(HttpResponse::Ok().json(super::Items::all(items)))
 }

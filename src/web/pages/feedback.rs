@@ -207,7 +207,7 @@ async fn satisfied(
 async fn roadmap(page: PageCtx) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
     let since = page.state.clock.now() - chrono::Duration::days(30);
-    let rows = crate::feedback::lists::roadmap(&mut conn, since).await?;
+    let rows = crate::feedback::lists::roadmap(&mut conn, &page.reader, since).await?;
     let mut groups: Vec<(String, BTreeMap<&str, Vec<Value>>)> = Vec::new();
     for r in rows {
         let product = match page.lang {
@@ -234,9 +234,9 @@ async fn roadmap(page: PageCtx) -> Result<HttpResponse, AppError> {
     page.render("roadmap.html", minijinja::context! { groups => groups })
 }
 
-async fn mine(SignedIn { page, me }: SignedIn) -> Result<HttpResponse, AppError> {
+async fn mine(SignedIn { page, .. }: SignedIn) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
-    let mine = crate::feedback::lists::mine(&mut conn, me.user.id, 200).await?;
+    let mine = crate::feedback::lists::mine(&mut conn, &page.reader, 200).await?;
     let view = |items: &[crate::feedback::lists::Item]| -> Vec<Value> {
         items
             .iter()

@@ -1,7 +1,6 @@
 //! Discussion pages: home, board, topic (the reply tree), new topic, edit, history, profile.
 
 use super::{redirect, PageCtx, SignedIn};
-use crate::access::Reader;
 use crate::accounts::{FieldError, Locale};
 use crate::forum::fields::{self, Body, Cursor, Sort, Tags};
 use crate::forum::thread::PostView;
@@ -31,10 +30,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/posts/{id}/delete", web::post().to(withdraw))
         .route("/new", web::get().to(new_form))
         .route("/new", web::post().to(create));
-}
-
-fn reader(page: &PageCtx) -> Reader {
-    Reader::of(page.viewer.0.as_ref().map(|a| &a.user))
 }
 
 fn board_view(b: &boards::Board, lang: Locale) -> Value {
@@ -81,14 +76,15 @@ fn parse_listing(q: &ListQuery) -> Result<(Sort, Option<Cursor>), AppError> {
 async fn home(page: PageCtx, q: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
     let (sort, cursor) = parse_listing(&q)?;
     let mut conn = crate::db::get(page.read_pool()).await?;
-    let all = boards::all(&mut conn).await?;
+    let r = page.reader.clone();
+    let all = boards::readable(&mut conn, &r).await?;
     let filter = listing::Filter {
         board_id: None,
         kind: None,
         pinned_only: false,
         status: None,
     };
-    let list = listing::page(&mut conn, &filter, sort, cursor, 30).await?;
+    let list = listing::page(&mut conn, &r, &filter, sort, cursor, 30).await?;
     page.render(
         "home.html",
         minijinja::context! {
@@ -107,7 +103,8 @@ async fn board(
 ) -> Result<HttpResponse, AppError> {
     let (sort, cursor) = parse_listing(&q)?;
     let mut conn = crate::db::get(page.read_pool()).await?;
-    let b = boards::by_slug(&mut conn, &slug)
+    let r = page.reader.clone();
+    let b = boards::by_slug(&mut conn, &slug, &r)
         .await?
         .ok_or(AppError::NotFound)?;
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
@@ -122,7 +119,7 @@ async fn board(
         pinned_only: false,
         status,
     };
-    let list = listing::page(&mut conn, &filter, sort, cursor, 30).await?;
+    let list = listing::page(&mut conn, &r, &filter, sort, cursor, 30).await?;
     let pinned = if cursor.is_none() && status.is_none() {
         let f = listing::Filter {
             board_id: Some(b.id),
@@ -130,7 +127,7 @@ async fn board(
             pinned_only: true,
             status: None,
         };
-        listing::page(&mut conn, &f, Sort::New, None, 10)
+        listing::page(&mut conn, &r, &f, Sort::New, None, 10)
             .await?
             .items
     } else {
@@ -158,7 +155,8 @@ async fn follow_board(
     form: web::Form<FollowForm>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
-    let b = boards::by_slug(&mut conn, &slug)
+    let r = page.reader.clone();
+    let b = boards::by_slug(&mut conn, &slug, &r)
         .await?
         .ok_or(AppError::NotFound)?;
     subscriptions::follow_board(
@@ -230,12 +228,12 @@ async fn topic_page(
     errors: BTreeMap<String, String>,
     draft: &str,
 ) -> Result<HttpResponse, AppError> {
-    let reader = reader(page);
     let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(c) => Some(fields::parse_path_cursor(c).map_err(|e| AppError::invalid(vec![e]))?),
         None => None,
     };
     let mut conn = crate::db::get(page.read_pool()).await?;
+    let reader = page.reader.clone();
     let (t, b, author) = topics::get(&mut conn, id, &reader).await?;
     let root = match q.thread {
         Some(pid) => {
@@ -289,7 +287,7 @@ async fn topic_page(
     };
     // Merge candidates for whoever may merge; search trouble must not cost the page.
     let similar = if can_change && t.kind.is_feedback() {
-        crate::triage::similar::for_topic(&mut conn, &page.state.search, t.id)
+        crate::triage::similar::for_topic(&mut conn, &page.state.search, &reader, t.id)
             .await
             .unwrap_or_default()
     } else {
@@ -411,7 +409,8 @@ async fn subscription(
     form: web::Form<SubscriptionForm>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
-    topics::get(&mut conn, *id, &reader(&page)).await?;
+    let r = page.reader.clone();
+    topics::get(&mut conn, *id, &r).await?;
     subscriptions::set(
         &mut conn,
         *id,
@@ -471,10 +470,9 @@ async fn edit_form(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
-    let r = reader(&page);
-    let post = posts::by_id(&mut conn, *id)
+    let r = page.reader.clone();
+    let post = posts::visible(&mut conn, *id, &r)
         .await?
-        .filter(|p| p.visible_to(&r))
         .ok_or(AppError::NotFound)?;
     if post.author_id != me.user.id && !r.staff {
         return Err(AppError::NotFound);
@@ -515,7 +513,7 @@ async fn edit(
 
 async fn history(page: PageCtx, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
-    let r = reader(&page);
+    let r = page.reader.clone();
     let list = posts::revisions(&mut conn, &r, *id).await?;
     let post = posts::by_id(&mut conn, *id)
         .await?
@@ -548,7 +546,13 @@ async fn new_page(
     errors: BTreeMap<String, String>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
-    let all = boards::all(&mut conn).await?;
+    let r = page.reader.clone();
+    // Only boards this person may start a topic on.
+    let all: Vec<boards::Board> = boards::readable(&mut conn, &r)
+        .await?
+        .into_iter()
+        .filter(|b| r.may_post_in(b.id))
+        .collect();
     let products = crate::feedback::products::all(&mut conn).await?;
     page.render_status(
         status,

@@ -23,14 +23,20 @@ pub struct HonorQuery {
 async fn honor(page: PageCtx, q: web::Query<HonorQuery>) -> Result<HttpResponse, AppError> {
     let period = Period::parse(&q.period).unwrap_or(Period::Week);
     let mut conn = crate::db::get(page.read_pool()).await?;
-    let boards = crate::forum::boards::all(&mut conn).await?;
+    let boards = crate::forum::boards::readable(&mut conn, &page.reader).await?;
     let board = boards
         .iter()
         .find(|b| b.slug == q.board)
         .map(|b| b.slug.as_str());
-    let rows = leaderboard::top(&mut conn, period, board, page.state.clock.now())
-        .await?
-        .unwrap_or_default();
+    let rows = leaderboard::top(
+        &mut conn,
+        &page.reader,
+        period,
+        board,
+        page.state.clock.now(),
+    )
+    .await?
+    .unwrap_or_default();
     let en = page.lang == Locale::En;
     page.render(
         "honor.html",

@@ -46,6 +46,8 @@ pub struct PageCtx {
     pub state: web::Data<AppState>,
     /// Unread notifications, for the bell.
     pub unread: i64,
+    /// Who is reading, with the boards closed to them: every page asks it.
+    pub reader: crate::access::Reader,
 }
 
 impl FromRequest for PageCtx {
@@ -60,15 +62,17 @@ impl FromRequest for PageCtx {
                 .app_data::<web::Data<AppState>>()
                 .cloned()
                 .ok_or_else(|| AppError::internal(anyhow::anyhow!("app state missing")))?;
-            let unread = match &viewer.0 {
-                Some(a) => {
-                    let mut conn = crate::db::get(&state.pool).await?;
-                    crate::notify::notifications::unread_count(&mut conn, a.user.id).await?
-                }
+            let mut conn = crate::db::get(&state.pool).await?;
+            let user = viewer.0.as_ref().map(|a| &a.user);
+            let reader = crate::access::Reader::of(&mut conn, user).await?;
+            let unread = match user {
+                Some(_) => crate::notify::notifications::unread_count(&mut conn, &reader).await?,
                 None => 0,
             };
+            drop(conn);
             Ok(PageCtx {
                 unread,
+                reader,
                 lang: extract::locale_for(&req, &viewer),
                 csrf: extract::csrf_token(&req),
                 path: req

@@ -17,10 +17,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 async fn profile(page: PageCtx, name: web::Path<String>) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(page.read_pool()).await?;
-    let p = crate::honor::profile::by_username(&mut conn, &name)
+    let p = crate::honor::profile::by_username(&mut conn, &page.reader, &name)
         .await?
         .ok_or(AppError::NotFound)?;
-    let recent = listing::by_author(&mut conn, p.id, 20).await?;
+    let recent = listing::by_author(&mut conn, &page.reader, p.id, 20).await?;
     let topics: Vec<Value> = recent
         .iter()
         .map(|(id, title, at)| minijinja::context! { id => id, title => title, at => at.format("%Y-%m-%d").to_string() })
@@ -101,11 +101,11 @@ pub struct ListQuery {
 }
 
 async fn list(
-    SignedIn { page, me }: SignedIn,
+    SignedIn { page, .. }: SignedIn,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
-    let (items, next) = notifications::list(&mut conn, me.user.id, q.cursor, 50).await?;
+    let (items, next) = notifications::list(&mut conn, &page.reader, q.cursor, 50).await?;
     let items: Vec<Value> = items
         .iter()
         .map(|n| {
@@ -123,8 +123,8 @@ async fn list(
     )
 }
 
-async fn read_all(SignedIn { page, me }: SignedIn) -> Result<HttpResponse, AppError> {
+async fn read_all(SignedIn { page, .. }: SignedIn) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
-    notifications::mark_read(&mut conn, me.user.id, None, page.state.clock.now()).await?;
+    notifications::mark_read(&mut conn, &page.reader, None, page.state.clock.now()).await?;
     Ok(redirect("/notifications"))
 }

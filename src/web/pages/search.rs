@@ -34,6 +34,8 @@ async fn search(
         _ => SearchSort::Relevance,
     };
     let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    let reader = page.reader.clone();
     let params = SearchParams {
         q: f.q.clone(),
         kind: nonempty(f.kind.clone()),
@@ -43,6 +45,7 @@ async fn search(
         author: None,
         sort,
         page: f.page.unwrap_or(1).clamp(1, 500),
+        closed_boards: reader.closed_board_slugs(),
     };
     let current_page = params.page;
     let mut results = page
@@ -50,9 +53,9 @@ async fn search(
         .search
         .read(move |index| query::search(index, &params))
         .await?;
-    let mut conn = crate::db::get(&page.state.pool).await?;
-    results.hits = crate::search::visibility::keep_visible(&mut conn, results.hits).await?;
-    let boards = crate::forum::boards::all(&mut conn).await?;
+    results.hits =
+        crate::search::visibility::keep_visible(&mut conn, &reader, results.hits).await?;
+    let boards = crate::forum::boards::readable(&mut conn, &reader).await?;
     let hits: Vec<Value> = results
         .hits
         .iter()

@@ -55,6 +55,7 @@ async fn queue(page: PageCtx, q: web::Query<QueueQuery>) -> Result<HttpResponse,
         kind: tq::parse_kind(&q.kind).ok().flatten(),
         overdue: q.overdue == "1",
         after: q.cursor.as_deref().and_then(tq::parse_cursor),
+        closed_boards: page.reader.closed_board_ids(),
         ..Default::default()
     };
     let (items, next) = tq::list(&mut conn, &filter, page.state.clock.now()).await?;
