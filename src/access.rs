@@ -43,9 +43,10 @@ pub const TEAM_GROUP_PREFIX: &str = "team:";
 pub const LEVEL_GROUP_PREFIX: &str = "level:";
 
 /// A board's access rules, as stored.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = boards)]
 pub struct BoardRule {
+    #[serde(skip)]
     pub id: i64,
     pub slug: String,
     pub read_rule: ReadRule,
@@ -121,6 +122,40 @@ impl BoardRule {
         };
         rule && m.level >= self.min_level_post
     }
+}
+
+/// The slugs in `named` that name no group: not a named group, not `staff`, not `team:<slug>`
+/// of a team, not `level:1`..`level:10`. Board rules are checked with it when written.
+pub async fn unknown_groups(conn: &mut Conn, named: &[String]) -> QueryResult<Vec<String>> {
+    let known_named: Vec<String> = groups::table
+        .filter(groups::slug.eq_any(named))
+        .select(groups::slug)
+        .load(conn)
+        .await?;
+    let team_slugs: Vec<String> = named
+        .iter()
+        .filter_map(|g| g.strip_prefix(TEAM_GROUP_PREFIX).map(str::to_string))
+        .collect();
+    let known_teams: Vec<String> = teams::table
+        .filter(teams::slug.eq_any(&team_slugs))
+        .select(teams::slug)
+        .load(conn)
+        .await?;
+    Ok(named
+        .iter()
+        .filter(|g| {
+            let g = g.as_str();
+            let known = g == STAFF_GROUP
+                || known_named.iter().any(|k| k == g)
+                || g.strip_prefix(TEAM_GROUP_PREFIX)
+                    .is_some_and(|t| known_teams.iter().any(|k| k == t))
+                || g.strip_prefix(LEVEL_GROUP_PREFIX)
+                    .and_then(|n| n.parse::<i16>().ok())
+                    .is_some_and(|n| (1..=10).contains(&n));
+            !known
+        })
+        .cloned()
+        .collect())
 }
 
 /// A board this reader may not read: absent for them everywhere.

@@ -2,6 +2,7 @@
 //! Knows nothing of HTTP; `web/` parses requests into the types in `fields` and calls in here.
 
 pub mod fields;
+pub mod groups;
 pub mod passwords;
 pub mod sanctions;
 pub mod service;

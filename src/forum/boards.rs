@@ -2,7 +2,7 @@
 
 use super::fields::Kind;
 use super::ForumError;
-use crate::access::Reader;
+use crate::access::{BoardRule, PostRule, ReadRule, Reader};
 use crate::accounts::{FieldError, Locale};
 use crate::db::schema::boards;
 use crate::db::Conn;
@@ -23,6 +23,8 @@ pub struct Board {
     pub kinds: Vec<Kind>,
     pub position: i32,
     pub product_line: Option<String>,
+    pub read_rule: ReadRule,
+    pub post_rule: PostRule,
 }
 
 impl Board {
@@ -188,4 +190,124 @@ pub async fn upsert(
         .returning(Board::as_returning())
         .get_result(conn)
         .await?)
+}
+
+/// A board's read and post rules as an admin sets them: one list of groups serves whichever
+/// rule is `groups`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessInput {
+    pub read: ReadRule,
+    pub post: PostRule,
+    pub groups: Vec<String>,
+    pub min_level_read: i16,
+    pub min_level_post: i16,
+}
+
+impl AccessInput {
+    /// Checks every field and reports all problems at once (group names are checked against
+    /// the database by `set_access`).
+    pub fn parse(
+        read: &str,
+        post: &str,
+        groups: &[String],
+        min_level_read: Option<i16>,
+        min_level_post: Option<i16>,
+    ) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let read_rule = ReadRule::from_text(read);
+        if read_rule.is_none() {
+            errors.push(FieldError::new(
+                "read",
+                "must be public, signed_in, groups or staff",
+            ));
+        }
+        let post_rule = PostRule::from_text(post);
+        if post_rule.is_none() {
+            errors.push(FieldError::new(
+                "post",
+                "must be signed_in, groups or staff",
+            ));
+        }
+        let mut list: Vec<String> = Vec::new();
+        for g in groups {
+            let g = g.trim().to_ascii_lowercase();
+            if g.is_empty() || g.len() > 60 {
+                errors.push(FieldError::new("groups", "each group is 1–60 characters"));
+            } else if !list.contains(&g) {
+                list.push(g);
+            }
+        }
+        if list.len() > 20 {
+            errors.push(FieldError::new("groups", "at most 20 groups"));
+        }
+        let uses_groups =
+            read_rule == Some(ReadRule::Groups) || post_rule == Some(PostRule::Groups);
+        if uses_groups && list.is_empty() {
+            errors.push(FieldError::new(
+                "groups",
+                "name at least one group for a groups rule",
+            ));
+        }
+        if !uses_groups && !list.is_empty() {
+            errors.push(FieldError::new("groups", "only a groups rule takes groups"));
+        }
+        let level = |field: &'static str, v: Option<i16>, errors: &mut Vec<FieldError>| {
+            let v = v.unwrap_or(0);
+            if !(0..=10).contains(&v) {
+                errors.push(FieldError::new(field, "a level from 0 (none) to 10"));
+            }
+            v
+        };
+        let min_level_read = level("min_level_read", min_level_read, &mut errors);
+        let min_level_post = level("min_level_post", min_level_post, &mut errors);
+        match (read_rule, post_rule) {
+            (Some(read), Some(post)) if errors.is_empty() => Ok(AccessInput {
+                read,
+                post,
+                groups: list,
+                min_level_read,
+                min_level_post,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Sets a board's rules; None when there is no such board. Every group must exist.
+pub async fn set_access(
+    conn: &mut Conn,
+    slug: &str,
+    a: &AccessInput,
+) -> Result<Option<BoardRule>, ForumError> {
+    let unknown = crate::access::unknown_groups(conn, &a.groups).await?;
+    if !unknown.is_empty() {
+        return Err(ForumError::Invalid(vec![FieldError::new(
+            "groups",
+            format!("no such group: {}", unknown.join(", ")),
+        )]));
+    }
+    let for_rule = |on: bool| if on { a.groups.clone() } else { Vec::new() };
+    Ok(diesel::update(boards::table.filter(boards::slug.eq(slug)))
+        .set((
+            boards::read_rule.eq(a.read),
+            boards::post_rule.eq(a.post),
+            boards::read_groups.eq(for_rule(a.read == ReadRule::Groups)),
+            boards::post_groups.eq(for_rule(a.post == PostRule::Groups)),
+            boards::min_level_read.eq(a.min_level_read),
+            boards::min_level_post.eq(a.min_level_post),
+        ))
+        .returning(BoardRule::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
+}
+
+/// A board's rules, whoever may read it (admin pages).
+pub async fn rule_of(conn: &mut Conn, slug: &str) -> QueryResult<Option<BoardRule>> {
+    boards::table
+        .filter(boards::slug.eq(slug))
+        .select(BoardRule::as_select())
+        .first(conn)
+        .await
+        .optional()
 }

@@ -90,7 +90,7 @@ try {
     await Promise.all([sp.waitForLoadState("load"), sp.click("form[action='/login'] button[type=submit]")]);
     const paths = ["/", "/b/tips", "/b/ideas", "/b/phones", topicUrl.replace(base, ""), "/search?q=night",
       "/honor", "/roadmap", "/notifications", "/settings", "/me/feedback", "/new?board=phones",
-      "/triage", "/triage/stats", "/mod", "/mod/log", "/admin/triage", "/admin/boards", "/admin/products"];
+      "/triage", "/triage/stats", "/mod", "/mod/log", "/admin/triage", "/admin/boards", "/admin/groups", "/admin/products"];
     const wide = [];
     for (const path of paths) {
       await sp.goto(`${base}${path}`);

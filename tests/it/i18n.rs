@@ -135,6 +135,7 @@ async fn every_page_as_every_visitor_in_both_languages_has_all_its_words() {
         "/triage",
         "/triage/stats",
         "/admin/boards",
+        "/admin/groups",
         "/admin/products",
         "/admin/triage",
         "/consent",

@@ -1,5 +1,6 @@
 //! The one integration-test binary: real PostgreSQL, real SMTP, the app over HTTP.
 
+mod access;
 mod accounts;
 mod bad_input;
 mod browser;

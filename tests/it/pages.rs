@@ -477,6 +477,7 @@ async fn staff_reach_every_tool_from_a_staff_menu_on_every_page() {
         "/mod/log",
         "/admin/triage",
         "/admin/boards",
+        "/admin/groups",
         "/admin/products",
     ];
     for path in ["/", "/b/tips", "/triage", "/admin/boards"] {

@@ -43,6 +43,9 @@ pub struct BoardView {
     pub kinds: Vec<Kind>,
     pub position: i32,
     pub product_line: Option<String>,
+    /// Who may read it (anything but `public` is a closed board: a lock in lists).
+    pub read: crate::access::ReadRule,
+    pub post: crate::access::PostRule,
 }
 
 impl BoardView {
@@ -56,6 +59,8 @@ impl BoardView {
             kinds: b.kinds.clone(),
             position: b.position,
             product_line: b.product_line.clone(),
+            read: b.read_rule,
+            post: b.post_rule,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! JSON API v1 (see shared/API.md for the contract).
 
+pub mod access;
 pub mod auth;
 pub mod feedback;
 pub mod forum;
@@ -22,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .configure(auth::routes)
+            .configure(access::routes)
             .configure(me::routes)
             .configure(forum::routes)
             .configure(feedback::routes)

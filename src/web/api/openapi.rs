@@ -4,7 +4,7 @@
 //! table against the routes the handlers register, both ways, and `scripts/fuzz.sh` checks real
 //! answers against it with schemathesis.
 
-use super::{auth, feedback, forum, honor, me, moderation, notifications, search, triage};
+use super::{access, auth, feedback, forum, honor, me, moderation, notifications, search, triage};
 use super::{ErrorBody, MeView, StatusReply};
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
@@ -172,6 +172,12 @@ fn ops() -> Vec<Op> {
         op("put", "/posts/{id}/like", "forum", Verified, "Like a post", 200).answer(ty::<forum::LikeCount>),
         op("delete", "/posts/{id}/like", "forum", Verified, "Take a like back", 200).answer(ty::<forum::LikeCount>),
         op("post", "/admin/boards", "forum", Admin, "Create or update a board", 201).body(ty::<forum::BoardBody>).answer(ty::<forum::BoardView>),
+        op("patch", "/admin/boards/{slug}", "access", Admin, "Who may read and who may post on a board (audited)", 200).body(ty::<access::BoardAccessBody>).answer(ty::<crate::access::BoardRule>),
+        op("get", "/admin/groups", "access", Admin, "Named groups with their member counts", 200).answer(items::<crate::accounts::groups::Group>),
+        op("post", "/admin/groups", "access", Admin, "Create a named group", 201).body(ty::<access::GroupBody>).answer(ty::<crate::accounts::groups::Group>),
+        op("delete", "/admin/groups/{slug}", "access", Admin, "Delete a group no board rule names (409 otherwise)", 204),
+        op("get", "/admin/groups/{slug}/members", "access", Admin, "A group's members", 200).answer(items::<crate::accounts::groups::GroupMember>),
+        op("post", "/admin/groups/{slug}/members", "access", Admin, "Add someone to a group, or take them out (`remove`); effective at their next request", 200).body(ty::<access::MemberBody>).answer(ty::<crate::accounts::groups::Membership>),
         op("put", "/topics/{id}/vote", "feedback", Verified, "Vote for an idea (one per person)", 200).answer(ty::<feedback::Counted>),
         op("delete", "/topics/{id}/vote", "feedback", Verified, "Take a vote back", 200).answer(ty::<feedback::Counted>),
         op("put", "/topics/{id}/me-too", "feedback", Verified, "\"Me too\" on a bug report", 200).answer(ty::<feedback::Counted>),
