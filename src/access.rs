@@ -176,12 +176,23 @@ pub struct Reader {
     no_post: Arc<[i64]>,
 }
 
-/// Every board's rules (a small table, read once per request).
+/// Every board's rules (a small table, read once per request). The board of a closed beta
+/// programme stays readable by its testers but takes posts from staff only.
 pub async fn board_rules(conn: &mut Conn) -> QueryResult<Vec<BoardRule>> {
-    boards::table
+    use crate::db::schema::programmes;
+    let mut rules: Vec<BoardRule> = boards::table
         .select(BoardRule::as_select())
         .load(conn)
-        .await
+        .await?;
+    let closed: Vec<i64> = programmes::table
+        .filter(programmes::closes_at.le(diesel::dsl::now))
+        .select(programmes::board_id)
+        .load(conn)
+        .await?;
+    for r in rules.iter_mut().filter(|r| closed.contains(&r.id)) {
+        r.post_rule = PostRule::Staff;
+    }
+    Ok(rules)
 }
 
 /// A person's named groups and teams, as the slugs board rules name.

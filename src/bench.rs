@@ -392,6 +392,58 @@ pub async fn search(pool: &db::Pool, index_dir: &std::path::Path) -> anyhow::Res
         );
     }
 
+    // The access filter: an outsider's search leaves out the boards closed to them inside the
+    // index query. The boards holding about a quarter of the posts play the private ones; the
+    // same queries run with no board closed (today's cost) and with them closed, interleaved.
+    #[derive(diesel::QueryableByName)]
+    struct BoardPosts {
+        #[diesel(sql_type = Text)]
+        slug: String,
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let per_board: Vec<BoardPosts> = diesel::sql_query(
+        "SELECT b.slug, count(p.id)::int8 AS n FROM boards b JOIN topics t ON t.board_id = b.id \
+         JOIN posts p ON p.topic_id = t.id GROUP BY b.slug ORDER BY n ASC",
+    )
+    .load(&mut conn)
+    .await?;
+    let total_posts: i64 = per_board.iter().map(|b| b.n).sum();
+    let (mut closed, mut closed_posts) = (Vec::new(), 0i64);
+    for b in &per_board {
+        if (closed_posts + b.n) * 4 > total_posts && !closed.is_empty() {
+            break;
+        }
+        closed_posts += b.n;
+        closed.push(b.slug.clone());
+    }
+    let (mut open_ms, mut closed_ms) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        for (_, q, _) in queries {
+            for (out, boards) in [(&mut open_ms, Vec::new()), (&mut closed_ms, closed.clone())] {
+                let params = SearchParams {
+                    q: q.to_string(),
+                    page: 1,
+                    closed_boards: boards,
+                    ..Default::default()
+                };
+                let t = Instant::now();
+                query::search(&idx, &params)?;
+                out.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+    }
+    let (a, b) = (pct(&mut open_ms, 0.99), pct(&mut closed_ms, 0.99));
+    println!(
+        "access filter: {} of {} boards closed ({:.0}% of posts); tantivy p50 {:.2} ms -> {:.2} ms, p99 {a:.2} ms -> {b:.2} ms = {:.2}x",
+        closed.len(),
+        per_board.len(),
+        100.0 * closed_posts as f64 / total_posts.max(1) as f64,
+        pct(&mut open_ms, 0.5),
+        pct(&mut closed_ms, 0.5),
+        b / a
+    );
+
     // Recall: posts containing the word (by substring) against posts each engine finds.
     let words = [
         "续航", "相机", "夜景", "卡顿", "充电", "发热", "投屏", "信号", "蓝牙", "耳机", "屏幕",

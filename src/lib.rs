@@ -19,6 +19,7 @@ pub mod mail;
 pub mod moderation;
 pub mod notify;
 pub mod posting;
+pub mod programmes;
 pub mod rate_limits;
 pub mod rights;
 pub mod search;

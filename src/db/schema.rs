@@ -255,6 +255,44 @@ diesel::table! {
 }
 
 diesel::table! {
+    programmes (id) {
+        id -> Int8,
+        slug -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        board_id -> Int8,
+        product_id -> Int8,
+        group_id -> Int8,
+        terms_md -> Text,
+        terms_version -> Int4,
+        min_level -> Int2,
+        min_honor -> Int4,
+        min_account_days -> Int4,
+        quota -> Nullable<Int4>,
+        opens_at -> Nullable<Timestamptz>,
+        closes_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    programme_applications (id) {
+        id -> Int8,
+        programme_id -> Int8,
+        user_id -> Int8,
+        device -> Text,
+        os_version -> Text,
+        reason -> Text,
+        terms_version -> Int4,
+        status -> Text,
+        note -> Text,
+        decided_by -> Nullable<Int8>,
+        decided_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     group_members (group_id, user_id) {
         group_id -> Int8,
         user_id -> Int8,
@@ -571,6 +609,11 @@ diesel::joinable!(user_medals -> users (user_id));
 diesel::joinable!(internal_notes -> topics (topic_id));
 diesel::joinable!(internal_notes -> users (author_id));
 diesel::joinable!(group_members -> groups (group_id));
+diesel::joinable!(programme_applications -> programmes (programme_id));
+diesel::joinable!(programme_applications -> users (user_id));
+diesel::joinable!(programmes -> boards (board_id));
+diesel::joinable!(programmes -> products (product_id));
+diesel::joinable!(programmes -> groups (group_id));
 diesel::joinable!(group_members -> users (user_id));
 diesel::joinable!(team_members -> teams (team_id));
 diesel::joinable!(team_members -> users (user_id));
@@ -603,6 +646,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_revisions,
     posts,
     products,
+    programme_applications,
+    programmes,
     rate_limits,
     reviews,
     routing_rules,

@@ -188,6 +188,30 @@ async fn notify(conn: &mut Conn, user_id: i64, medal: &str, now: DateTime<Utc>) 
     Ok(())
 }
 
+/// Awards `medal` to a person once (a beta programme's approval); true when it is new.
+pub async fn award_once(
+    conn: &mut Conn,
+    user_id: i64,
+    medal: &'static str,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    use crate::db::schema::user_medals;
+    let n = diesel::insert_into(user_medals::table)
+        .values((
+            user_medals::user_id.eq(user_id),
+            user_medals::medal.eq(medal),
+            user_medals::scope.eq(""),
+            user_medals::awarded_at.eq(now),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    if n == 1 {
+        notify(conn, user_id, medal, now).await?;
+    }
+    Ok(n == 1)
+}
+
 /// Awards every medal whose rule now holds (hourly).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AwardMedals;

@@ -128,6 +128,7 @@ pub async fn impose(
                 diesel::delete(sessions::table.filter(sessions::user_id.eq(target.id)))
                     .execute(conn)
                     .await?;
+                crate::programmes::applications::remove_suspended(conn, target.id).await?;
             }
         }
         diesel::insert_into(notifications::table)

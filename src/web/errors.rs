@@ -289,6 +289,24 @@ impl From<crate::forum::ForumError> for AppError {
     }
 }
 
+impl From<crate::programmes::ProgrammeError> for AppError {
+    fn from(e: crate::programmes::ProgrammeError) -> Self {
+        use crate::programmes::ProgrammeError as P;
+        match e {
+            P::Invalid(fields) => AppError::invalid(fields),
+            P::NotFound => AppError::NotFound,
+            P::Conflict(message) => AppError::Conflict {
+                message,
+                fields: BTreeMap::new(),
+            },
+            // A gate the applicant does not pass: named, in their language.
+            P::Gate(why) => AppError::invalid(vec![crate::accounts::FieldError::new("gate", why)]),
+            P::Db(e) => e.into(),
+            P::Mail(e) => AppError::internal(e),
+        }
+    }
+}
+
 impl From<crate::feedback::FeedbackError> for AppError {
     fn from(e: crate::feedback::FeedbackError) -> Self {
         match e {

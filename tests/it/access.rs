@@ -312,7 +312,8 @@ fn entries(template: &str, w: &World) -> Option<Vec<Probe>> {
         | "/api/v1/products" | "/api/v1/honor/medals" | "/api/v1/admin/groups"
         | "/api/v1/mod/queue" | "/api/v1/mod/log" | "/api/v1/admin/access-log"
         | "/api/v1/admin/teams" | "/api/v1/admin/webhooks" | "/api/v1/triage/rules"
-        | "/api/v1/triage/unrouted" | "/api/v1/triage/stats" | "/api/v1/openapi.json" => {
+        | "/api/v1/triage/unrouted" | "/api/v1/triage/stats" | "/api/v1/openapi.json"
+        | "/api/v1/programmes" => {
             none(template)
         }
         "/api/v1/boards" => vec![probe(
@@ -374,6 +375,8 @@ fn entries(template: &str, w: &World) -> Option<Vec<Probe>> {
             beta,
         )],
         "/api/v1/mod/users/{username}" => none("/api/v1/mod/users/tester_wu"),
+        "/api/v1/programmes/{slug}/applications" => none("/api/v1/programmes/beta-lab/applications"),
+        "/api/v1/programmes/{slug}/testers" => none("/api/v1/programmes/beta-lab/testers"),
         "/api/v1/users/{username}" => none("/api/v1/users/tester_wu"),
         "/api/v1/honor/leaderboard" => vec![probe(
             "/api/v1/honor/leaderboard?board=beta-lab".into(),
@@ -824,4 +827,282 @@ async fn groups_and_board_rules_take_effect_at_the_next_request_and_refuse_bad_i
         200,
         "the board is public again"
     );
+}
+
+#[actix_web::test]
+async fn a_beta_programme_gates_applicants_and_its_testers_read_the_board() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    app.seed_products().await;
+    let (_, admin) = app.user_with_role("chief", Role::Admin).await;
+    let (_, pm) = app.user_with_role("pm_phone", Role::TeamMember).await;
+    let (_, other_pm) = app.user_with_role("pm_wear", Role::TeamMember).await;
+    let (low, low_tok) = app.member("fan_low").await;
+    let (fan, fan_tok) = app.member("fan_ok").await;
+    let (_, late_tok) = app.member("fan_late").await;
+    app.set_level(low.id, 3).await;
+    app.set_level(fan.id, 5).await;
+    let late_id = {
+        let mut conn = app.conn().await;
+        chorus::accounts::users::by_username(&mut conn, "fan_late")
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    app.set_level(late_id, 5).await;
+    for (slug, who) in [("phone", "pm_phone"), ("wear", "pm_wear")] {
+        admin_post(
+            &app,
+            &admin,
+            "/api/v1/admin/teams",
+            json!({"slug": slug, "name_zh": slug, "name_en": slug}),
+        )
+        .await;
+        admin_post(
+            &app,
+            &admin,
+            &format!("/api/v1/admin/teams/{slug}/members"),
+            json!({"username": who}),
+        )
+        .await;
+    }
+    admin_post(
+        &app,
+        &admin,
+        "/api/v1/admin/products/chorus-14/team",
+        json!({"team": "phone"}),
+    )
+    .await;
+    admin_post(&app, &admin, "/api/v1/admin/boards", json!({"slug": "beta-lab", "name_zh": "内测实验室", "name_en": "Beta lab", "kinds": ["discussion", "bug"]})).await;
+    let c = |t: &str| app.client().with_bearer(t);
+    let r = c(&admin)
+        .post_json("/api/v1/admin/programmes", json!({"slug": "c15-beta", "name_zh": "Chorus 15 内测", "name_en": "Chorus 15 beta",
+            "board": "beta-lab", "product": "chorus-14", "terms_md": "Keep it secret.", "min_level": 4, "quota": 1}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let r = c(&admin)
+        .post_json(
+            "/api/v1/admin/programmes",
+            json!({"slug": "c15-beta", "name_zh": "x", "name_en": "x",
+            "board": "no-such-board", "product": "chorus-14", "terms_md": "t"}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text());
+
+    // The board is closed now: fans do not see it; the product's team does.
+    assert_eq!(
+        c(&fan_tok)
+            .get("/api/v1/boards/beta-lab/topics")
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        c(&pm).get("/api/v1/boards/beta-lab/topics").await.status,
+        200
+    );
+    assert_eq!(
+        c(&other_pm)
+            .get("/api/v1/boards/beta-lab/topics")
+            .await
+            .status,
+        404
+    );
+
+    // Too low: told why, in their language, and refused with the gate named.
+    let list = c(&low_tok).get("/api/v1/programmes").await.json();
+    assert_eq!(list["items"][0]["can_apply"], false);
+    assert_eq!(
+        list["items"][0]["why_not"], "需要 Lv4，你现在是 Lv3",
+        "{list}"
+    );
+    let body = json!({"device": "Chorus 14 Pro", "os_version": "ChorusOS 2.0.1", "reason": "I test daily", "accept_terms": true});
+    let r = c(&low_tok)
+        .post_json("/api/v1/programmes/c15-beta/applications", body.clone())
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("Lv4"), "{}", r.text());
+    // Terms not accepted, an old terms version: refused, nothing filed.
+    let mut no_terms = body.clone();
+    no_terms["accept_terms"] = json!(false);
+    assert_eq!(
+        c(&fan_tok)
+            .post_json("/api/v1/programmes/c15-beta/applications", no_terms)
+            .await
+            .status,
+        422
+    );
+    let mut old = body.clone();
+    old["terms_version"] = json!(0);
+    assert_eq!(
+        c(&fan_tok)
+            .post_json("/api/v1/programmes/c15-beta/applications", old)
+            .await
+            .status,
+        422
+    );
+    // The fan who qualifies applies once.
+    let r = c(&fan_tok)
+        .post_json("/api/v1/programmes/c15-beta/applications", body.clone())
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let application = r.json()["id"].as_i64().unwrap();
+    assert_eq!(
+        c(&fan_tok)
+            .post_json("/api/v1/programmes/c15-beta/applications", body.clone())
+            .await
+            .status,
+        409
+    );
+    let r = c(&late_tok)
+        .post_json("/api/v1/programmes/c15-beta/applications", body.clone())
+        .await;
+    assert_eq!(r.status, 201, "the quota counts testers, not applications");
+    let late_app = r.json()["id"].as_i64().unwrap();
+
+    // Review: staff and the product's team; another team gets 404.
+    assert_eq!(
+        c(&other_pm)
+            .get("/api/v1/programmes/c15-beta/applications")
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        c(&fan_tok)
+            .get("/api/v1/programmes/c15-beta/applications")
+            .await
+            .status,
+        404
+    );
+    let q = c(&pm)
+        .get("/api/v1/programmes/c15-beta/applications?status=pending")
+        .await
+        .json();
+    assert_eq!(q["items"].as_array().unwrap().len(), 2, "{q}");
+    let decide = |tok: String, id: i64, d: &'static str| {
+        let app = &app;
+        async move {
+            app.client()
+                .with_bearer(&tok)
+                .post_json(
+                    &format!("/api/v1/programmes/c15-beta/applications/{id}"),
+                    json!({"decision": d, "note": "welcome"}),
+                )
+                .await
+        }
+    };
+    let r = decide(pm.clone(), application, "approve").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        decide(pm.clone(), application, "approve").await.status,
+        409,
+        "approving twice"
+    );
+    assert_eq!(
+        decide(pm.clone(), late_app, "approve").await.status,
+        409,
+        "past the quota"
+    );
+    assert_eq!(decide(pm.clone(), late_app, "reject").await.status, 200);
+    assert!(app
+        .outbox_for("fan_ok@example.com")
+        .await
+        .iter()
+        .any(|m| m.contains("Chorus 15")));
+    let bell = c(&fan_tok).get("/api/v1/notifications").await.json();
+    assert!(
+        bell["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "programme_approved"),
+        "{bell}"
+    );
+    let me = c(&fan_tok).get("/api/v1/users/fan_ok").await.text();
+    assert!(me.contains("beta_pioneer"), "内测先锋 awarded: {me}");
+
+    // The tester reads the board and files a bug with a private log; the routed team reads
+    // the log, another team gets 404.
+    let r = c(&fan_tok)
+        .post_json("/api/v1/topics", json!({"board": "beta-lab", "kind": "bug", "title": "Beta build camera crash", "body": "Crashes.",
+            "bug": {"product": "chorus-14", "os_version": "ChorusOS 3.0 beta", "reproducibility": "always", "severity": "crash"}}))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let bug = r.json()["id"].as_i64().unwrap();
+    let (ct, bytes) = multipart("logcat.txt", b"BETALOG fatal", true);
+    let r = c(&fan_tok)
+        .post_raw(&format!("/api/v1/topics/{bug}/attachments"), &ct, bytes)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let log = r.json()["id"].as_i64().unwrap();
+    let r = c(&pm).get(&format!("/attachments/{log}")).await;
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("BETALOG"));
+    assert_eq!(
+        c(&other_pm)
+            .get(&format!("/attachments/{log}"))
+            .await
+            .status,
+        404
+    );
+    let csv = c(&pm)
+        .get("/api/v1/programmes/c15-beta/testers")
+        .await
+        .text();
+    assert!(
+        csv.starts_with("username,device") && csv.contains("fan_ok"),
+        "{csv}"
+    );
+
+    // Closing: testers still read, only staff post.
+    {
+        use chorus::db::schema::programmes;
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        diesel::update(programmes::table)
+            .set(programmes::closes_at.eq(chrono::Utc::now() - chrono::Duration::minutes(1)))
+            .execute(&mut app.conn().await)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        c(&fan_tok)
+            .get(&format!("/api/v1/topics/{bug}"))
+            .await
+            .status,
+        200
+    );
+    let r = c(&fan_tok)
+        .post_json(
+            &format!("/api/v1/topics/{bug}/posts"),
+            json!({"body": "one more"}),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text());
+    // Leaving takes the board away at the next request; leaving twice is a 404.
+    let r = c(&fan_tok)
+        .json(
+            actix_web::http::Method::DELETE,
+            "/api/v1/programmes/c15-beta/membership",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert_eq!(
+        c(&fan_tok)
+            .get(&format!("/api/v1/topics/{bug}"))
+            .await
+            .status,
+        404
+    );
+    let r = c(&fan_tok)
+        .json(
+            actix_web::http::Method::DELETE,
+            "/api/v1/programmes/c15-beta/membership",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 404);
 }

@@ -9,6 +9,7 @@ pub mod me;
 pub mod moderation;
 pub mod notifications;
 pub mod openapi;
+pub mod programmes;
 pub mod search;
 pub mod triage;
 
@@ -32,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(moderation::routes)
             .configure(honor::routes)
             .configure(triage::routes)
+            .configure(programmes::routes)
             .configure(openapi::routes)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(crate::web::errors::AppError::NotFound)

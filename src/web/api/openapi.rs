@@ -4,7 +4,9 @@
 //! table against the routes the handlers register, both ways, and `scripts/fuzz.sh` checks real
 //! answers against it with schemathesis.
 
-use super::{access, auth, feedback, forum, honor, me, moderation, notifications, search, triage};
+use super::{
+    access, auth, feedback, forum, honor, me, moderation, notifications, programmes, search, triage,
+};
 use super::{ErrorBody, MeView, StatusReply};
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
@@ -172,6 +174,13 @@ fn ops() -> Vec<Op> {
         op("put", "/posts/{id}/like", "forum", Verified, "Like a post", 200).answer(ty::<forum::LikeCount>),
         op("delete", "/posts/{id}/like", "forum", Verified, "Take a like back", 200).answer(ty::<forum::LikeCount>),
         op("post", "/admin/boards", "forum", Admin, "Create or update a board", 201).body(ty::<forum::BoardBody>).answer(ty::<forum::BoardView>),
+        op("get", "/programmes", "programmes", Anyone, "Beta programmes, with whether you may apply and why not", 200).answer(items::<crate::programmes::View>),
+        op("post", "/admin/programmes", "programmes", Admin, "Create a beta programme: its group, and its board closed to the group, the product's team and staff", 201).body(ty::<programmes::ProgrammeBody>).answer(ty::<programmes::ProgrammeCreated>),
+        op("post", "/programmes/{slug}/applications", "programmes", User, "Apply (422 naming the unmet gate; 409 when you already applied)", 201).body(ty::<programmes::ApplyBody>).answer(ty::<programmes::Applied>),
+        op("get", "/programmes/{slug}/applications", "programmes", Team, "Applications, for staff and the product's team", 200).query(q::<programmes::StatusQuery>).answer(items::<crate::programmes::applications::Item>),
+        op("post", "/programmes/{slug}/applications/{id}", "programmes", Team, "Approve or reject (mailed and shown in-app; 409 when already decided)", 200).body(ty::<programmes::DecisionBody>).answer(ty::<programmes::Decided>),
+        op("delete", "/programmes/{slug}/membership", "programmes", User, "Leave the programme", 204),
+        op("get", "/programmes/{slug}/testers", "programmes", Team, "The approved testers", 200).csv(),
         op("patch", "/admin/boards/{slug}", "access", Admin, "Who may read and who may post on a board (audited)", 200).body(ty::<access::BoardAccessBody>).answer(ty::<crate::access::BoardRule>),
         op("get", "/admin/groups", "access", Admin, "Named groups with their member counts", 200).answer(items::<crate::accounts::groups::Group>),
         op("post", "/admin/groups", "access", Admin, "Create a named group", 201).body(ty::<access::GroupBody>).answer(ty::<crate::accounts::groups::Group>),
