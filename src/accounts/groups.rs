@@ -127,7 +127,8 @@ pub async fn create(
     })
 }
 
-/// Deletes a group no board rule names (a rule must never point at nothing); 409 otherwise.
+/// Deletes a group no board rule names and no programme owns (a rule must never point at
+/// nothing); 409 otherwise.
 pub async fn delete(
     conn: &mut Conn,
     actor_id: i64,
@@ -147,6 +148,18 @@ pub async fn delete(
         return Err(AccountError::Taken(vec![FieldError::new(
             "slug",
             format!("board {b} names this group; change its rule first"),
+        )]));
+    }
+    let owned: Vec<String> = crate::db::schema::programmes::table
+        .inner_join(groups::table)
+        .filter(groups::slug.eq(slug))
+        .select(crate::db::schema::programmes::slug)
+        .load(conn)
+        .await?;
+    if let Some(p) = owned.as_slice().first() {
+        return Err(AccountError::Taken(vec![FieldError::new(
+            "slug",
+            format!("beta programme {p} owns this group"),
         )]));
     }
     let n = diesel::delete(groups::table.filter(groups::slug.eq(slug)))
