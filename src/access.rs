@@ -176,49 +176,57 @@ pub struct Reader {
     no_post: Arc<[i64]>,
 }
 
-/// Every board's rules (a small table, read once per request). The board of a closed beta
-/// programme stays readable by its testers but takes posts from staff only.
+/// Every board's rules (a small table, read once per request, in one query). The board of a
+/// closed beta programme stays readable by its testers but takes posts from staff only.
 pub async fn board_rules(conn: &mut Conn) -> QueryResult<Vec<BoardRule>> {
     use crate::db::schema::programmes;
-    let mut rules: Vec<BoardRule> = boards::table
-        .select(BoardRule::as_select())
+    let rows: Vec<(BoardRule, Option<bool>)> = boards::table
+        .left_join(programmes::table)
+        .select((
+            BoardRule::as_select(),
+            programmes::closes_at.le(diesel::dsl::now).nullable(),
+        ))
         .load(conn)
         .await?;
-    let closed: Vec<i64> = programmes::table
-        .filter(programmes::closes_at.le(diesel::dsl::now))
-        .select(programmes::board_id)
-        .load(conn)
-        .await?;
-    for r in rules.iter_mut().filter(|r| closed.contains(&r.id)) {
-        r.post_rule = PostRule::Staff;
-    }
-    Ok(rules)
+    Ok(rows
+        .into_iter()
+        .map(|(mut r, programme_closed)| {
+            if programme_closed == Some(true) {
+                r.post_rule = PostRule::Staff;
+            }
+            r
+        })
+        .collect())
 }
 
-/// A person's named groups and teams, as the slugs board rules name.
-async fn membership(conn: &mut Conn, p: Person) -> QueryResult<Membership> {
-    let mut groups: Vec<String> = group_members::table
+/// The named groups and teams of each of `ids`, as the slugs board rules name (two queries
+/// however many people).
+async fn group_slugs(
+    conn: &mut Conn,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, Vec<String>>> {
+    let named: Vec<(i64, String)> = group_members::table
         .inner_join(groups::table)
-        .filter(group_members::user_id.eq(p.id))
-        .select(groups::slug)
+        .filter(group_members::user_id.eq_any(ids))
+        .select((group_members::user_id, groups::slug))
         .load(conn)
         .await?;
-    let team_slugs: Vec<String> = team_members::table
+    let teams_of: Vec<(i64, String)> = team_members::table
         .inner_join(teams::table)
-        .filter(team_members::user_id.eq(p.id))
-        .select(teams::slug)
+        .filter(team_members::user_id.eq_any(ids))
+        .select((team_members::user_id, teams::slug))
         .load(conn)
         .await?;
-    groups.extend(
-        team_slugs
-            .into_iter()
-            .map(|t| format!("{TEAM_GROUP_PREFIX}{t}")),
-    );
-    Ok(Membership {
-        staff: p.role.is_staff(),
-        level: p.level,
-        groups,
-    })
+    let mut out: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    for (u, g) in named {
+        out.entry(u).or_default().push(g);
+    }
+    for (u, t) in teams_of {
+        out.entry(u)
+            .or_default()
+            .push(format!("{TEAM_GROUP_PREFIX}{t}"));
+    }
+    Ok(out)
 }
 
 impl Reader {
@@ -227,29 +235,58 @@ impl Reader {
     pub async fn load(conn: &mut Conn, who: Option<Person>) -> QueryResult<Reader> {
         let rules = board_rules(conn).await?;
         let m = match who {
-            Some(p) => Some(membership(conn, p).await?),
+            Some(p) => {
+                let mut slugs = group_slugs(conn, &[p.id]).await?;
+                Some(Membership {
+                    staff: p.role.is_staff(),
+                    level: p.level,
+                    groups: slugs.remove(&p.id).unwrap_or_default(),
+                })
+            }
             None => None,
         };
         Ok(Reader::from_rules(who, m.as_ref(), &rules))
     }
 
-    /// The reader account `user_id` is, for work done on their behalf (mail, digests, fan-out).
-    /// An unknown or erased account reads as anonymous.
+    /// The reader account `user_id` is, for work done on their behalf (mail). An unknown or
+    /// erased account reads as anonymous.
     pub async fn of_user_id(conn: &mut Conn, user_id: i64) -> QueryResult<Reader> {
+        Ok(
+            match Reader::of_users(conn, &[user_id]).await?.remove(&user_id) {
+                Some(r) => r,
+                None => Reader::load(conn, None).await?,
+            },
+        )
+    }
+
+    /// The readers many accounts are (fan-out, digests), in four queries however many: the
+    /// rules, the accounts, their groups and their teams. Unknown and erased accounts are left
+    /// out.
+    pub async fn of_users(
+        conn: &mut Conn,
+        ids: &[i64],
+    ) -> QueryResult<std::collections::HashMap<i64, Reader>> {
         use crate::db::schema::users;
-        let who: Option<(Role, i16)> = users::table
-            .find(user_id)
+        let rules = board_rules(conn).await?;
+        let people: Vec<(i64, Role, i16)> = users::table
+            .filter(users::id.eq_any(ids))
             .filter(users::erased_at.is_null())
-            .select((users::role, users::level))
-            .first(conn)
-            .await
-            .optional()?;
-        let person = who.map(|(role, level)| Person {
-            id: user_id,
-            role,
-            level,
-        });
-        Reader::load(conn, person).await
+            .select((users::id, users::role, users::level))
+            .load(conn)
+            .await?;
+        let mut slugs = group_slugs(conn, ids).await?;
+        Ok(people
+            .into_iter()
+            .map(|(id, role, level)| {
+                let p = Person { id, role, level };
+                let m = Membership {
+                    staff: role.is_staff(),
+                    level,
+                    groups: slugs.remove(&id).unwrap_or_default(),
+                };
+                (id, Reader::from_rules(Some(p), Some(&m), &rules))
+            })
+            .collect())
     }
 
     fn from_rules(who: Option<Person>, m: Option<&Membership>, rules: &[BoardRule]) -> Reader {

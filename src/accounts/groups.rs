@@ -80,8 +80,13 @@ pub async fn all(conn: &mut Conn) -> QueryResult<Vec<Group>> {
         .await
 }
 
-pub async fn by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Group>> {
-    Ok(all(conn).await?.into_iter().find(|g| g.slug == slug))
+/// Does a group with this slug exist?
+pub async fn exists(conn: &mut Conn, slug: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        groups::table.filter(groups::slug.eq(slug)),
+    ))
+    .get_result(conn)
+    .await
 }
 
 fn audit_entry<'a>(actor_id: i64, action: &'a str, after: serde_json::Value) -> audit::Entry<'a> {
@@ -249,21 +254,30 @@ pub async fn set_member(
 
 #[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
 pub struct GroupMember {
+    #[serde(skip)]
+    pub group: String,
     pub username: String,
     pub level: i16,
     pub added_at: DateTime<Utc>,
 }
 
-/// Members of a group, by name.
-pub async fn members(conn: &mut Conn, group_slug: &str) -> QueryResult<Vec<GroupMember>> {
-    group_members::table
+/// Members of one group (or of every group, for the admin page), by group then name.
+pub async fn members(conn: &mut Conn, group: Option<&str>) -> QueryResult<Vec<GroupMember>> {
+    let mut q = group_members::table
         .inner_join(groups::table)
         .inner_join(users::table)
-        .filter(groups::slug.eq(group_slug))
-        .order(users::username)
-        .select((users::username, users::level, group_members::created_at))
-        .load(conn)
-        .await
+        .order((groups::slug, users::username))
+        .select((
+            groups::slug,
+            users::username,
+            users::level,
+            group_members::created_at,
+        ))
+        .into_boxed();
+    if let Some(g) = group {
+        q = q.filter(groups::slug.eq(g.to_string()));
+    }
+    q.load(conn).await
 }
 
 /// Takes a person out of every group (suspension, erasure).

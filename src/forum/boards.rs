@@ -273,12 +273,18 @@ impl AccessInput {
     }
 }
 
-/// Sets a board's rules; None when there is no such board. Every group must exist.
+/// Sets a board's rules and records the change, before and after, in the moderation log; None
+/// when there is no such board. Every group must exist. In the caller's transaction.
 pub async fn set_access(
     conn: &mut Conn,
+    actor_id: i64,
     slug: &str,
     a: &AccessInput,
+    now: DateTime<Utc>,
 ) -> Result<Option<BoardRule>, ForumError> {
+    let Some(before) = rule_of(conn, slug).await? else {
+        return Ok(None);
+    };
     let unknown = crate::access::unknown_groups(conn, &a.groups).await?;
     if !unknown.is_empty() {
         return Err(ForumError::Invalid(vec![FieldError::new(
@@ -287,7 +293,7 @@ pub async fn set_access(
         )]));
     }
     let for_rule = |on: bool| if on { a.groups.clone() } else { Vec::new() };
-    Ok(diesel::update(boards::table.filter(boards::slug.eq(slug)))
+    let after = diesel::update(boards::table.filter(boards::slug.eq(slug)))
         .set((
             boards::read_rule.eq(a.read),
             boards::post_rule.eq(a.post),
@@ -298,8 +304,21 @@ pub async fn set_access(
         ))
         .returning(BoardRule::as_returning())
         .get_result(conn)
-        .await
-        .optional()?)
+        .await?;
+    let json = |r: &BoardRule| serde_json::to_value(r).unwrap_or_default();
+    crate::audit::record(
+        conn,
+        crate::audit::Entry {
+            actor_id: Some(actor_id),
+            action: "board_access",
+            before: Some(json(&before)),
+            after: Some(json(&after)),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    Ok(Some(after))
 }
 
 /// A board's rules, whoever may read it (admin pages).

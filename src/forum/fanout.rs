@@ -144,16 +144,9 @@ pub async fn post_created(
             .await?
             .reads_board(board_id)
         {
-            let mut readers = BTreeMap::new();
-            for (id, reason) in reasons {
-                if crate::access::Reader::of_user_id(conn, id)
-                    .await?
-                    .reads_board(board_id)
-                {
-                    readers.insert(id, reason);
-                }
-            }
-            reasons = readers;
+            let ids: Vec<i64> = reasons.keys().copied().collect();
+            let readers = crate::access::Reader::of_users(conn, &ids).await?;
+            reasons.retain(|id, _| readers.get(id).is_some_and(|r| r.reads_board(board_id)));
         }
         if reasons.is_empty() {
             return Ok(());

@@ -75,17 +75,20 @@ pub async fn send_weekly(
             .select((board_follows::user_id, board_follows::board_id))
             .load(&mut conn)
             .await?;
+        // Those who follow boards get them filtered by what they may read now.
+        let followers: Vec<i64> = follows.iter().map(|(u, _)| *u).collect();
+        let readers = crate::access::Reader::of_users(&mut conn, &followers).await?;
         for r in &batch {
             let mine: Vec<i64> = follows
                 .iter()
                 .filter(|(u, _)| *u == r.id)
                 .map(|(_, b)| *b)
                 .collect();
-            let lines = if mine.is_empty() {
-                everyone.clone()
-            } else {
-                let reader = crate::access::Reader::of_user_id(&mut conn, r.id).await?;
-                hot(&mut conn, &reader, Some(&mine), since).await?
+            let lines = match readers.get(&r.id) {
+                Some(reader) if !mine.is_empty() => {
+                    hot(&mut conn, reader, Some(&mine), since).await?
+                }
+                _ => everyone.clone(),
             };
             if lines.is_empty() {
                 continue;

@@ -161,7 +161,7 @@ pub async fn list(
         ))
         .into_boxed();
     if let Some(s) = status {
-        q = q.filter(programme_applications::status.eq(s.as_str()));
+        q = q.filter(programme_applications::status.eq(s));
     }
     q.load(conn).await
 }
@@ -213,9 +213,6 @@ pub async fn decide(
             "this application was already decided: {status}"
         )));
     }
-    if approve && p.quota.is_some_and(|q| q as i64 <= 0) {
-        return Err(ProgrammeError::Conflict("all places are taken".into()));
-    }
     if approve {
         let testers = super::tester_count(conn, p.id).await?;
         if p.quota.is_some_and(|q| testers >= q as i64) {
@@ -229,7 +226,7 @@ pub async fn decide(
     };
     diesel::update(programme_applications::table.find(application_id))
         .set((
-            programme_applications::status.eq(to.as_str()),
+            programme_applications::status.eq(to),
             programme_applications::note.eq(note.trim()),
             programme_applications::decided_by.eq(actor.id),
             programme_applications::decided_at.eq(now),
@@ -315,9 +312,11 @@ pub async fn end_membership(
         programme_applications::table
             .filter(programme_applications::programme_id.eq(p.id))
             .filter(programme_applications::user_id.eq(user_id))
-            .filter(programme_applications::status.eq_any(["approved", "pending"])),
+            .filter(
+                programme_applications::status.eq_any([AppStatus::Approved, AppStatus::Pending]),
+            ),
     )
-    .set(programme_applications::status.eq(to.as_str()))
+    .set(programme_applications::status.eq(to))
     .execute(conn)
     .await?;
     if n == 0 {
@@ -339,16 +338,18 @@ pub async fn remove_suspended(conn: &mut Conn, user_id: i64) -> QueryResult<usiz
     let groups: Vec<i64> = programme_applications::table
         .inner_join(programmes::table)
         .filter(programme_applications::user_id.eq(user_id))
-        .filter(programme_applications::status.eq_any(["approved", "pending"]))
+        .filter(programme_applications::status.eq_any([AppStatus::Approved, AppStatus::Pending]))
         .select(programmes::group_id)
         .load(conn)
         .await?;
     diesel::update(
         programme_applications::table
             .filter(programme_applications::user_id.eq(user_id))
-            .filter(programme_applications::status.eq_any(["approved", "pending"])),
+            .filter(
+                programme_applications::status.eq_any([AppStatus::Approved, AppStatus::Pending]),
+            ),
     )
-    .set(programme_applications::status.eq(AppStatus::Removed.as_str()))
+    .set(programme_applications::status.eq(AppStatus::Removed))
     .execute(conn)
     .await?;
     diesel::delete(
@@ -366,7 +367,7 @@ pub async fn testers_csv(conn: &mut Conn, p: &Programme) -> QueryResult<String> 
     let rows: Vec<(String, String, String, Option<DateTime<Utc>>)> = programme_applications::table
         .inner_join(users::table)
         .filter(programme_applications::programme_id.eq(p.id))
-        .filter(programme_applications::status.eq("approved"))
+        .filter(programme_applications::status.eq(AppStatus::Approved))
         .order(users::username)
         .select((
             users::username,

@@ -174,7 +174,7 @@ pub async fn by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Programm
 pub async fn tester_count(conn: &mut Conn, programme_id: i64) -> QueryResult<i64> {
     programme_applications::table
         .filter(programme_applications::programme_id.eq(programme_id))
-        .filter(programme_applications::status.eq("approved"))
+        .filter(programme_applications::status.eq(applications::AppStatus::Approved))
         .count()
         .get_result(conn)
         .await
@@ -286,7 +286,7 @@ pub async fn create(
         min_level_read: 0,
         min_level_post: 0,
     };
-    crate::forum::boards::set_access(conn, &p.board, &rule).await?;
+    crate::forum::boards::set_access(conn, actor_id, &p.board, &rule, now).await?;
     let created = diesel::insert_into(programmes::table)
         .values((
             programmes::slug.eq(&p.slug),
@@ -339,8 +339,8 @@ pub struct View {
     pub testers: i64,
     pub terms_md: String,
     pub terms_version: i32,
-    /// This viewer's application, if any: pending, approved, rejected, left or removed.
-    pub my_status: Option<String>,
+    /// This viewer's application, if any.
+    pub my_status: Option<applications::AppStatus>,
 }
 
 /// Every programme, with whether this viewer may apply and why not.
@@ -357,20 +357,37 @@ pub async fn list(
         .select((Programme::as_select(), boards::slug, products::slug))
         .load(conn)
         .await?;
+    // Tester counts and this viewer's applications for every programme: two queries.
+    let counts: Vec<(i64, i64)> = programme_applications::table
+        .filter(programme_applications::status.eq(applications::AppStatus::Approved))
+        .group_by(programme_applications::programme_id)
+        .select((
+            programme_applications::programme_id,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)
+        .await?;
+    let mine: Vec<(i64, applications::AppStatus)> = match user {
+        Some(u) => {
+            programme_applications::table
+                .filter(programme_applications::user_id.eq(u.id))
+                .select((
+                    programme_applications::programme_id,
+                    programme_applications::status,
+                ))
+                .load(conn)
+                .await?
+        }
+        None => Vec::new(),
+    };
     let mut out = Vec::with_capacity(rows.len());
     for (p, board, product) in rows {
-        let testers = tester_count(conn, p.id).await?;
-        let mine: Option<String> = match user {
-            Some(u) => programme_applications::table
-                .filter(programme_applications::programme_id.eq(p.id))
-                .filter(programme_applications::user_id.eq(u.id))
-                .select(programme_applications::status)
-                .first(conn)
-                .await
-                .optional()?,
-            None => None,
-        };
-        let why_not = p.why_not(user, testers, mine.is_some(), now, l);
+        let testers = counts
+            .iter()
+            .find(|(id, _)| *id == p.id)
+            .map_or(0, |(_, n)| *n);
+        let my_status = mine.iter().find(|(id, _)| *id == p.id).map(|(_, s)| *s);
+        let why_not = p.why_not(user, testers, my_status.is_some(), now, l);
         out.push(View {
             slug: p.slug.clone(),
             name: p.name(l).to_string(),
@@ -383,7 +400,7 @@ pub async fn list(
             testers,
             terms_md: p.terms_md.clone(),
             terms_version: p.terms_version,
-            my_status: mine,
+            my_status,
         });
     }
     Ok(out)

@@ -75,10 +75,10 @@ async fn members(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&state.pool).await?;
-    groups::by_slug(&mut conn, &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let names = groups::members(&mut conn, &slug).await?;
+    if !groups::exists(&mut conn, &slug).await? {
+        return Err(AppError::NotFound);
+    }
+    let names = groups::members(&mut conn, Some(&slug)).await?;
     Ok(HttpResponse::Ok().json(super::Items::all(names)))
 }
 
@@ -143,40 +143,10 @@ async fn set_access(
     )
     .map_err(AppError::invalid)?;
     let mut conn = crate::db::get(&state.pool).await?;
-    let rule = change_access(&mut conn, admin.0.user.id, &slug, &input, state.clock.now()).await?;
+    let now = state.clock.now();
+    let rule: BoardRule = conn
+        .transaction(async |c| boards::set_access(c, admin.0.user.id, &slug, &input, now).await)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok().json(rule))
-}
-
-/// Sets a board's rules and records the change with before and after (pages and the API).
-pub async fn change_access(
-    conn: &mut crate::db::Conn,
-    actor_id: i64,
-    slug: &str,
-    input: &AccessInput,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<BoardRule, AppError> {
-    Ok(conn
-        .transaction(async |c| {
-            let before = boards::rule_of(c, slug)
-                .await?
-                .ok_or(crate::forum::ForumError::NotFound)?;
-            let after = boards::set_access(c, slug, input)
-                .await?
-                .ok_or(crate::forum::ForumError::NotFound)?;
-            let json = |r: &BoardRule| serde_json::to_value(r).unwrap_or_default();
-            crate::audit::record(
-                c,
-                crate::audit::Entry {
-                    actor_id: Some(actor_id),
-                    action: "board_access",
-                    before: Some(json(&before)),
-                    after: Some(json(&after)),
-                    ..Default::default()
-                },
-                now,
-            )
-            .await?;
-            Ok::<_, crate::forum::ForumError>(after)
-        })
-        .await?)
 }

@@ -99,7 +99,6 @@ async fn create(
         opens_at: b.opens_at,
         closes_at: b.closes_at,
     };
-    new.check().map_err(AppError::invalid)?;
     let mut conn = crate::db::get(&state.pool).await?;
     let now = state.clock.now();
     let p: Programme = conn

@@ -183,19 +183,17 @@ async fn save_access(
     };
     let me = page.viewer.0.as_ref().map(|a| a.user.id).unwrap_or(0);
     let mut conn = crate::db::get(&page.state.pool).await?;
-    match crate::web::api::access::change_access(
-        &mut conn,
-        me,
-        &slug,
-        &input,
-        page.state.clock.now(),
-    )
-    .await
-    {
-        Ok(_) => Ok(redirect("/admin/boards")),
+    let now = page.state.clock.now();
+    let done = diesel_async::AsyncConnection::transaction(&mut conn, async |c| {
+        boards::set_access(c, me, &slug, &input, now).await
+    })
+    .await;
+    drop(conn);
+    match done {
+        Ok(Some(_)) => Ok(redirect("/admin/boards")),
+        Ok(None) => Err(AppError::NotFound),
         Err(e) => {
-            drop(conn);
-            let errors = form_errors(e)?;
+            let errors = form_errors(e.into())?;
             render(
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -214,14 +212,14 @@ async fn render_groups(
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
     let all = crate::accounts::groups::all(&mut conn).await?;
-    let mut rows = Vec::with_capacity(all.len());
-    for g in &all {
-        let members = crate::accounts::groups::members(&mut conn, &g.slug).await?;
-        rows.push(minijinja::context! {
+    let members = crate::accounts::groups::members(&mut conn, None).await?;
+    let rows: Vec<Value> = all
+        .iter()
+        .map(|g| minijinja::context! {
             slug => &g.slug, name => if page.lang == crate::accounts::Locale::En { &g.name_en } else { &g.name_zh },
-            members => members.iter().map(|m| m.username.clone()).collect::<Vec<_>>(),
-        });
-    }
+            members => members.iter().filter(|m| m.group == g.slug).map(|m| m.username.clone()).collect::<Vec<_>>(),
+        })
+        .collect();
     page.render_status(
         status,
         "admin_groups.html",
@@ -261,11 +259,19 @@ async fn create_group(page: PageCtx, form: web::Form<GroupForm>) -> Result<HttpR
     })
     .await;
     drop(conn);
+    after_group_write(&page, done.map(|_| ())).await
+}
+
+/// Back to the groups page, or the page again with the write's errors on it.
+async fn after_group_write(
+    page: &PageCtx,
+    done: Result<(), crate::accounts::AccountError>,
+) -> Result<HttpResponse, AppError> {
     match done {
-        Ok(_) => Ok(redirect("/admin/groups")),
+        Ok(()) => Ok(redirect("/admin/groups")),
         Err(e) => {
             let errors = form_errors(e.into())?;
-            render_groups(&page, StatusCode::UNPROCESSABLE_ENTITY, errors).await
+            render_groups(page, StatusCode::UNPROCESSABLE_ENTITY, errors).await
         }
     }
 }
@@ -293,11 +299,5 @@ async fn group_member(
     })
     .await;
     drop(conn);
-    match done {
-        Ok(_) => Ok(redirect("/admin/groups")),
-        Err(e) => {
-            let errors = form_errors(e.into())?;
-            render_groups(&page, StatusCode::UNPROCESSABLE_ENTITY, errors).await
-        }
-    }
+    after_group_write(&page, done.map(|_| ())).await
 }
