@@ -76,15 +76,15 @@ fn parse_listing(q: &ListQuery) -> Result<(Sort, Option<Cursor>), AppError> {
 async fn home(page: PageCtx, q: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
     let (sort, cursor) = parse_listing(&q)?;
     let mut conn = crate::db::get(page.read_pool()).await?;
-    let r = page.reader.clone();
-    let all = boards::readable(&mut conn, &r).await?;
+    let r = &page.reader;
+    let all = boards::readable(&mut conn, r).await?;
     let filter = listing::Filter {
         board_id: None,
         kind: None,
         pinned_only: false,
         status: None,
     };
-    let list = listing::page(&mut conn, &r, &filter, sort, cursor, 30).await?;
+    let list = listing::page(&mut conn, r, &filter, sort, cursor, 30).await?;
     page.render(
         "home.html",
         minijinja::context! {
@@ -103,8 +103,8 @@ async fn board(
 ) -> Result<HttpResponse, AppError> {
     let (sort, cursor) = parse_listing(&q)?;
     let mut conn = crate::db::get(page.read_pool()).await?;
-    let r = page.reader.clone();
-    let b = boards::by_slug(&mut conn, &slug, &r)
+    let r = &page.reader;
+    let b = boards::by_slug(&mut conn, &slug, r)
         .await?
         .ok_or(AppError::NotFound)?;
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
@@ -119,7 +119,7 @@ async fn board(
         pinned_only: false,
         status,
     };
-    let list = listing::page(&mut conn, &r, &filter, sort, cursor, 30).await?;
+    let list = listing::page(&mut conn, r, &filter, sort, cursor, 30).await?;
     let pinned = if cursor.is_none() && status.is_none() {
         let f = listing::Filter {
             board_id: Some(b.id),
@@ -127,7 +127,7 @@ async fn board(
             pinned_only: true,
             status: None,
         };
-        listing::page(&mut conn, &r, &f, Sort::New, None, 10)
+        listing::page(&mut conn, r, &f, Sort::New, None, 10)
             .await?
             .items
     } else {
@@ -155,8 +155,8 @@ async fn follow_board(
     form: web::Form<FollowForm>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
-    let r = page.reader.clone();
-    let b = boards::by_slug(&mut conn, &slug, &r)
+    let r = &page.reader;
+    let b = boards::by_slug(&mut conn, &slug, r)
         .await?
         .ok_or(AppError::NotFound)?;
     subscriptions::follow_board(
@@ -233,8 +233,8 @@ async fn topic_page(
         None => None,
     };
     let mut conn = crate::db::get(page.read_pool()).await?;
-    let reader = page.reader.clone();
-    let (t, b, author) = topics::get(&mut conn, id, &reader).await?;
+    let reader = &page.reader;
+    let (t, b, author) = topics::get(&mut conn, id, reader).await?;
     let root = match q.thread {
         Some(pid) => {
             let p = posts::by_id(&mut conn, pid)
@@ -251,7 +251,7 @@ async fn topic_page(
         root.as_ref().map(|r| r.path.as_slice()),
         after.as_deref(),
         thread::PAGE_SIZE,
-        &reader,
+        reader,
     )
     .await?;
     let subscribed = match reader.user_id {
@@ -261,7 +261,7 @@ async fn topic_page(
     let replying_to = match q.reply_to {
         Some(pid) => posts::by_id(&mut conn, pid)
             .await?
-            .filter(|p| p.topic_id == t.id && p.visible_to(&reader))
+            .filter(|p| p.topic_id == t.id && p.visible_to(reader))
             .map(|p| p.id),
         None => None,
     };
@@ -287,7 +287,7 @@ async fn topic_page(
     };
     // Merge candidates for whoever may merge; search trouble must not cost the page.
     let similar = if can_change && t.kind.is_feedback() {
-        crate::triage::similar::for_topic(&mut conn, &page.state.search, &reader, t.id)
+        crate::triage::similar::for_topic(&mut conn, &page.state.search, reader, t.id)
             .await
             .unwrap_or_default()
     } else {
@@ -409,8 +409,8 @@ async fn subscription(
     form: web::Form<SubscriptionForm>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
-    let r = page.reader.clone();
-    topics::get(&mut conn, *id, &r).await?;
+    let r = &page.reader;
+    topics::get(&mut conn, *id, r).await?;
     subscriptions::set(
         &mut conn,
         *id,
@@ -470,8 +470,8 @@ async fn edit_form(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
-    let r = page.reader.clone();
-    let post = posts::visible(&mut conn, *id, &r)
+    let r = &page.reader;
+    let post = posts::visible(&mut conn, *id, r)
         .await?
         .ok_or(AppError::NotFound)?;
     if post.author_id != me.user.id && !r.staff {
@@ -513,8 +513,8 @@ async fn edit(
 
 async fn history(page: PageCtx, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
-    let r = page.reader.clone();
-    let list = posts::revisions(&mut conn, &r, *id).await?;
+    let r = &page.reader;
+    let list = posts::revisions(&mut conn, r, *id).await?;
     let post = posts::by_id(&mut conn, *id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -546,9 +546,9 @@ async fn new_page(
     errors: BTreeMap<String, String>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
-    let r = page.reader.clone();
+    let r = &page.reader;
     // Only boards this person may start a topic on.
-    let all: Vec<boards::Board> = boards::readable(&mut conn, &r)
+    let all: Vec<boards::Board> = boards::readable(&mut conn, r)
         .await?
         .into_iter()
         .filter(|b| r.may_post_in(b.id))

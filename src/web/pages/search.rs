@@ -35,7 +35,7 @@ async fn search(
     };
     let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
     let mut conn = crate::db::get(&page.state.pool).await?;
-    let reader = page.reader.clone();
+    let reader = &page.reader;
     let params = SearchParams {
         q: f.q.clone(),
         kind: nonempty(f.kind.clone()),
@@ -53,9 +53,8 @@ async fn search(
         .search
         .read(move |index| query::search(index, &params))
         .await?;
-    results.hits =
-        crate::search::visibility::keep_visible(&mut conn, &reader, results.hits).await?;
-    let boards = crate::forum::boards::readable(&mut conn, &reader).await?;
+    results.hits = crate::search::visibility::keep_visible(&mut conn, reader, results.hits).await?;
+    let boards = crate::forum::boards::readable(&mut conn, reader).await?;
     let hits: Vec<Value> = results
         .hits
         .iter()
