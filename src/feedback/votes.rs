@@ -115,19 +115,37 @@ pub async fn refresh_trending(
     topic_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    use diesel::sql_types::{BigInt, Nullable, Timestamptz};
-    diesel::sql_query(
-        "UPDATE topics t SET trending = coalesce(( \
-             SELECT count(*) FROM topic_votes v \
-             WHERE v.topic_id = t.id AND v.kind = 'vote' AND v.created_at > $1), 0) \
-         WHERE ($2::int8 IS NULL AND (t.trending > 0 OR t.id IN ( \
-                  SELECT topic_id FROM topic_votes WHERE created_at > $1))) \
-            OR t.id = $2",
-    )
-    .bind::<Timestamptz, _>(now - Duration::days(7))
-    .bind::<Nullable<BigInt>, _>(topic_id)
-    .execute(conn)
-    .await
+    use diesel::sql_types::{BigInt, Timestamptz};
+    let since = now - Duration::days(7);
+    match topic_id {
+        Some(id) => {
+            diesel::sql_query(
+                "UPDATE topics t SET trending = (SELECT count(*) FROM topic_votes v \
+                     WHERE v.topic_id = t.id AND v.kind = 'vote' AND v.created_at > $1) \
+                 WHERE t.id = $2",
+            )
+            .bind::<Timestamptz, _>(since)
+            .bind::<BigInt, _>(id)
+            .execute(conn)
+            .await
+        }
+        // Recent votes are counted once per topic and joined (an `IN (subquery)` under an OR
+        // became a per-row scan of every recent vote once they outgrew work_mem: 20+ minutes
+        // at 600k votes).
+        None => {
+            diesel::sql_query(
+                "WITH recent AS ( \
+                     SELECT topic_id, count(*) FILTER (WHERE kind = 'vote') AS n \
+                     FROM topic_votes WHERE created_at > $1 GROUP BY topic_id) \
+                 UPDATE topics t SET trending = coalesce(r.n, 0) \
+                 FROM topics t2 LEFT JOIN recent r ON r.topic_id = t2.id \
+                 WHERE t.id = t2.id AND (t2.trending > 0 OR r.topic_id IS NOT NULL)",
+            )
+            .bind::<Timestamptz, _>(since)
+            .execute(conn)
+            .await
+        }
+    }
 }
 
 /// Whether the person voted / pressed me-too on the topic.

@@ -157,6 +157,39 @@ async fn votes_are_exact_under_concurrency_and_toggle() {
         .await
         .json();
     assert_eq!(trending["items"][0]["id"], idea);
+    // The hourly refresh: a week later the votes no longer count as recent.
+    let trending_of = |id: i64| {
+        let app = &app;
+        async move {
+            use chorus::db::schema::topics;
+            use diesel::prelude::*;
+            use diesel_async::RunQueryDsl;
+            topics::table
+                .find(id)
+                .select(topics::trending)
+                .first::<i32>(&mut app.conn().await)
+                .await
+                .unwrap()
+        }
+    };
+    let mut conn = app.conn().await;
+    chorus::feedback::votes::refresh_trending(&mut conn, None, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(trending_of(idea).await, 51, "recent votes still count");
+    chorus::feedback::votes::refresh_trending(
+        &mut conn,
+        None,
+        app.clock.now() + chrono::Duration::days(8),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    assert_eq!(
+        trending_of(idea).await,
+        0,
+        "a week on, the idea has no recent votes"
+    );
 }
 
 #[actix_web::test]
