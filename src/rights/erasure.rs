@@ -45,6 +45,9 @@ const SCRUB: &[&str] = &[
     "DELETE FROM board_follows WHERE user_id = $1",
     "DELETE FROM notifications WHERE user_id = $1",
     "DELETE FROM team_members WHERE user_id = $1",
+    "DELETE FROM group_members WHERE user_id = $1",
+    // Device, OS and reasons given when applying to a beta programme.
+    "DELETE FROM programme_applications WHERE user_id = $1",
     "UPDATE topics SET assignee_id = NULL WHERE assignee_id = $1",
     // Mail to them, and mail to others quoting their name next to their posts.
     "DELETE FROM mail_outbox WHERE user_id = $1 \

@@ -55,6 +55,13 @@ const CATEGORIES: &[(&str, &str)] = &[
     ("attachments", "SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.id), '[]') AS doc FROM \
         (SELECT id, topic_id, kind, mime, size_bytes, original_name, private, created_at \
          FROM attachments WHERE uploader_id = $1) x"),
+    ("groups", "SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.created_at), '[]') AS doc FROM \
+        (SELECT g.slug AS group, m.created_at FROM group_members m JOIN groups g ON g.id = m.group_id \
+         WHERE m.user_id = $1) x"),
+    ("programme_applications", "SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.id), '[]') AS doc FROM \
+        (SELECT a.id, p.slug AS programme, a.device, a.os_version, a.reason, a.terms_version, \
+         a.status, a.note, a.created_at, a.decided_at FROM programme_applications a \
+         JOIN programmes p ON p.id = a.programme_id WHERE a.user_id = $1) x"),
     // Only the author's: notes are staff work about other people's reports.
     ("internal_notes", "SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.id), '[]') AS doc FROM \
         (SELECT id, topic_id, body_md AS body, created_at FROM internal_notes WHERE author_id = $1) x"),
