@@ -440,6 +440,10 @@ async fn seed_demo(pool: &db::Pool, settings: &Settings, clock: &Clock) -> anyho
             .await
             .map_err(|e| anyhow::anyhow!("demo team member: {e}"))?;
     }
+    // The closed beta, created by the demo admin (a data folder from an older version gets it too).
+    if let Some(admin) = accounts::users::by_username(&mut conn, "demo_admin").await? {
+        chorus::demo::ensure_programme(&mut conn, admin.id, now).await?;
+    }
     // Only accounts that exist, each with its role.
     let mut listed = Vec::new();
     for (name, role) in DEMO_ACCOUNTS {

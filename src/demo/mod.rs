@@ -254,6 +254,100 @@ async fn ensure_team(conn: &mut Conn, now: DateTime<Utc>) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// The demo's closed beta (内测): the 内测反馈 board belongs to it. Its posters were its testers;
+/// other demo fans with the level wait in the review queue, so `demo_pm` has applications to
+/// decide and a new fan (Lv1) sees why they cannot apply yet.
+pub const DEMO_PROGRAMME: &str = "chorus-14-pro-beta";
+
+pub async fn ensure_programme(
+    conn: &mut Conn,
+    actor_id: i64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    use crate::programmes::{self, NewProgramme};
+    if programmes::by_slug(conn, DEMO_PROGRAMME).await?.is_some() {
+        return Ok(());
+    }
+    let new = NewProgramme {
+        slug: DEMO_PROGRAMME.into(),
+        name_zh: "Chorus 14 Pro 新系统内测".into(),
+        name_en: "Chorus 14 Pro system beta".into(),
+        board: "beta".into(),
+        product: "chorus-14-pro".into(),
+        terms_md: "1. 内测版本和内测版块的内容**不得外传**，包括截图。\n\
+                   2. 每周至少反馈一次使用情况。\n\
+                   3. 内测版本可能不稳定，请先备份数据。\n\n\
+                   1. Do not share beta builds or anything on the beta board, screenshots included.\n\
+                   2. Report at least once a week.\n\
+                   3. Beta builds can be unstable: back up first."
+            .into(),
+        min_level: 2,
+        min_honor: 0,
+        min_account_days: 0,
+        quota: Some(100),
+        opens_at: None,
+        closes_at: Some(now + Duration::days(45)),
+    };
+    let p = conn
+        .transaction(async |c| programmes::create(c, actor_id, &new, now).await)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo programme: {e}"))?;
+    // Testers: who posted on the board. Pending: a few other fans of level 2 and up.
+    diesel::sql_query(
+        "INSERT INTO programme_applications \
+           (programme_id, user_id, device, os_version, reason, terms_version, status, decided_by, decided_at, created_at) \
+         SELECT $1, u.id, 'Chorus 14 Pro', 'ChorusOS 2.1 beta 2', '主力机，每天都用 / my daily phone', $2, \
+                'approved', $3, $4 - interval '20 days', $4 - interval '21 days' \
+         FROM users u WHERE u.id IN (SELECT DISTINCT p.author_id FROM posts p JOIN topics t ON t.id = p.topic_id \
+                                     WHERE t.board_id = $5) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind::<BigInt, _>(p.id)
+    .bind::<Int4, _>(p.terms_version)
+    .bind::<BigInt, _>(actor_id)
+    .bind::<Timestamptz, _>(now)
+    .bind::<BigInt, _>(p.board_id)
+    .execute(conn)
+    .await?;
+    diesel::sql_query(
+        "INSERT INTO programme_applications \
+           (programme_id, user_id, device, os_version, reason, terms_version, status, created_at) \
+         SELECT $1, u.id, 'Chorus 14 Pro', 'ChorusOS 2.0.4', '想第一时间体验新相机算法 / I want the new camera first', \
+                $2, 'pending', $3 - interval '1 day' \
+         FROM users u WHERE u.level >= 2 AND u.role = 'member' \
+           AND u.id NOT IN (SELECT user_id FROM programme_applications WHERE programme_id = $1) \
+         ORDER BY u.id LIMIT 3",
+    )
+    .bind::<BigInt, _>(p.id)
+    .bind::<Int4, _>(p.terms_version)
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)
+    .await?;
+    let testers: Vec<i64> = {
+        use crate::db::schema::programme_applications as pa;
+        use diesel::{ExpressionMethods, QueryDsl};
+        pa::table
+            .filter(pa::programme_id.eq(p.id))
+            .filter(pa::status.eq(crate::programmes::applications::AppStatus::Approved))
+            .select(pa::user_id)
+            .load(conn)
+            .await?
+    };
+    diesel::sql_query(
+        "INSERT INTO group_members (group_id, user_id, created_at) \
+         SELECT $1, user_id, decided_at FROM programme_applications \
+         WHERE programme_id = $2 AND status = 'approved' ON CONFLICT DO NOTHING",
+    )
+    .bind::<BigInt, _>(p.group_id)
+    .bind::<BigInt, _>(p.id)
+    .execute(conn)
+    .await?;
+    for id in &testers {
+        crate::honor::medals::award_once(conn, *id, "beta_pioneer", now).await?;
+    }
+    Ok(())
+}
+
 /// The history the demo content implies, written set-wise into the ledger (the same keys the live
 /// events use, so nothing counts twice later): likes received, featured tips, feedback
 /// milestones; then totals, honor and levels. Caps do not apply to the past.
@@ -482,6 +576,12 @@ async fn seed_batch(
     let no_mentions = HashSet::new();
     for (i, topic_id) in topic_ids.iter().copied().enumerate() {
         let board = pick_board(all_boards, rng);
+        // The closed beta's board is written by its testers: the first two fifths of the fans.
+        let users = if board.slug == "beta" {
+            &users[..(users.len() * 2 / 5).max(1)]
+        } else {
+            users
+        };
         let zh = rng.chance(70);
         let product = rng.pick(corpus::PRODUCTS);
         let title = rng

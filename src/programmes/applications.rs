@@ -106,19 +106,31 @@ pub async fn apply(
 
 /// Staff, and members of the team that owns the programme's product, review applications.
 pub async fn may_review(conn: &mut Conn, p: &Programme, user: &User) -> QueryResult<bool> {
+    Ok(reviewable(conn, user).await?.contains(&p.id))
+}
+
+/// The programmes `user` reviews: all of them for staff, else those whose product their team
+/// owns. One query.
+pub async fn reviewable(conn: &mut Conn, user: &User) -> QueryResult<Vec<i64>> {
+    use crate::db::schema::{programmes, team_members};
     if user.role().is_staff() {
-        return Ok(true);
+        return programmes::table.select(programmes::id).load(conn).await;
     }
     if !user.role().works_on_feedback() {
-        return Ok(false);
+        return Ok(Vec::new());
     }
-    let team: Option<i64> = products::table
-        .find(p.product_id)
-        .select(products::team_id)
-        .first::<Option<i64>>(conn)
-        .await?;
-    let mine = crate::triage::teams::of_user(conn, user.id).await?;
-    Ok(team.is_some_and(|t| mine.contains(&t)))
+    programmes::table
+        .inner_join(products::table)
+        .filter(
+            products::team_id.eq_any(
+                team_members::table
+                    .filter(team_members::user_id.eq(user.id))
+                    .select(team_members::team_id.nullable()),
+            ),
+        )
+        .select(programmes::id)
+        .load(conn)
+        .await
 }
 
 #[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]

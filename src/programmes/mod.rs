@@ -170,6 +170,18 @@ pub async fn by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Programm
         .optional()
 }
 
+/// The slugs of these programmes.
+pub async fn slugs_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    programmes::table
+        .filter(programmes::id.eq_any(ids))
+        .select(programmes::slug)
+        .load(conn)
+        .await
+}
+
 /// Approved testers of a programme now.
 pub async fn tester_count(conn: &mut Conn, programme_id: i64) -> QueryResult<i64> {
     programme_applications::table

@@ -126,8 +126,24 @@ pub async fn route(
         &tags,
         &format!("{title}\n{body}"),
     );
+    // A beta programme's board is closed to every team but its product's, so its reports go
+    // there whatever the rules say: routed anywhere else, nobody on the team could read them.
+    let programme_team: Option<Option<i64>> = {
+        use crate::db::schema::programmes;
+        programmes::table
+            .inner_join(products::table)
+            .inner_join(boards::table)
+            .filter(boards::slug.eq(&board))
+            .select(products::team_id)
+            .first(conn)
+            .await
+            .optional()?
+    };
     let rules = rules::all(conn).await?;
     let (team, by) = match first_match(&rules, &item) {
+        _ if programme_team.flatten().is_some() => {
+            (programme_team.flatten(), Some("programme".to_string()))
+        }
         Some(r) => (Some(r.team_id), Some(format!("rule:{}", r.id))),
         None => match product_team {
             Some(t) => (Some(t), Some("product".to_string())),

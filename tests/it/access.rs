@@ -427,6 +427,7 @@ fn entries(template: &str, w: &World) -> Option<Vec<Probe>> {
         "/search" => vec![probe("/search?q=beta%20build".into(), None, beta)],
         "/u/{username}" => vec![probe("/u/tester_wu".into(), None, beta)],
         "/mod/users/{username}" => none("/mod/users/tester_wu"),
+        "/programmes/{slug}/applications" => none("/programmes/beta-lab/applications"),
         "/honor" => vec![probe("/honor?board=beta-lab".into(), None, None)],
         "/new" => vec![probe(
             "/new".into(),
@@ -438,7 +439,7 @@ fn entries(template: &str, w: &World) -> Option<Vec<Probe>> {
         "/admin/access-log" | "/admin/boards" | "/admin/groups" | "/admin/products"
         | "/admin/triage" | "/consent" | "/healthz" | "/login" | "/metrics" | "/mod"
         | "/mod/log" | "/notifications" | "/privacy" | "/register" | "/reset-password"
-        | "/roadmap" | "/settings" | "/triage" | "/triage/stats" | "/verify" | "/me/feedback"
+        | "/roadmap" | "/programmes" | "/settings" | "/triage" | "/triage/stats" | "/verify" | "/me/feedback"
         | "/settings/sessions" => none(template),
         _ => return None,
     })

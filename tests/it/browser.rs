@@ -24,15 +24,27 @@ fn browser_ready() -> Result<(), String> {
     Ok(())
 }
 
-#[actix_web::test]
-async fn a_member_registers_verifies_posts_replies_and_switches_language_in_chromium() {
+/// A server on a free port with its background worker and a real SMTP listener, for a flow.
+struct Served {
+    app: TestApp,
+    base: String,
+    smtp: SmtpServer,
+    handle: actix_web::dev::ServerHandle,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+fn skip_or_check() -> bool {
     if std::env::var_os("CHORUS_SKIP_BROWSER").is_some() {
         eprintln!("CHORUS_SKIP_BROWSER is set: skipping the browser test");
-        return;
+        return false;
     }
     if let Err(why) = browser_ready() {
         panic!("{why}: `make test` installs Chromium and playwright-core (or set CHORUS_SKIP_BROWSER=1)");
     }
+    true
+}
+
+async fn serve() -> Served {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let base = format!("http://127.0.0.1:{port}");
@@ -43,12 +55,6 @@ async fn a_member_registers_verifies_posts_replies_and_switches_language_in_chro
         s.jobs.poll_millis = 100;
     })
     .await;
-    app.seed_boards().await;
-    app.seed_products().await;
-    // Staff pages are walked too (as this admin, password "long-enough-secret").
-    app.user_with_role("browser_admin", chorus::accounts::Role::Admin)
-        .await;
-
     let state = app.state.clone();
     let server = actix_web::HttpServer::new(move || chorus::web::app(state.clone()))
         .workers(2)
@@ -58,59 +64,148 @@ async fn a_member_registers_verifies_posts_replies_and_switches_language_in_chro
         .run();
     let handle = server.handle();
     actix_web::rt::spawn(server);
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let runner = app.runner(Some(
         Transport::from_settings(&app.state.settings.mail, app.data_dir.path().into()).unwrap(),
     ));
     actix_web::rt::spawn(runner.run(stop_rx));
+    Served {
+        app,
+        base,
+        smtp,
+        handle,
+        stop,
+    }
+}
 
-    let root = crate::support::repo_root();
-    let artifacts = root.join("tests/artifacts");
-    std::fs::create_dir_all(&artifacts).unwrap();
-    let mut node = tokio::process::Command::new("node")
-        .arg(root.join("tests/browser/flow.mjs"))
-        .arg(&base)
-        .arg(&artifacts)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node is installed");
-    let mut stdin = node.stdin.take().unwrap();
-    let mut out = BufReader::new(node.stdout.take().unwrap()).lines();
-    let mut said = Vec::new();
-    let run = async {
-        while let Some(line) = out.next_line().await.unwrap() {
-            said.push(line.clone());
-            if let Some(address) = line.strip_prefix("MAIL_FOR ") {
-                let link = wait_for_link(&smtp, address).await;
-                stdin
-                    .write_all(format!("{link}\n").as_bytes())
-                    .await
-                    .unwrap();
-                stdin.flush().await.unwrap();
+impl Served {
+    /// Runs one flow script to its "OK", answering "MAIL_FOR <address>" lines with the link in
+    /// the mail the worker delivered there; fails with what the script said.
+    async fn drive(&self, script: &str) {
+        let root = crate::support::repo_root();
+        let artifacts = root.join("tests/artifacts");
+        std::fs::create_dir_all(&artifacts).unwrap();
+        let mut node = tokio::process::Command::new("node")
+            .arg(root.join("tests/browser").join(script))
+            .arg(&self.base)
+            .arg(&artifacts)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node is installed");
+        let mut stdin = node.stdin.take().unwrap();
+        let mut out = BufReader::new(node.stdout.take().unwrap()).lines();
+        let mut said = Vec::new();
+        let run = async {
+            while let Some(line) = out.next_line().await.unwrap() {
+                said.push(line.clone());
+                if let Some(address) = line.strip_prefix("MAIL_FOR ") {
+                    let link = wait_for_link(&self.smtp, address).await;
+                    stdin
+                        .write_all(format!("{link}\n").as_bytes())
+                        .await
+                        .unwrap();
+                    stdin.flush().await.unwrap();
+                }
             }
-        }
-    };
-    tokio::time::timeout(std::time::Duration::from_secs(120), run)
-        .await
-        .expect("the browser flow finishes in time");
-    let status = node.wait().await.unwrap();
-    let mut err = String::new();
-    tokio::io::AsyncReadExt::read_to_string(&mut node.stderr.take().unwrap(), &mut err)
-        .await
-        .ok();
-    let _ = stop_tx.send(true);
-    handle.stop(true).await;
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(150), run)
+            .await
+            .expect("the browser flow finishes in time");
+        let status = node.wait().await.unwrap();
+        let mut err = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut node.stderr.take().unwrap(), &mut err)
+            .await
+            .ok();
+        assert!(
+            status.success() && said.last().map(String::as_str) == Some("OK"),
+            "browser flow {script} failed: {said:?}\n{err}"
+        );
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        self.handle.stop(true).await;
+    }
+}
+
+#[actix_web::test]
+async fn a_member_registers_verifies_posts_replies_and_switches_language_in_chromium() {
+    if !skip_or_check() {
+        return;
+    }
+    let s = serve().await;
+    s.app.seed_boards().await;
+    s.app.seed_products().await;
+    // Staff pages are walked too (as this admin, password "long-enough-secret").
+    s.app
+        .user_with_role("browser_admin", chorus::accounts::Role::Admin)
+        .await;
+    s.drive("flow.mjs").await;
+    s.stop().await;
     assert!(
-        status.success() && said.last().map(String::as_str) == Some("OK"),
-        "browser flow failed: {said:?}\n{err}"
-    );
-    assert!(
-        artifacts.join("topic-360.png").exists(),
+        crate::support::repo_root()
+            .join("tests/artifacts/topic-360.png")
+            .exists(),
         "the 360 px screenshot is kept"
     );
+}
+
+/// The beta programme end to end at 360 px: a fan who is too low is told why, one who qualifies
+/// applies, the product's PM approves, the tester files a bug with a private log on the closed
+/// board, the routed team reads the log and another team gets 404 for the bug and the log.
+#[actix_web::test]
+async fn a_beta_programme_from_application_to_a_routed_bug_with_a_private_log_in_chromium() {
+    use chorus::accounts::Role;
+    use serde_json::json;
+    if !skip_or_check() {
+        return;
+    }
+    let s = serve().await;
+    let app = &s.app;
+    app.seed_boards().await;
+    app.seed_products().await;
+    let (_, admin) = app.user_with_role("browser_admin", Role::Admin).await;
+    app.user_with_role("pm_phone", Role::TeamMember).await;
+    app.user_with_role("pm_wear", Role::TeamMember).await;
+    let (low, _) = app.member("fan_low").await;
+    let (fan, _) = app.member("fan_ok").await;
+    app.set_level(low.id, 3).await;
+    app.set_level(fan.id, 5).await;
+    let post = |path: String, body: serde_json::Value| {
+        let c = app.client().with_bearer(&admin);
+        async move {
+            let r = c.post_json(&path, body).await;
+            assert!(r.status.is_success(), "{path}: {}", r.text());
+        }
+    };
+    for (slug, zh, en, who) in [
+        ("phone", "手机团队", "Phone team", "pm_phone"),
+        ("wear", "穿戴团队", "Wearables team", "pm_wear"),
+    ] {
+        post(
+            "/api/v1/admin/teams".into(),
+            json!({"slug": slug, "name_zh": zh, "name_en": en}),
+        )
+        .await;
+        post(
+            format!("/api/v1/admin/teams/{slug}/members"),
+            json!({"username": who}),
+        )
+        .await;
+    }
+    post(
+        "/api/v1/admin/products/chorus-14/team".into(),
+        json!({"team": "phone"}),
+    )
+    .await;
+    post("/api/v1/admin/boards".into(), json!({"slug": "beta-lab", "name_zh": "Chorus 15 内测实验室", "name_en": "Chorus 15 beta lab", "kinds": ["discussion", "bug"]})).await;
+    post("/api/v1/admin/programmes".into(), json!({"slug": "c15-beta", "name_zh": "Chorus 15 内测", "name_en": "Chorus 15 beta",
+        "board": "beta-lab", "product": "chorus-14", "terms_md": "测试版本**不得外传**。", "min_level": 4, "quota": 20})).await;
+    s.drive("programme.mjs").await;
+    s.stop().await;
 }
 
 /// The link in the verification mail, once the background worker has delivered it.

@@ -564,4 +564,30 @@ async fn demo_content_comes_with_a_consistent_honor_history() {
         .await;
     assert_eq!(page.status, 200);
     assert_eq!(app.client().get("/honor?period=all").await.status, 200);
+
+    // The demo's closed beta: its board's posters are its testers (with the medal), a few fans
+    // wait for review, and the board is closed to everyone else.
+    let (admin, _) = app
+        .user_with_role("demo_admin", chorus::accounts::Role::Admin)
+        .await;
+    for _ in 0..2 {
+        chorus::demo::ensure_programme(&mut *app.conn().await, admin.id, app.clock.now())
+            .await
+            .unwrap();
+    }
+    let testers =
+        n("SELECT count(*) AS n FROM programme_applications WHERE status = 'approved'").await;
+    assert!(testers >= 5, "{testers} testers");
+    assert_eq!(n("SELECT count(*) AS n FROM group_members").await, testers);
+    let pending =
+        n("SELECT count(*) AS n FROM programme_applications WHERE status = 'pending'").await;
+    assert!((1..=3).contains(&pending), "{pending} pending");
+    assert_eq!(
+        n("SELECT count(*) AS n FROM user_medals WHERE medal = 'beta_pioneer'").await,
+        testers
+    );
+    assert_eq!(app.client().get("/b/beta").await.status, 404);
+    let list = app.client().get("/api/v1/programmes").await.json();
+    assert_eq!(list["items"][0]["testers"], testers, "{list}");
+    assert_eq!(list["items"][0]["why_not"], "登录后才能报名");
 }

@@ -109,6 +109,30 @@ async fn every_page_as_every_visitor_in_both_languages_has_all_its_words() {
             .await;
         assert_eq!(r.status, 200, "{path}: {}", r.text());
     }
+    // A beta programme, with an application from the fan.
+    for (path, body) in [
+        (
+            "/api/v1/admin/boards",
+            json!({"slug": "beta-lab", "name_zh": "内测", "name_en": "Beta lab", "kinds": ["discussion", "bug"]}),
+        ),
+        (
+            "/api/v1/admin/programmes",
+            json!({"slug": "c15", "name_zh": "Chorus 15 内测", "name_en": "Chorus 15 beta", "board": "beta-lab",
+                "product": "chorus-14", "terms_md": "Keep **builds** private.", "quota": 5}),
+        ),
+    ] {
+        let r = app.client().with_bearer(&admin).post_json(path, body).await;
+        assert!(r.status.is_success(), "{path}: {}", r.text());
+    }
+    let r = app
+        .client()
+        .with_bearer(&pm)
+        .post_json(
+            "/api/v1/programmes/c15/applications",
+            json!({"device": "Chorus 14", "os_version": "2.0.1", "reason": "daily driver", "accept_terms": true}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
     app.run_jobs().await;
 
     let mut pages: Vec<String> = [
@@ -139,6 +163,10 @@ async fn every_page_as_every_visitor_in_both_languages_has_all_its_words() {
         "/admin/products",
         "/admin/triage",
         "/consent",
+        "/programmes",
+        "/programmes?notice=applied",
+        "/programmes/c15/applications",
+        "/programmes/c15/applications?status=approved",
         "/no-such-page",
         "/t/999999",
     ]

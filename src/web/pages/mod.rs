@@ -9,6 +9,7 @@ mod home;
 mod honor;
 mod moderation;
 mod people;
+mod programmes;
 mod search;
 mod triage;
 
@@ -28,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     forum::routes(cfg);
     feedback::routes(cfg);
     people::routes(cfg);
+    programmes::routes(cfg);
     search::routes(cfg);
     admin::routes(cfg);
     moderation::routes(cfg);
