@@ -1025,13 +1025,28 @@ async fn a_beta_programme_gates_applicants_and_its_testers_read_the_board() {
     assert!(me.contains("beta_pioneer"), "内测先锋 awarded: {me}");
 
     // The tester reads the board and files a bug with a private log; the routed team reads
-    // the log, another team gets 404.
+    // the log, another team gets 404. A rule sending camera bugs to the other team does not
+    // apply on a programme's board: that team could not read it.
+    let r = c(&admin)
+        .post_json(
+            "/api/v1/triage/rules",
+            json!({"rules": [{"team": "wear", "keywords": ["camera"]}]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
     let r = c(&fan_tok)
         .post_json("/api/v1/topics", json!({"board": "beta-lab", "kind": "bug", "title": "Beta build camera crash", "body": "Crashes.",
             "bug": {"product": "chorus-14", "os_version": "ChorusOS 3.0 beta", "reproducibility": "always", "severity": "crash"}}))
         .await;
     assert_eq!(r.status, 201, "{}", r.text());
     let bug = r.json()["id"].as_i64().unwrap();
+    let queue = c(&pm).get("/api/v1/triage/queue").await.text();
+    assert!(
+        queue.contains("Beta build camera crash"),
+        "routed to the product's team: {queue}"
+    );
+    let queue = c(&other_pm).get("/api/v1/triage/queue").await.text();
+    assert!(!queue.contains("Beta build camera crash"), "{queue}");
     let (ct, bytes) = multipart("logcat.txt", b"BETALOG fatal", true);
     let r = c(&fan_tok)
         .post_raw(&format!("/api/v1/topics/{bug}/attachments"), &ct, bytes)
