@@ -34,7 +34,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 have_pg
 
-if [ "${1:-}" = "--with-browser" ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
+if [ "${1:-}" = "--with-browser" ] && { [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/@axe-core/playwright ]; }; then
   command -v npm >/dev/null 2>&1 || { echo "npm is needed for the browser test (Node.js)" >&2; exit 1; }
   npm ci --prefix tests/browser --no-audit --no-fund --silent
 fi

@@ -48,6 +48,15 @@ impl Role {
 }
 
 crate::text_enum! {
+    /// The colours a person reads in: their system's choice, or always light or dark.
+    pub enum ColorScheme {
+        Auto = "auto",
+        Light = "light",
+        Dark = "dark",
+    }
+}
+
+crate::text_enum! {
     /// What a topic is: a discussion, a bug report or an idea.
     pub enum Kind {
         Discussion = "discussion",

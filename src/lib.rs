@@ -15,6 +15,7 @@ pub mod fields;
 pub mod forum;
 pub mod honor;
 pub mod jobs;
+pub mod local_time;
 pub mod mail;
 pub mod moderation;
 pub mod notify;

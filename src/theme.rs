@@ -101,6 +101,39 @@ impl Theme {
                 }
             },
         );
+        // Times in the reader's zone (`tz` in the context, else their language's default):
+        // `local` is absolute with the offset; `ago` is relative in a <time> carrying both.
+        env.add_filter("local", |state: &State, value: String| {
+            match parse_time(&value) {
+                Some(t) => crate::local_time::absolute(t, page_zone(state)),
+                None => value,
+            }
+        });
+        let (s, m) = (strings.clone(), missing.clone());
+        env.add_filter("ago", move |state: &State, value: String| {
+            let Some(t) = parse_time(&value) else {
+                return Value::from(value);
+            };
+            let zone = page_zone(state);
+            let now = state
+                .lookup("now")
+                .and_then(|v| v.as_str().and_then(parse_time))
+                .unwrap_or_else(chrono::Utc::now);
+            let shown = match crate::local_time::relative(t, now) {
+                Some((key, n)) => {
+                    let kw = Kwargs::from_iter([("n".to_string(), Value::from(n))]);
+                    translate(&s, &m, page_locale(state), key, &kw)
+                }
+                None => t.with_timezone(&zone).format("%Y-%m-%d").to_string(),
+            };
+            // Only text this filter made: a parsed time re-formatted, and a strings entry.
+            Value::from_safe_string(format!(
+                "<time datetime=\"{}\" title=\"{}\">{}</time>",
+                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                crate::local_time::absolute(t, zone),
+                minijinja::HtmlEscape(&shown)
+            ))
+        });
         Ok(Theme {
             env,
             strings,
@@ -148,6 +181,17 @@ impl Theme {
 }
 
 /// The language the template is rendering in (`lang`, set by `render`).
+fn parse_time(v: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(v)
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
+fn page_zone(state: &State) -> chrono_tz::Tz {
+    let name = state.lookup("tz");
+    crate::local_time::zone(name.as_ref().and_then(|v| v.as_str()), page_locale(state))
+}
+
 fn page_locale(state: &State) -> Locale {
     state
         .lookup("lang")

@@ -3,6 +3,7 @@
 use super::fields::{Email, Locale, Role, Username};
 use crate::db::schema::{consents, held_usernames, users};
 use crate::db::Conn;
+use crate::fields::ColorScheme;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -32,6 +33,8 @@ pub struct User {
     pub level: i16,
     pub title: Option<String>,
     pub erased_at: Option<DateTime<Utc>>,
+    pub color_scheme: ColorScheme,
+    pub time_zone: Option<String>,
 }
 
 impl User {
@@ -255,6 +258,25 @@ pub async fn set_password_hash(
 pub async fn set_role(conn: &mut Conn, id: i64, role: Role, now: DateTime<Utc>) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set((users::role.eq(role.as_str()), users::updated_at.eq(now)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Colour scheme and time zone (None: the default for the person's language).
+pub async fn set_appearance(
+    conn: &mut Conn,
+    id: i64,
+    scheme: ColorScheme,
+    time_zone: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::color_scheme.eq(scheme),
+            users::time_zone.eq(time_zone),
+            users::updated_at.eq(now),
+        ))
         .execute(conn)
         .await?;
     Ok(())

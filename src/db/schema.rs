@@ -136,6 +136,8 @@ diesel::table! {
         title -> Nullable<Text>,
         erased_at -> Nullable<Timestamptz>,
         username_skeleton -> Nullable<Text>,
+        color_scheme -> Text,
+        time_zone -> Nullable<Text>,
     }
 }
 

@@ -91,7 +91,12 @@ pub async fn impose(
             .get_result(conn)
             .await?;
         if target.is_verified() {
-            let until_text = until.format("%Y-%m-%d %H:%M UTC").to_string();
+            // In the person's own zone, with the offset named.
+            let locale = target.locale().unwrap_or(Locale::ZhCn);
+            let until_text = crate::local_time::absolute(
+                until,
+                crate::local_time::zone(target.time_zone.as_deref(), locale),
+            );
             mailer
                 .enqueue(
                     conn,
@@ -99,7 +104,7 @@ pub async fn impose(
                         event_key: format!("sanction:{sanction_id}"),
                         user_id: Some(target.id),
                         to: &target.email,
-                        locale: target.locale().unwrap_or(Locale::ZhCn),
+                        locale,
                         template: "sanction",
                         subject_args: &[],
                         ctx: minijinja::context! {

@@ -2,12 +2,21 @@
 // answers "MAIL_FOR <address>" lines on stdout with the verification link on stdin.
 import { chromium } from "playwright-core";
 import readline from "node:readline";
+import { audit } from "./a11y.mjs";
 
 const [base, artifacts] = process.argv.slice(2);
 const lines = readline.createInterface({ input: process.stdin });
 const nextLine = () => new Promise((resolve) => lines.once("line", resolve));
 const check = (cond, what) => {
   if (!cond) throw new Error(`check failed: ${what}`);
+};
+const a11y = [];
+const axe = async (page, what) => {
+  for (const v of await audit(page)) {
+    const line = `${what} ${page.url()}: ${v.rule} (${v.nodes}) ${v.first}`;
+    console.log(`A11Y ${line}`);
+    a11y.push(line);
+  }
 };
 
 const browser = await chromium.launch({
@@ -24,6 +33,7 @@ try {
 
   // Register.
   await page.goto(`${base}/register`);
+  await axe(page, "register");
   await page.fill("#f-username", "浏览器米粉");
   await page.fill("#f-email", "browser@example.com");
   await page.fill("#f-password", "a-long-passphrase");
@@ -35,11 +45,13 @@ try {
   console.log("MAIL_FOR browser@example.com");
   const link = await nextLine();
   await page.goto(link);
+  await axe(page, "verify");
   await Promise.all([page.waitForURL(/\/settings/), page.click("form[action='/verify'] button")]);
   check((await page.textContent("main")).includes("browser@example.com"), "settings show the new account");
 
   // Post a topic with markdown.
   await page.goto(`${base}/new?board=tips`);
+  await axe(page, "composer");
   await page.fill("#f-title", "夜景拍摄技巧 Night shots");
   await page.fill("#f-body", "Use **pro mode** and a `2s` timer.\n\n- steady hands\n- low ISO");
   await Promise.all([page.waitForURL(/\/t\/\d+$/), page.click("form[action='/new'] button[type=submit]")]);
@@ -61,6 +73,7 @@ try {
 
   // A 360 px wide screenshot of the topic page, kept as a test artifact.
   await page.screenshot({ path: `${artifacts}/topic-360.png`, fullPage: true });
+  await axe(page, "topic as its author");
 
   // Switch language.
   check((await page.getAttribute("html", "lang")) === "zh-CN", "starts in Chinese");
@@ -76,35 +89,42 @@ try {
 
   check(errors.length === 0, `no script errors: ${errors.join("; ")}`);
 
-  // Every main page, as an admin, at 360 px and 1280 px: no console error (a CSP refusal is
-  // one), and nothing wider than the screen at 360 px.
-  for (const width of [360, 1280]) {
-    const staff = await browser.newContext({ locale: "zh-CN", viewport: { width, height: 800 } });
+  // Every main page, as an admin, at 360 px and 1280 px, in both languages and both colour
+  // schemes: no console error (a CSP refusal is one), nothing wider than the screen at 360 px,
+  // and no serious or critical axe-core violation. Each finding is printed as an A11Y line.
+  const paths = ["/", "/b/tips", "/b/ideas", "/b/phones", topicUrl.replace(base, ""), "/search?q=night",
+    "/honor", "/roadmap", "/notifications", "/settings", "/me/feedback", "/new?board=phones", "/programmes",
+    "/triage", "/triage/stats", "/mod", "/mod/log", "/admin/triage", "/admin/boards", "/admin/groups", "/admin/products"];
+  const wide = [];
+  const staffErrors = [];
+  for (const [width, locale, colorScheme] of [[360, "zh-CN", "light"], [360, "en", "dark"], [1280, "zh-CN", "dark"], [1280, "en", "light"]]) {
+    const staff = await browser.newContext({ locale, colorScheme, viewport: { width, height: 800 } });
     const sp = await staff.newPage();
-    const staffErrors = [];
     sp.on("pageerror", (e) => staffErrors.push(String(e)));
     sp.on("console", (m) => { if (m.type() === "error") staffErrors.push(`${sp.url()}: ${m.text()}`); });
     await sp.goto(`${base}/login`);
     await sp.fill("#f-login", "browser_admin");
     await sp.fill("#f-password", "long-enough-secret");
     await Promise.all([sp.waitForLoadState("load"), sp.click("form[action='/login'] button[type=submit]")]);
-    const paths = ["/", "/b/tips", "/b/ideas", "/b/phones", topicUrl.replace(base, ""), "/search?q=night",
-      "/honor", "/roadmap", "/notifications", "/settings", "/me/feedback", "/new?board=phones",
-      "/triage", "/triage/stats", "/mod", "/mod/log", "/admin/triage", "/admin/boards", "/admin/groups", "/admin/products"];
-    const wide = [];
     for (const path of paths) {
       await sp.goto(`${base}${path}`);
       const [sw, iw] = await sp.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
       if (width === 360 && sw > iw) wide.push(`${path}: ${sw} > ${iw}`);
-      if (width === 360) {
+      if (width === 360 && locale === "zh-CN") {
         const name = path.replace(/[^a-z0-9]+/gi, "_").replace(/^_|_$/g, "") || "home";
         await sp.screenshot({ path: `${artifacts}/staff-360-${name}.png`, fullPage: true });
       }
+      for (const v of await audit(sp)) {
+        const line = `${path} ${locale} ${colorScheme} ${width}: ${v.rule} (${v.nodes}) ${v.first}`;
+        console.log(`A11Y ${line}`);
+        a11y.push(line);
+      }
     }
-    check(wide.length === 0, `pages wider than 360 px: ${wide.join("; ")}`);
-    check(staffErrors.length === 0, `console errors on staff pages at ${width} px: ${staffErrors.join("; ")}`);
     await staff.close();
   }
+  check(wide.length === 0, `pages wider than 360 px: ${wide.join("; ")}`);
+  check(staffErrors.length === 0, `console errors on staff pages: ${staffErrors.join("; ")}`);
+  check(a11y.length === 0, `serious or critical axe-core violations: ${a11y.length}`);
   console.log("OK");
 } finally {
   await browser.close();

@@ -2,6 +2,7 @@
 // programme "c15-beta" on the board "beta-lab", owned by the phone team). Each step keeps a
 // screenshot under tests/artifacts/programme-360-*.png.
 import { chromium } from "playwright-core";
+import { audit } from "./a11y.mjs";
 
 const [base, artifacts] = process.argv.slice(2);
 const check = (cond, what) => {
@@ -40,6 +41,7 @@ async function shot(page, name) {
   const [sw, iw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
   check(sw <= iw, `${name}: the page is ${sw} px wide at ${iw} px`);
   await page.screenshot({ path: `${artifacts}/programme-360-${step}-${name}.png`, fullPage: true });
+  for (const v of await audit(page)) errors.push(`axe ${name}: ${v.rule} (${v.nodes}) ${v.first}`);
 }
 
 try {

@@ -362,7 +362,13 @@ async fn likes_are_one_per_person_and_not_on_your_own_post() {
 
 #[actix_web::test]
 async fn fifty_parallel_likes_from_fifty_people_count_fifty() {
-    let app = TestApp::with_settings(|s| s.database_pool_size = 10).await;
+    // Fifty wait for ten connections while the row lock orders them: on a loaded 2-core CI
+    // machine that queue can outlast the 3 s production acquire wait, which is not under test.
+    let app = TestApp::with_settings(|s| {
+        s.database_pool_size = 10;
+        s.database_timeouts.acquire_ms = 30_000;
+    })
+    .await;
     app.seed_boards().await;
     let (_, a) = app.member("popular").await;
     let (topic, root) = app.topic(&a, "tips", "Popular", "tip").await;

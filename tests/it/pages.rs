@@ -302,7 +302,12 @@ async fn the_dark_theme_overrides_only_what_it_changes() {
     let c = app.client();
     let dark = c.get("/static/theme.css").await;
     assert_eq!(dark.status, 200);
-    assert!(dark.text().contains("--bg: #15171a"));
+    assert!(dark.text().contains("/static/dark.css"), "{}", dark.text());
+    assert!(c
+        .get("/static/dark.css")
+        .await
+        .text()
+        .contains("--bg: #15171a"));
     let base = c.get("/static/style.css").await;
     assert_eq!(base.status, 200, "the rest comes from the default theme");
     assert!(base.text().contains(".thread"));
@@ -492,4 +497,66 @@ async fn staff_reach_every_tool_from_a_staff_menu_on_every_page() {
         let r = app.client().with_bearer(&admin).get(href).await;
         assert_eq!(r.status, 200, "{href}");
     }
+}
+
+/// Colours follow the system until a person picks one; times read in their zone (Asia/Shanghai
+/// for zh-CN by default), absolute with the offset and relative in lists; bad choices are 422.
+#[actix_web::test]
+async fn colour_scheme_and_time_zone_are_a_persons_choice() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let c = app
+        .logged_in("night_owl", chorus::accounts::Role::Member)
+        .await;
+    let dark_link = "href=\"/static/dark.css\"";
+    let page = c.get("/settings").await.text();
+    assert!(
+        page.contains(&format!(
+            "{dark_link} media=\"(prefers-color-scheme: dark)\""
+        )),
+        "the system decides by default"
+    );
+    assert!(page.contains("Shanghai）"), "zh-CN defaults to Shanghai");
+    assert!(page.contains("(UTC+8)"), "the offset is named");
+    for (scheme, zone, want) in [("dark", "", Some(true)), ("light", "", None)] {
+        let r = c
+            .post_form(
+                "/settings/appearance",
+                &[("color_scheme", scheme), ("time_zone", zone)],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.text());
+        let page = c.get("/").await.text();
+        match want {
+            Some(_) => assert!(page.contains(&format!("{dark_link}>")), "always dark"),
+            None => assert!(!page.contains(dark_link), "never dark"),
+        }
+    }
+    for (scheme, zone) in [("sepia", ""), ("auto", "Mars/Olympus")] {
+        let r = c
+            .post_form(
+                "/settings/appearance",
+                &[("color_scheme", scheme), ("time_zone", zone)],
+            )
+            .await;
+        assert_eq!(r.status, 422, "{scheme} {zone}");
+    }
+    let r = c
+        .post_form(
+            "/settings/appearance",
+            &[("color_scheme", "auto"), ("time_zone", "America/New_York")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let page = c.get("/settings").await.text();
+    assert!(
+        page.contains("(UTC-5)") || page.contains("(UTC-4)"),
+        "New York time"
+    );
+    // A topic list shows "just now" with the absolute time in the title.
+    let (_, token) = app.member("writer").await;
+    app.topic(&token, "tips", "Fresh tip", "body").await;
+    let list = c.get("/b/tips").await.text();
+    assert!(list.contains("<time datetime=\""), "{list}");
+    assert!(list.contains(">刚刚</time>"), "relative in lists");
 }

@@ -33,7 +33,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/settings/notifications",
             web::post().to(notification_settings),
-        );
+        )
+        .route("/settings/appearance", web::post().to(appearance));
 }
 
 /// Turns a domain failure into messages on the form, or passes it on as an error page.
@@ -354,7 +355,7 @@ async fn settings_page(
         .map(|s| {
             minijinja::context! {
                 user_agent => &s.user_agent,
-                last_seen_at => s.last_seen_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                last_seen_at => s.last_seen_at.to_rfc3339(),
                 current => s.id == me.session_id,
             }
         })
@@ -373,11 +374,16 @@ async fn settings_page(
                 notify_subscribed => &me.user.notify_subscribed,
                 notify_status => &me.user.notify_status,
                 digest_weekly => me.user.digest_weekly,
+                color_scheme => me.user.color_scheme.as_str(),
+                time_zone => me.user.time_zone.as_deref().unwrap_or(""),
             },
+            schemes => crate::fields::ColorScheme::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            zones => crate::local_time::COMMON_ZONES.to_vec(),
+            default_zone => crate::local_time::default_zone(page.lang).name(),
             sessions => sessions,
             consents => consents,
             export_pending => export.pending,
-            export_until => export.link_until.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+            export_until => export.link_until.map(|t| t.to_rfc3339()),
             welcome => welcome,
             done => done,
             errors => errors,
@@ -497,6 +503,37 @@ async fn notification_settings(
     let mut conn = crate::db::get(&page.state.pool).await?;
     accounts::users::set_preferences(&mut conn, me.user.id, &prefs, page.state.clock.now()).await?;
     Ok(redirect("/settings?done=notifications"))
+}
+
+#[derive(Deserialize)]
+pub struct AppearanceForm {
+    #[serde(default)]
+    color_scheme: String,
+    /// An IANA zone name; empty for the language's default.
+    #[serde(default)]
+    time_zone: String,
+}
+
+async fn appearance(
+    SignedIn { page, me }: SignedIn,
+    form: web::Form<AppearanceForm>,
+) -> Result<HttpResponse, AppError> {
+    let scheme = crate::fields::ColorScheme::from_text(&form.color_scheme)
+        .ok_or_else(|| AppError::field("color_scheme", "auto, light or dark"))?;
+    let zone = match form.time_zone.trim() {
+        "" => None,
+        name => Some(
+            crate::local_time::parse_zone(name)
+                .ok_or_else(|| {
+                    AppError::field("time_zone", "an IANA time zone such as Asia/Shanghai")
+                })?
+                .name(),
+        ),
+    };
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    accounts::users::set_appearance(&mut conn, me.user.id, scheme, zone, page.state.clock.now())
+        .await?;
+    Ok(redirect("/settings?done=appearance"))
 }
 
 /// Asks for the full export by mail (for large accounts, or to read it later).

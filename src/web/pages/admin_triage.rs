@@ -52,7 +52,7 @@ async fn render(
             deliveries => deliveries.iter().map(|d| minijinja::context! {
                 topic_id => d.topic_id, event => &d.event, team => &d.team, status => &d.status,
                 attempts => d.attempts, last_error => &d.last_error,
-                at => d.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                at => d.at.to_rfc3339(),
             }).collect::<Vec<_>>(),
         },
     )

@@ -48,8 +48,8 @@ fn summaries(items: &[listing::TopicSummary], lang: Locale) -> Vec<Value> {
                 featured => t.featured, pinned => t.pinned, locked => t.locked, status => t.status.as_str(),
                 reply_count => t.reply_count, like_count => t.like_count, author => &t.author,
                 author_level => t.author_level, vote_count => t.vote_count, me_too_count => t.me_too_count,
-                created_at => t.created_at.format("%Y-%m-%d %H:%M").to_string(),
-                last_posted_at => t.last_posted_at.format("%Y-%m-%d %H:%M").to_string(),
+                created_at => t.created_at.to_rfc3339(),
+                last_posted_at => t.last_posted_at.to_rfc3339(),
             }
         })
         .collect()
@@ -204,7 +204,7 @@ fn tree(posts: Vec<PostView>, base_depth: i32, lang: Locale) -> Vec<Value> {
                 body_html => p.body_html.map(Value::from_safe_string), liked => p.liked, like_count => p.like_count,
                 hidden => p.hidden, deleted => p.deleted, more => more, author_id => p.author_id,
                 author_level => p.author_level, author_title => &p.author_title,
-                created_at => p.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                created_at => p.created_at.to_rfc3339(),
                 edited => p.edited_at.is_some(), official => p.official,
                 author_team => p.author_team.as_ref().map(|t| t.name(lang).to_string()),
             }
@@ -321,7 +321,7 @@ async fn topic_page(
             topic => minijinja::context! {
                 id => t.id, title => &t.title, tags => &t.tags, kind => t.kind.as_str(), featured => t.featured,
                 pinned => t.pinned, locked => t.locked, author => &author, reply_count => t.reply_count,
-                created_at => t.created_at.format("%Y-%m-%d %H:%M").to_string(), status => t.status.as_str(),
+                created_at => t.created_at.to_rfc3339(), status => t.status.as_str(),
             },
             board => board_view(&b, page.lang),
             posts => tree(shown.posts, base, page.lang),
@@ -520,7 +520,7 @@ async fn history(page: PageCtx, id: web::Path<i64>) -> Result<HttpResponse, AppE
         .ok_or(AppError::NotFound)?;
     let items: Vec<Value> = list
         .iter()
-        .map(|v| minijinja::context! { editor => &v.editor, body => &v.body_md, at => v.created_at.format("%Y-%m-%d %H:%M").to_string() })
+        .map(|v| minijinja::context! { editor => &v.editor, body => &v.body_md, at => v.created_at.to_rfc3339() })
         .collect();
     page.render("post_history.html", minijinja::context! { post_id => post.id, topic_id => post.topic_id, current => &post.body_md, items => items })
 }

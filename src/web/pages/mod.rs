@@ -173,8 +173,12 @@ impl PageCtx {
                 unread => self.unread,
             }
         });
+        let user = self.viewer.0.as_ref().map(|a| &a.user);
         let full = minijinja::context! {
             csrf_token => &self.csrf,
+            scheme => user.map_or("auto", |u| u.color_scheme.as_str()),
+            tz => crate::local_time::zone(user.and_then(|u| u.time_zone.as_deref()), self.lang).name(),
+            now => self.state.clock.now().to_rfc3339(),
             me => me,
             path => &self.path,
             other_lang => match self.lang { Locale::ZhCn => "en", Locale::En => "zh-CN" },

@@ -261,7 +261,7 @@ async fn log(page: PageCtx, q: web::Query<LogQuery>) -> Result<HttpResponse, App
                 actor => &i.actor, action => &i.action, topic_id => i.topic_id, post_id => i.post_id,
                 target_user => &i.target_user, reason => &i.reason,
                 before => Value::from(minijinja::value::Serde(&i.before)), after => Value::from(minijinja::value::Serde(&i.after)),
-                actor_ip => &i.actor_ip, at => i.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                actor_ip => &i.actor_ip, at => i.created_at.to_rfc3339(),
             }
         })
         .collect();

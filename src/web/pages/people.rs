@@ -12,7 +12,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/u/{username}", web::get().to(profile))
         .route("/u/{username}/erase", web::post().to(erase))
         .route("/notifications", web::get().to(list))
-        .route("/notifications/read", web::post().to(read_all));
+        .route("/notifications/read", web::post().to(read_all))
+        .route("/notifications/{id}/open", web::post().to(open));
 }
 
 async fn profile(page: PageCtx, name: web::Path<String>) -> Result<HttpResponse, AppError> {
@@ -23,7 +24,7 @@ async fn profile(page: PageCtx, name: web::Path<String>) -> Result<HttpResponse,
     let recent = listing::by_author(&mut conn, &page.reader, p.id, 20).await?;
     let topics: Vec<Value> = recent
         .iter()
-        .map(|(id, title, at)| minijinja::context! { id => id, title => title, at => at.format("%Y-%m-%d").to_string() })
+        .map(|(id, title, at)| minijinja::context! { id => id, title => title, at => at.to_rfc3339() })
         .collect();
     let now = page.state.clock.now();
     let staff = page
@@ -37,7 +38,7 @@ async fn profile(page: PageCtx, name: web::Path<String>) -> Result<HttpResponse,
             .await?
             .into_iter()
             .filter(|s| s.lifted_at.is_none() && s.ends_at > now)
-            .map(|s| minijinja::context! { kind => s.kind, reason => s.reason, until => s.ends_at.format("%Y-%m-%d %H:%M").to_string() })
+            .map(|s| minijinja::context! { kind => s.kind, reason => s.reason, until => s.ends_at.to_rfc3339() })
             .collect::<Vec<_>>()
     } else {
         Vec::new()
@@ -110,8 +111,8 @@ async fn list(
         .iter()
         .map(|n| {
             minijinja::context! {
-                kind => &n.kind, topic_id => n.topic_id, topic_title => &n.topic_title, post_id => n.post_id,
-                actor => &n.actor, unread => n.read_at.is_none(), at => n.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                id => n.id, kind => &n.kind, topic_id => n.topic_id, topic_title => &n.topic_title, post_id => n.post_id,
+                actor => &n.actor, unread => n.read_at.is_none(), at => n.created_at.to_rfc3339(),
                 detail => &n.detail, status => n.status.map(|s| s.as_str()),
                 medal => crate::honor::medals::by_slug(&n.detail).map(|m| if page.lang == crate::accounts::Locale::En { m.name_en } else { m.name_zh }),
             }
@@ -121,6 +122,24 @@ async fn list(
         "notifications.html",
         minijinja::context! { items => items, next => next },
     )
+}
+
+#[derive(Deserialize)]
+pub struct OpenForm {
+    #[serde(default)]
+    to: String,
+}
+
+/// Opening a notification marks it read, then goes where it points (a same-site path only).
+async fn open(
+    SignedIn { page, .. }: SignedIn,
+    id: web::Path<i64>,
+    form: web::Form<OpenForm>,
+) -> Result<HttpResponse, AppError> {
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    let ids = [id.into_inner()];
+    notifications::mark_read(&mut conn, &page.reader, Some(&ids), page.state.clock.now()).await?;
+    Ok(redirect(&super::safe_next(Some(&form.to))))
 }
 
 async fn read_all(SignedIn { page, .. }: SignedIn) -> Result<HttpResponse, AppError> {

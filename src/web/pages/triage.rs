@@ -148,9 +148,29 @@ async fn stats_page(page: PageCtx, q: web::Query<StatsQuery>) -> Result<HttpResp
             }
         })
         .collect();
+    // Teams and products by name, in the reader's language, never by slug.
+    let l = page.lang;
+    let team_names: std::collections::BTreeMap<String, String> = teams::all(&mut conn)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let name = match l {
+                crate::accounts::Locale::ZhCn => t.team.name_zh,
+                crate::accounts::Locale::En => t.team.name_en,
+            };
+            (t.team.slug, name)
+        })
+        .collect();
+    let product_names: std::collections::BTreeMap<String, String> =
+        crate::feedback::products::all(&mut conn)
+            .await?
+            .iter()
+            .map(|p| (p.slug.clone(), p.name(l).to_string()))
+            .collect();
     page.render(
         "triage_stats.html",
         minijinja::context! {
+            team_names => team_names, product_names => product_names,
             days => days, stats => Value::from(minijinja::value::Serde(&s)), bars => bars,
             chart_width => 60 + s.weeks.len() * 44,
         },
