@@ -1,5 +1,5 @@
 # The two commands in the README: `make run` and `make test`.
-.PHONY: deps test-deps run test fuzz fmt build
+.PHONY: deps test-deps run test fuzz lighthouse fmt build
 
 deps:
 	@bash scripts/install-deps.sh
@@ -24,6 +24,10 @@ test: test-deps
 fuzz: test-deps
 	cargo build
 	bash scripts/fuzz.sh
+
+# Lighthouse on the demo's home, a board and a topic, emulating a phone (a measurement, not a gate).
+lighthouse: test-deps
+	bash scripts/lighthouse.sh
 
 fmt:
 	cargo fmt

@@ -177,6 +177,15 @@ pub struct QueueItem {
 
 /// Open items, worst first: pending before deferred, then weight, then the graver reason
 /// (spam and abuse before the rest), then the oldest.
+/// How many reviews wait for a moderator (pending or deferred), for the staff header.
+pub async fn waiting_count(conn: &mut Conn) -> QueryResult<i64> {
+    reviews::table
+        .filter(reviews::status.eq_any(ReviewStatus::UNDECIDED))
+        .count()
+        .get_result(conn)
+        .await
+}
+
 pub async fn queue(conn: &mut Conn, limit: i64) -> QueryResult<Vec<QueueItem>> {
     type Row = (
         (
@@ -375,7 +384,7 @@ pub async fn decide(
             .returning((flags::id, flags::flagger_id))
             .get_results(conn)
             .await?;
-            for (flag_id, flagger) in decided {
+            for &(flag_id, flagger) in &decided {
                 let (a, d) = if agreed { (1, 0) } else { (0, 1) };
                 diesel::update(users::table.find(flagger))
                     .set((
@@ -387,6 +396,30 @@ pub async fn decide(
                 crate::honor::on_flag_decided(conn, &s.honor, flagger, flag_id, agreed, now)
                     .await?;
             }
+            // Each flagger hears the outcome, on the post they flagged (shown only while they
+            // may still read it).
+            let flaggers: Vec<i64> = decided.iter().map(|(_, f)| *f).collect();
+            let kind = if agreed {
+                "flag_upheld"
+            } else {
+                "flag_declined"
+            };
+            let rows: Vec<_> = flaggers
+                .iter()
+                .map(|f| {
+                    (
+                        notifications::user_id.eq(*f),
+                        notifications::kind.eq(kind),
+                        notifications::topic_id.eq(topic_id),
+                        notifications::post_id.eq(post_id),
+                        notifications::created_at.eq(now),
+                    )
+                })
+                .collect();
+            diesel::insert_into(notifications::table)
+                .values(&rows)
+                .execute(conn)
+                .await?;
         }
         audit::record(
             conn,

@@ -783,6 +783,14 @@ async fn the_pages_flag_queue_decide_moderate_and_show_honor() {
     let q = warden.get("/mod").await;
     assert_eq!(q.status, 200);
     assert!(q.text().contains("rude words here"));
+    assert!(
+        q.text().contains("1 条待审") || q.text().contains("1 waiting"),
+        "the staff header counts what waits"
+    );
+    assert!(
+        q.text().contains("同意并隐藏") || q.text().contains("Agree and hide"),
+        "a post still shown is not said to stay hidden"
+    );
     let review = app
         .client()
         .with_bearer(&app.user_with_role("second", Role::Moderator).await.1)
@@ -799,6 +807,12 @@ async fn the_pages_flag_queue_decide_moderate_and_show_honor() {
         .await;
     assert_eq!(r.status, 303);
     assert!(!warden.get("/mod").await.text().contains("rude words here"));
+    // The flagger hears the outcome where they read their notifications.
+    let bell = fan.get("/notifications").await.text();
+    assert!(
+        bell.contains("感谢举报：你举报的") || bell.contains("Thanks for flagging"),
+        "{bell}"
+    );
 
     // Topic tools from the page, a reason for post tools, and the log shows it all.
     let r = warden

@@ -15,7 +15,9 @@ async fn a_topic_is_posted_replied_liked_edited_and_followed_through_forms() {
         .await;
     let new = ann.get("/new?board=tips").await;
     assert_eq!(new.status, 200);
-    assert!(new.text().contains("<option value=\"tips\" selected>"));
+    assert!(new
+        .text()
+        .contains("<option value=\"tips\" data-kinds=\"discussion\" selected>"));
     let bad = ann
         .post_form(
             "/new",
@@ -32,6 +34,16 @@ async fn a_topic_is_posted_replied_liked_edited_and_followed_through_forms() {
         bad.text().contains("text kept"),
         "what was typed comes back"
     );
+    assert!(
+        bad.text().contains("id=\"error-summary\"") && bad.text().contains("href=\"#f-title\""),
+        "the errors are summarised at the top, each linked to its field"
+    );
+    // The board decides the kind: the ideas board takes ideas only.
+    let ideas = ann.get("/new?board=ideas").await.text();
+    assert!(
+        ideas.contains("<option value=\"idea\" selected>"),
+        "{ideas}"
+    );
     let r = ann
         .post_form(
             "/new",
@@ -45,7 +57,14 @@ async fn a_topic_is_posted_replied_liked_edited_and_followed_through_forms() {
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.text());
-    let topic_url = r.header("location").unwrap();
+    let location = r.header("location").unwrap();
+    assert!(location.ends_with("?notice=created"), "{location}");
+    let confirmed = ann.get(&location).await.text();
+    assert!(
+        confirmed.contains("已发布 #"),
+        "the new topic's number is confirmed"
+    );
+    let topic_url = location.split('?').next().unwrap().to_string();
     let topic: i64 = topic_url.trim_start_matches("/t/").parse().unwrap();
     let page = ben.get(&topic_url).await.text();
     assert!(

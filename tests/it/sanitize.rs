@@ -117,7 +117,9 @@ fn scan_tags(html: &str, input: &str, allow: Option<&[&str]>) {
             ),
             None => {
                 let theme_head = name == "meta"
-                    && (inner.contains("charset") || inner.contains("viewport"))
+                    && (inner.contains("charset")
+                        || inner.contains("viewport")
+                        || inner.starts_with("meta name=\"description\""))
                     || name == "link" && inner.contains("href=\"/static/");
                 assert!(
                     theme_head || !NEVER.contains(&name.as_str()),

@@ -814,7 +814,11 @@ async fn the_triage_pages_show_the_queue_and_act_in_bulk() {
     assert_eq!(r.status, 303);
     assert_eq!(r.header("location").unwrap(), "/triage?notice=done:1:1");
     let page = pm.get("/triage?notice=done:1:1").await.text();
-    assert!(page.contains("1 done, 1 refused") || page.contains("完成 1 条，拒绝 1 条"));
+    assert!(
+        page.contains("1 updated; 1 could not be changed")
+            || page.contains("已处理 1 条；1 条无法处理"),
+        "{page}"
+    );
     let r = pm
         .post_form(
             "/triage/bulk",

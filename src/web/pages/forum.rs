@@ -2,6 +2,7 @@
 
 use super::{redirect, PageCtx, SignedIn};
 use crate::accounts::{FieldError, Locale};
+use crate::fields::Kind;
 use crate::forum::fields::{self, Body, Cursor, Sort, Tags};
 use crate::forum::thread::PostView;
 use crate::forum::{boards, likes, listing, posts, subscriptions, thread, topics, ForumError};
@@ -258,11 +259,23 @@ async fn topic_page(
         Some(uid) => subscriptions::is_subscribed(&mut conn, t.id, uid).await?,
         None => false,
     };
+    // "回复 @name" with a short quote of what is answered, not a bare post number.
     let replying_to = match q.reply_to {
-        Some(pid) => posts::by_id(&mut conn, pid)
+        Some(pid) => match posts::by_id(&mut conn, pid)
             .await?
             .filter(|p| p.topic_id == t.id && p.visible_to(reader))
-            .map(|p| p.id),
+        {
+            Some(p) => {
+                let author = crate::accounts::users::by_id(&mut conn, p.author_id)
+                    .await?
+                    .map(|u| u.username)
+                    .unwrap_or_default();
+                Some(minijinja::context! {
+                    id => p.id, author => author, quote => crate::content::excerpt(&p.body_md, 80),
+                })
+            }
+            None => None,
+        },
         None => None,
     };
     let base = root.as_ref().map(|r| r.depth).unwrap_or(0);
@@ -535,7 +548,22 @@ async fn new_form(
     SignedIn { page, .. }: SignedIn,
     q: web::Query<NewQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let values = minijinja::context! { board => q.board.as_deref().unwrap_or(""), kind => q.kind.as_deref().unwrap_or("discussion") };
+    // The board decides the kind: from the ideas board, an idea; never a kind it refuses.
+    let board = q.board.as_deref().unwrap_or("");
+    let kinds: Vec<Kind> = {
+        let mut conn = crate::db::get(page.read_pool()).await?;
+        boards::by_slug(&mut conn, board, &page.reader)
+            .await?
+            .map(|b| b.kinds)
+            .unwrap_or_default()
+    };
+    let asked = q.kind.as_deref().and_then(Kind::from_text);
+    let kind = match asked {
+        Some(k) if kinds.is_empty() || kinds.contains(&k) => k,
+        _ if kinds.contains(&Kind::Discussion) || kinds.is_empty() => Kind::Discussion,
+        _ => kinds[0],
+    };
+    let values = minijinja::context! { board => board, kind => kind.as_str() };
     new_page(&page, StatusCode::OK, values, BTreeMap::new()).await
 }
 
@@ -648,7 +676,7 @@ async fn create(
         }
     };
     match result {
-        Ok(created) => Ok(redirect(&format!("/t/{}", created.topic_id))),
+        Ok(created) => Ok(redirect(&format!("/t/{}?notice=created", created.topic_id))),
         Err(e) => {
             let errors = match &e {
                 AppError::Invalid { fields, .. } => fields.clone(),

@@ -50,6 +50,8 @@ pub struct PageCtx {
     pub unread: i64,
     /// Who is reading, with the boards closed to them: every page asks it.
     pub reader: crate::access::Reader,
+    /// Reviews waiting for a moderator, for staff only (the header shows it).
+    pub reviews_waiting: i64,
 }
 
 impl FromRequest for PageCtx {
@@ -71,8 +73,15 @@ impl FromRequest for PageCtx {
                 Some(_) => crate::notify::notifications::unread_count(&mut conn, &reader).await?,
                 None => 0,
             };
+            let reviews_waiting = match user {
+                Some(u) if u.role().is_staff() => {
+                    crate::moderation::reviews::waiting_count(&mut conn).await?
+                }
+                _ => 0,
+            };
             drop(conn);
             Ok(PageCtx {
+                reviews_waiting,
                 unread,
                 reader,
                 lang: extract::locale_for(&req, &viewer),
@@ -171,6 +180,7 @@ impl PageCtx {
                     &self.state.settings.privacy_policy_version,
                 ),
                 unread => self.unread,
+                reviews_waiting => self.reviews_waiting,
             }
         });
         let user = self.viewer.0.as_ref().map(|a| &a.user);

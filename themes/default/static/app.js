@@ -1,6 +1,9 @@
 // Progressive enhancement only: every page works without this file.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
+  // A form that came back with errors: their summary takes the focus, so it is read first.
+  document.getElementById("error-summary")?.focus();
+
   // Ask before logging out every device.
   for (const form of document.querySelectorAll('form[action="/settings/logout-all"]')) {
     form.addEventListener("submit", (e) => {
@@ -8,6 +11,27 @@ document.addEventListener("DOMContentLoaded", () => {
         e.preventDefault();
       }
     });
+  }
+
+  // While composing: the board decides which kinds are offered, and the bug fields show for bugs
+  // only. Without this script every kind and field shows and the server says what is refused.
+  const boardSelect = document.getElementById("f-board");
+  const kindSelect = document.getElementById("f-kind");
+  const bugFields = document.querySelector(".bug-fields");
+  if (boardSelect && kindSelect) {
+    const sync = () => {
+      const kinds = boardSelect.selectedOptions[0]?.dataset.kinds;
+      const allowed = kinds ? kinds.split(" ") : [...kindSelect.options].map((o) => o.value);
+      for (const o of kindSelect.options) {
+        o.disabled = !allowed.includes(o.value);
+        o.hidden = o.disabled;
+      }
+      if (kindSelect.selectedOptions[0]?.disabled) kindSelect.value = allowed[0];
+      if (bugFields) bugFields.hidden = kindSelect.value !== "bug";
+    };
+    boardSelect.addEventListener("change", sync);
+    kindSelect.addEventListener("change", sync);
+    sync();
   }
 
   // While composing: topics that look like this one ("is it one of these? press me too instead").
