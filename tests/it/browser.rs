@@ -101,8 +101,17 @@ impl Served {
         let run = async {
             while let Some(line) = out.next_line().await.unwrap() {
                 said.push(line.clone());
-                if let Some(address) = line.strip_prefix("MAIL_FOR ") {
-                    let link = wait_for_link(&self.smtp, address).await;
+                // "CLOCK <minutes>": move the server's clock on (mail batches wait minutes).
+                if let Some(mins) = line.strip_prefix("CLOCK ") {
+                    let mins: i64 = mins.trim().parse().expect("CLOCK <minutes>");
+                    self.app.clock.advance(chrono::Duration::minutes(mins));
+                    stdin.write_all(b"ok\n").await.unwrap();
+                    stdin.flush().await.unwrap();
+                }
+                // "MAIL_FOR <address> [<part of the link>]": the link from the newest such mail.
+                if let Some(rest) = line.strip_prefix("MAIL_FOR ") {
+                    let (address, needle) = rest.split_once(' ').unwrap_or((rest, ""));
+                    let link = wait_for_link(&self.smtp, address, needle).await;
                     stdin
                         .write_all(format!("{link}\n").as_bytes())
                         .await
@@ -208,19 +217,70 @@ async fn a_beta_programme_from_application_to_a_routed_bug_with_a_private_log_in
     s.stop().await;
 }
 
-/// The link in the verification mail, once the background worker has delivered it.
-async fn wait_for_link(smtp: &SmtpServer, address: &str) -> String {
-    for _ in 0..100 {
-        if let Some(m) = smtp
+/// The first link containing `needle` in a mail to `address`, once the background worker has
+/// delivered one.
+async fn wait_for_link(smtp: &SmtpServer, address: &str, needle: &str) -> String {
+    for _ in 0..150 {
+        for m in smtp
             .received()
             .into_iter()
-            .find(|m| m.to.iter().any(|t| t.contains(address)))
+            .rev()
+            .filter(|m| m.to.iter().any(|t| t.contains(address)))
         {
             let text = decode_parts(&m.data);
-            let at = text.find("http://127.0.0.1").expect("a link in the mail");
-            return text[at..].split_whitespace().next().unwrap().to_string();
+            if let Some(link) = text
+                .split_whitespace()
+                .filter(|w| w.starts_with("http://127.0.0.1"))
+                .find(|w| w.contains(needle))
+            {
+                return link.to_string();
+            }
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    panic!("no verification mail for {address}");
+    panic!("no mail for {address} with a link containing {needle:?}");
+}
+
+/// The journeys of tests/browser/journeys.mjs, one per role, with axe-core on every page visited.
+#[actix_web::test]
+async fn each_role_walks_its_journey_accessibly_in_chromium() {
+    use chorus::accounts::Role;
+    use serde_json::json;
+    if !skip_or_check() {
+        return;
+    }
+    let s = serve().await;
+    let app = &s.app;
+    app.seed_boards().await;
+    app.seed_products().await;
+    let (_, admin) = app.user_with_role("browser_admin", Role::Admin).await;
+    app.user_with_role("mod_lin", Role::Moderator).await;
+    app.user_with_role("pm_phone", Role::TeamMember).await;
+    for name in ["fan_tip", "tester_wu", "fan_two"] {
+        app.member(name).await;
+    }
+    let post = |path: &'static str, body: serde_json::Value| {
+        let c = app.client().with_bearer(&admin);
+        async move {
+            let r = c.post_json(path, body).await;
+            assert!(r.status.is_success(), "{path}: {}", r.text());
+        }
+    };
+    post(
+        "/api/v1/admin/teams",
+        json!({"slug": "phone", "name_zh": "手机团队", "name_en": "Phone team"}),
+    )
+    .await;
+    post(
+        "/api/v1/admin/teams/phone/members",
+        json!({"username": "pm_phone"}),
+    )
+    .await;
+    post(
+        "/api/v1/triage/rules",
+        json!({"rules": [{"team": "phone", "kind": "bug", "keywords": ["相机", "camera"]}]}),
+    )
+    .await;
+    s.drive("journeys.mjs").await;
+    s.stop().await;
 }

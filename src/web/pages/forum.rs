@@ -178,6 +178,8 @@ pub struct TopicQuery {
     reply_to: Option<i64>,
     /// A message from a feedback form that could not be applied.
     notice: Option<String>,
+    /// The post a notice is about (a flag's thanks shows there).
+    at: Option<i64>,
 }
 
 /// Post views ready for the template: indentation relative to the shown root, deep branches
@@ -342,7 +344,7 @@ async fn topic_page(
             next => next, subscribed => subscribed, replying_to => replying_to,
             errors => errors, draft => draft, staff => reader.staff, my_id => reader.user_id,
             feedback => Value::from(minijinja::value::Serde(&feedback)),
-            can_change => can_change, notice => &q.notice, author_id => t.author_id,
+            can_change => can_change, notice => &q.notice, notice_at => q.at, author_id => t.author_id,
             answers => Value::from(minijinja::value::Serde(&answers)),
             statuses => crate::feedback::status::Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             flag_reasons => crate::moderation::flags::REASONS, move_boards => move_boards,
@@ -371,6 +373,7 @@ async fn reply(
         thread: None,
         reply_to: form.parent_id,
         notice: None,
+        at: None,
     };
     let failed = |e: AppError| async {
         let errors = match &e {

@@ -71,7 +71,10 @@ async fn flag(
         Err(ModError::Invalid(_)) => "flag_invalid",
         Err(e) => return Err(e.into()),
     };
-    Ok(redirect(&format!("/t/{topic}?notice={notice}#p{id}")))
+    // The thanks shows on the flagged post itself, where the page lands.
+    Ok(redirect(&format!(
+        "/t/{topic}?notice={notice}&at={id}#p{id}"
+    )))
 }
 
 #[derive(Deserialize)]
