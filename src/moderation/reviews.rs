@@ -177,6 +177,17 @@ pub struct QueueItem {
 
 /// Open items, worst first: pending before deferred, then weight, then the graver reason
 /// (spam and abuse before the rest), then the oldest.
+/// Who wrote the post under review.
+pub async fn author_of(conn: &mut Conn, review_id: i64) -> QueryResult<Option<i64>> {
+    reviews::table
+        .inner_join(posts::table)
+        .filter(reviews::id.eq(review_id))
+        .select(posts::author_id)
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// How many reviews wait for a moderator (pending or deferred), for the staff header.
 pub async fn waiting_count(conn: &mut Conn) -> QueryResult<i64> {
     reviews::table

@@ -890,3 +890,63 @@ async fn the_pages_flag_queue_decide_moderate_and_show_honor() {
         404
     );
 }
+
+/// From the queue in one step: agree with the flag and silence the author for a preset time;
+/// silencing without agreeing is refused and changes nothing.
+#[actix_web::test]
+async fn a_moderator_agrees_and_silences_in_one_step() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let (_, writer) = app.member("loud_writer").await;
+    let (_, flagger) = app.member("careful_reader").await;
+    let (topic, root) = app
+        .topic(&writer, "tips", "Buy now", "cheap phones here")
+        .await;
+    let r = app
+        .client()
+        .with_bearer(&flagger)
+        .post_json(
+            &format!("/api/v1/posts/{root}/flags"),
+            json!({"reason": "spam"}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let warden = app.logged_in("warden2", Role::Moderator).await;
+    let page = warden.get("/mod").await.text();
+    assert!(page.contains("name=\"silence_days\"") && page.contains("#sanctions"));
+    let review = app
+        .client()
+        .with_bearer(&app.user_with_role("second2", Role::Moderator).await.1)
+        .get("/api/v1/mod/queue")
+        .await
+        .json()["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let r = warden
+        .post_form(
+            &format!("/mod/queue/{review}"),
+            &[("decision", "disagree"), ("silence_days", "7")],
+        )
+        .await;
+    assert_eq!(r.status, 422, "silence goes with agree only");
+    let r = warden
+        .post_form(
+            &format!("/mod/queue/{review}"),
+            &[
+                ("decision", "agree"),
+                ("silence_days", "7"),
+                ("note", "spam"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let r = app
+        .client()
+        .with_bearer(&writer)
+        .post_json(
+            &format!("/api/v1/topics/{topic}/posts"),
+            json!({"body": "again"}),
+        )
+        .await;
+    assert_eq!(r.status, 403, "silenced: {}", r.text());
+}

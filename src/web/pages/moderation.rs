@@ -223,6 +223,9 @@ pub struct DecisionForm {
     decision: String,
     #[serde(default)]
     note: String,
+    /// With "agree": also silence the author for this many days (0 or absent: no).
+    #[serde(default)]
+    silence_days: Option<i64>,
 }
 
 async fn decide(
@@ -240,11 +243,46 @@ async fn decide(
         ip: Some(&ip.0),
         now: page.state.clock.now(),
     };
+    let silence = form.silence_days.filter(|d| *d > 0);
+    if silence.is_some() && decision != Decision::Agree {
+        return Err(AppError::field(
+            "silence_days",
+            "silencing goes with agreeing to the flag",
+        ));
+    }
     let mut conn = crate::db::get(&page.state.pool).await?;
     match reviews::decide(&mut conn, &page.state.settings, &act, *id, decision).await {
-        Ok(()) | Err(ModError::Conflict(_)) => Ok(redirect("/mod")),
-        Err(e) => Err(e.into()),
+        Ok(()) => {}
+        Err(ModError::Conflict(_)) => return Ok(redirect("/mod")),
+        Err(e) => return Err(e.into()),
     }
+    // Agree and silence in one step: the same sanction as from the profile, mailed and logged.
+    if let Some(days) = silence {
+        let author = match reviews::author_of(&mut conn, *id).await? {
+            Some(a) => crate::accounts::users::by_id(&mut conn, a).await?,
+            None => None,
+        };
+        if let Some(target) = author {
+            let act = Act {
+                reason: if form.note.trim().is_empty() {
+                    "flag upheld"
+                } else {
+                    &form.note
+                },
+                ..act
+            };
+            sanctions::impose(
+                &mut conn,
+                &page.state.mailer,
+                &act,
+                &target,
+                crate::moderation::sanctions::Kind::Silence,
+                days,
+            )
+            .await?;
+        }
+    }
+    Ok(redirect("/mod"))
 }
 
 #[derive(Deserialize)]
