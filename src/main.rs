@@ -440,7 +440,13 @@ async fn seed_demo(pool: &db::Pool, settings: &Settings, clock: &Clock) -> anyho
             .await
             .map_err(|e| anyhow::anyhow!("demo team member: {e}"))?;
     }
-    // The closed beta, created by the demo admin (a data folder from an older version gets it too).
+    // The team's work on the feedback, and the closed beta (created by the demo admin); a data
+    // folder from an older version gets them too.
+    let pm = accounts::users::by_username(&mut conn, "demo_pm").await?;
+    let fan = accounts::users::by_username(&mut conn, "mifan").await?;
+    if let (Some(pm), Some(fan)) = (pm, fan) {
+        chorus::demo::ensure_history(&mut conn, settings, pm.id, &fan, now).await?;
+    }
     if let Some(admin) = accounts::users::by_username(&mut conn, "demo_admin").await? {
         chorus::demo::ensure_programme(&mut conn, admin.id, now).await?;
     }

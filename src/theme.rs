@@ -101,6 +101,15 @@ impl Theme {
                 }
             },
         );
+        // The language of a piece of people's text, for `lang` on mixed zh/en pages: any Han
+        // character reads as Chinese, anything else as English.
+        env.add_filter("text_lang", |text: String| {
+            if text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+                "zh-CN"
+            } else {
+                "en"
+            }
+        });
         // Times in the reader's zone (`tz` in the context, else their language's default):
         // `local` is absolute with the offset; `ago` is relative in a <time> carrying both.
         env.add_filter("local", |state: &State, value: String| {

@@ -1,52 +1,68 @@
 //! Phrases the demo generator combines into realistic Chinese and English posts.
 
-pub const PRODUCTS: &[&str] = &[
-    "Chorus 14 Pro",
-    "Chorus 14",
-    "Chorus Note 13",
-    "Chorus Pad 6",
-    "Chorus Band 9",
-    "Chorus Watch S3",
-    "扫地机器人 S10",
-    "智能音箱 Pro",
-    "ChorusOS 2",
-    "相册 App",
-    "钱包 App",
-    "路由器 AX6000",
+// Titles by kind, with {p} for the product's name: each fits any device or app, so a title
+// always matches its kind and the product it is filed against.
+
+pub const ZH_BUG: &[&str] = &[
+    "{p} 升级后偶尔卡顿",
+    "{p} 系统更新后耗电明显变快",
+    "{p} 蓝牙连接后经常断开",
+    "{p} 通知要过很久才收到",
+    "{p} 设置页面部分文字显示不全",
+    "{p} 偶尔无响应，只能重启",
+    "{p} 打开后闪退",
+    "{p} 同步数据时一直转圈",
+    "{p} 语音助手唤醒不灵敏",
+    "{p} 连接 Wi-Fi 后频繁掉线",
 ];
 
-pub const ZH_TITLES: &[&str] = &[
-    "{p} 续航优化技巧分享",
-    "{p} 相机夜景怎么拍更好？",
-    "升级 {p} 后偶尔卡顿",
-    "{p} 充电时发热正常吗",
-    "{p} 的投屏功能太好用了",
-    "{p} 信号比上一代好很多",
-    "求助：{p} 蓝牙耳机断连",
-    "{p} 屏幕色彩怎么调最舒服",
-    "分享我的 {p} 桌面布局",
-    "{p} 游戏掉帧的解决办法",
-    "{p} 指纹解锁变慢了",
-    "建议 {p} 增加应用分身",
-    "{p} 用了一个月的真实体验",
-    "{p} 系统更新后电池掉电快",
-    "{p} 拍照水印可以关闭吗",
-    "{p} 闪退问题汇总",
-];
-
-pub const EN_TITLES: &[&str] = &[
-    "Battery tips for the {p}",
-    "How do you shoot night photos on the {p}?",
+pub const EN_BUG: &[&str] = &[
     "{p} stutters after the update",
-    "Is it normal for the {p} to get warm while charging?",
-    "Screen casting on the {p} is great",
-    "My {p} home screen setup",
-    "{p}: Bluetooth earbuds keep disconnecting",
-    "Idea: dual apps on the {p}",
+    "{p} drains the battery faster since the last update",
+    "{p}: Bluetooth keeps disconnecting",
+    "{p} notifications arrive minutes late",
+    "{p} crashes on launch",
+    "{p} freezes until restarted",
+    "{p} settings text is cut off",
+    "{p} drops Wi-Fi every few minutes",
+];
+
+pub const ZH_IDEA: &[&str] = &[
+    "建议 {p} 支持深色模式",
+    "希望 {p} 增加定时开关",
+    "{p} 能否支持桌面小组件",
+    "建议 {p} 的设置支持搜索",
+    "希望 {p} 提供更细的隐私权限",
+    "建议 {p} 支持自定义快捷操作",
+    "希望 {p} 能导出使用数据",
+];
+
+pub const EN_IDEA: &[&str] = &[
+    "Idea: a dark mode for the {p}",
+    "Let us schedule the {p} to turn on and off",
+    "Home screen widgets for the {p}",
+    "Search in the {p} settings",
+    "Finer privacy permissions on the {p}",
+    "Custom shortcuts on the {p}",
+];
+
+pub const ZH_TIP: &[&str] = &[
+    "{p} 省电设置分享",
+    "{p} 用了一个月的真实体验",
+    "{p} 几个好用的隐藏功能",
+    "新手必看：{p} 上手设置",
+    "{p} 和上一代比有哪些提升",
+    "我的 {p} 使用习惯",
+    "{p} 常见问题自查清单",
+];
+
+pub const EN_TIP: &[&str] = &[
+    "Battery tips for the {p}",
     "One month with the {p}",
-    "Fixing frame drops in games on the {p}",
-    "{p} fingerprint unlock got slower",
-    "Can I turn off the photo watermark on the {p}?",
+    "Hidden features of the {p}",
+    "Setting up the {p}: a starter guide",
+    "{p} versus the previous model",
+    "How I use my {p} every day",
 ];
 
 pub const ZH_SENTENCES: &[&str] = &[

@@ -254,6 +254,104 @@ async fn ensure_team(conn: &mut Conn, now: DateTime<Utc>) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// What a product team would have done with the demo's feedback, written as `pm` (a member of
+/// the demo team): an official status change with a note on every item past `new` (its first
+/// response), fixed-in versions and the reporters' satisfaction answers on resolved ones, some
+/// fresh reports from the last four days (so the queue mixes due and overdue), and one flagged
+/// reply waiting in the review queue. Only once: a database that has status changes is left as is.
+pub async fn ensure_history(
+    conn: &mut Conn,
+    settings: &Settings,
+    pm: i64,
+    flagger: &crate::accounts::User,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let done: N = diesel::sql_query("SELECT count(*) AS n FROM status_changes")
+        .get_result(conn)
+        .await?;
+    if done.n > 0 {
+        return Ok(());
+    }
+    // One official change per item past `new`, a few hours after it was filed.
+    diesel::sql_query(
+        "WITH notes(status, note) AS (VALUES \
+           ('needs_info', '请补充出现问题时的系统版本和操作步骤，方便我们复现。Could you tell us your OS version and the steps?'), \
+           ('acknowledged', '已确认问题，工程师正在排查。Confirmed: our engineers are on it.'), \
+           ('planned', '已列入计划，预计下个大版本上线。Planned for the next major release.'), \
+           ('in_progress', '正在开发中，内测版会先上线。In progress; the beta gets it first.'), \
+           ('resolved', '已在 2.1.5 修复，升级后请再试试。Fixed in 2.1.5: please update and try again.'), \
+           ('declined', '暂不考虑：和现有功能重复。Not for now: it overlaps an existing feature.')), \
+         ch AS (SELECT t.id, t.status, t.created_at + interval '1 hour' * (1 + t.id % 30) AS at, n.note \
+                FROM topics t JOIN notes n ON n.status = t.status \
+                WHERE t.kind IN ('bug', 'idea') AND t.status <> 'new'), \
+         ins AS (INSERT INTO status_changes (topic_id, actor_id, from_status, to_status, note, note_html, fixed_in, created_at) \
+                 SELECT id, $1, 'new', status, note, '<p>' || note || '</p>', \
+                        CASE WHEN status = 'resolved' THEN '2.1.5' END, least(at, $2) FROM ch RETURNING topic_id, created_at) \
+         UPDATE topics t SET first_response_at = ins.created_at, status_changed_at = ins.created_at \
+         FROM ins WHERE t.id = ins.topic_id",
+    )
+    .bind::<BigInt, _>(pm)
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)
+    .await?;
+    // Reporters answer on most resolved items; four in five are satisfied.
+    diesel::sql_query(
+        "INSERT INTO satisfaction (topic_id, user_id, satisfied, comment, created_at, updated_at) \
+         SELECT id, author_id, id % 5 <> 0, \
+                CASE WHEN id % 5 <> 0 THEN '升级后好了，谢谢！' ELSE '还是偶尔出现。' END, \
+                least(status_changed_at + interval '1 day', $1), least(status_changed_at + interval '1 day', $1) \
+         FROM topics WHERE status = 'resolved' AND id % 4 <> 0 ON CONFLICT DO NOTHING",
+    )
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)
+    .await?;
+    // Fresh reports without replies: filed over the last four days.
+    diesel::sql_query(
+        "WITH fresh AS (UPDATE topics SET created_at = $1 - interval '1 hour' * ((id * 7) % 96), \
+                          last_posted_at = $1 - interval '1 hour' * ((id * 7) % 96) \
+                        WHERE kind IN ('bug', 'idea') AND status = 'new' AND reply_count = 0 \
+                        RETURNING id, created_at) \
+         UPDATE posts p SET created_at = fresh.created_at FROM fresh WHERE p.topic_id = fresh.id AND p.depth = 0",
+    )
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)
+    .await?;
+    crate::triage::priority::refresh(conn, None, now).await?;
+    // A reply someone flagged, waiting for a moderator.
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let reply = diesel::sql_query(
+        "SELECT p.id FROM posts p JOIN topics t ON t.id = p.topic_id \
+         WHERE p.depth = 1 AND p.author_id <> $1 AND t.kind = 'discussion' ORDER BY p.id LIMIT 1",
+    )
+    .bind::<BigInt, _>(flagger.id)
+    .get_results::<Id>(conn)
+    .await?
+    .pop();
+    if let Some(r) = reply {
+        crate::moderation::flags::create(
+            conn,
+            settings,
+            flagger,
+            r.id,
+            "off_topic",
+            "和主题无关 / off topic",
+            now,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("demo flag: {e}"))?;
+    }
+    Ok(())
+}
+
 /// The demo's closed beta (内测): the 内测反馈 board belongs to it. Its posters were its testers;
 /// other demo fans with the level wait in the review queue, so `demo_pm` has applications to
 /// decide and a new fan (Lv1) sees why they cannot apply yet.
@@ -583,14 +681,6 @@ async fn seed_batch(
             users
         };
         let zh = rng.chance(70);
-        let product = rng.pick(corpus::PRODUCTS);
-        let title = rng
-            .pick(if zh {
-                corpus::ZH_TITLES
-            } else {
-                corpus::EN_TITLES
-            })
-            .replace("{p}", product);
         let allows = |k: Kind| board.kinds.contains(&k);
         let kind = if allows(Kind::Idea) && (board.slug == "ideas" || rng.chance(15)) {
             Kind::Idea
@@ -600,9 +690,34 @@ async fn seed_batch(
         } else {
             Kind::Discussion
         };
-        let product_id = kind
-            .is_feedback()
-            .then(|| products[rng.below(products.len())]);
+        // A product of the board's line, named in the title and filed against.
+        let fits: Vec<usize> = PRODUCTS
+            .iter()
+            .enumerate()
+            .filter(|(_, (slug, _, _, line))| match board.slug.as_str() {
+                "phones" => *line == "phone",
+                "beta" => *slug == "chorus-14-pro",
+                "wearables" => *line == "wearable",
+                "smart-home" => *line == "smart_home",
+                "os-apps" => matches!(*line, "app" | "service"),
+                _ => true,
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let pi = fits[rng.below(fits.len())];
+        let (_, name_zh, name_en, _) = PRODUCTS[pi];
+        let titles = match (kind, zh) {
+            (Kind::Bug, true) => corpus::ZH_BUG,
+            (Kind::Bug, false) => corpus::EN_BUG,
+            (Kind::Idea, true) => corpus::ZH_IDEA,
+            (Kind::Idea, false) => corpus::EN_IDEA,
+            (Kind::Discussion, true) => corpus::ZH_TIP,
+            (Kind::Discussion, false) => corpus::EN_TIP,
+        };
+        let title = rng
+            .pick(titles)
+            .replace("{p}", if zh { name_zh } else { name_en });
+        let product_id = kind.is_feedback().then(|| products[pi]);
         let status = if !kind.is_feedback() {
             Status::New
         } else {
@@ -702,7 +817,7 @@ async fn seed_batch(
                 }
             }
             if kind == Kind::Bug {
-                bugs.push(topic_id, product_id.unwrap_or(products[0]), rng);
+                bugs.push(topic_id, product_id.unwrap_or(products[pi]), rng);
             }
         }
         let backed = backers.len() as i32;

@@ -587,6 +587,60 @@ async fn demo_content_comes_with_a_consistent_honor_history() {
         testers
     );
     assert_eq!(app.client().get("/b/beta").await.status, 404);
+
+    // The team's history: official answers, satisfaction, fresh reports, a flag in the queue.
+    let (pm, _) = app
+        .user_with_role("demo_pm", chorus::accounts::Role::TeamMember)
+        .await;
+    let (fan, _) = app.member("mifan").await;
+    for _ in 0..2 {
+        chorus::demo::ensure_history(
+            &mut *app.conn().await,
+            &app.state.settings,
+            pm.id,
+            &fan,
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        n(
+            "SELECT count(*) AS n FROM topics WHERE kind IN ('bug', 'idea') AND status <> 'new' \
+           AND first_response_at IS NULL"
+        )
+        .await,
+        0,
+        "every item past new was answered"
+    );
+    assert_eq!(
+        n("SELECT count(*) AS n FROM status_changes").await,
+        n("SELECT count(*) AS n FROM topics WHERE kind IN ('bug', 'idea') AND status <> 'new'")
+            .await,
+        "once, however often it runs"
+    );
+    assert!(n("SELECT count(*) AS n FROM satisfaction").await > 0);
+    assert_eq!(
+        n("SELECT count(*) AS n FROM reviews WHERE status = 'pending'").await,
+        1
+    );
+    let due = n(
+        "SELECT count(*) AS n FROM topics WHERE first_response_at IS NULL \
+                 AND kind IN ('bug', 'idea') AND sla_due_at > now()",
+    )
+    .await;
+    let overdue = n(
+        "SELECT count(*) AS n FROM topics WHERE first_response_at IS NULL \
+                     AND kind IN ('bug', 'idea') AND sla_due_at < now()",
+    )
+    .await;
+    assert!(due > 0 && overdue > 0, "{due} due, {overdue} overdue");
+    // Titles fit their kind: no bug is a tip.
+    assert_eq!(
+        n("SELECT count(*) AS n FROM topics WHERE kind = 'bug' AND (title LIKE '%分享%' OR title LIKE '%tips%')")
+            .await,
+        0
+    );
     let list = app.client().get("/api/v1/programmes").await.json();
     assert_eq!(list["items"][0]["testers"], testers, "{list}");
     assert_eq!(list["items"][0]["why_not"], "登录后才能报名");

@@ -72,6 +72,10 @@ async fn a_topic_is_posted_replied_liked_edited_and_followed_through_forms() {
             && page.contains("<strong>pro</strong>")
             && page.contains("#夜景")
     );
+    assert!(
+        page.contains("<h1 lang=\"en\">Night shots</h1>"),
+        "English text on a Chinese page is marked as English"
+    );
 
     let r = ben
         .post_form(
