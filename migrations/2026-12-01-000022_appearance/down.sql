@@ -1,4 +1,4 @@
-DELETE FROM notifications WHERE kind IN ('flag_upheld', 'flag_declined');
+DELETE FROM notifications WHERE kind IN ('flag_upheld', 'flag_declined', 'assigned');
 ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
 ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check
     CHECK (kind IN ('reply', 'mention', 'subscribed', 'status', 'post_hidden', 'review_escalated',

@@ -9,4 +9,4 @@ ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
 ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check
     CHECK (kind IN ('reply', 'mention', 'subscribed', 'status', 'post_hidden', 'review_escalated',
                     'medal', 'silence', 'suspend', 'overdue', 'programme_approved',
-                    'programme_rejected', 'flag_upheld', 'flag_declined'));
+                    'programme_rejected', 'flag_upheld', 'flag_declined', 'assigned'));

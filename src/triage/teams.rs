@@ -153,6 +153,15 @@ pub async fn upsert(
     Ok(team)
 }
 
+pub async fn by_id(conn: &mut Conn, id: i64) -> QueryResult<Option<Team>> {
+    teams::table
+        .find(id)
+        .select(Team::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
 pub async fn by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Team>> {
     teams::table
         .filter(teams::slug.eq(slug))

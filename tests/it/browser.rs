@@ -120,7 +120,7 @@ impl Served {
                 }
             }
         };
-        tokio::time::timeout(std::time::Duration::from_secs(150), run)
+        tokio::time::timeout(std::time::Duration::from_secs(360), run)
             .await
             .expect("the browser flow finishes in time");
         let status = node.wait().await.unwrap();

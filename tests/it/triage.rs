@@ -265,9 +265,47 @@ async fn a_manual_reroute_survives_later_edits_and_needs_the_right_people() {
     assert_eq!((r.status.as_u16(), r.code()), (403, "not_your_team".into()));
     let r = assign(admin.clone(), "reporter").await;
     assert_eq!(r.status, 422, "members take no items");
+    // Only a member of the routed team: the camera PM is on another team, and the 422 says so.
     let r = assign(admin.clone(), "CAMERA_PM").await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("not a member of phone"), "{}", r.text());
+    let r = assign(admin.clone(), "no_such_person").await;
+    assert_eq!(r.status, 422);
+    let (_, phone_pm) = app.user_with_role("phone_pm", Role::TeamMember).await;
+    let r = app
+        .client()
+        .with_bearer(&admin)
+        .post_json(
+            "/api/v1/admin/teams/phone/members",
+            json!({ "username": "phone_pm" }),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(r.json()["assignee"], "camera_pm");
+    let r = app
+        .client()
+        .with_bearer(&admin)
+        .post_json(
+            &format!("/api/v1/triage/items/{id}/assign"),
+            json!({ "username": "PHONE_PM", "note": "你来看看这个相机问题" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["assignee"], "phone_pm");
+    // The assignee hears it, with the note.
+    let bell = app
+        .client()
+        .with_bearer(&phone_pm)
+        .get("/api/v1/notifications")
+        .await
+        .json();
+    assert!(
+        bell["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "assigned" && n["detail"] == "你来看看这个相机问题"),
+        "{bell}"
+    );
 
     // The reporter edits it (still about the camera): the manual route stays.
     let root = app

@@ -301,10 +301,14 @@ async fn queue(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
-    /// Empty clears the assignee.
+    /// A member of the team the item is routed to; empty clears the assignee.
     #[serde(default)]
     #[schema(max_length = 64)]
     username: String,
+    /// Why, for the assignee (in their notification) and the audit log.
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    note: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -313,7 +317,7 @@ pub struct Assigned {
     pub assignee: Option<String>,
 }
 
-/// Staff assign anyone on the staff or a product team; team members act on their teams' items.
+/// Hands an item to a member of its routed team (staff, or a member of that team, may).
 async fn assign(
     state: web::Data<AppState>,
     me: CurrentUser,
@@ -322,7 +326,11 @@ async fn assign(
 ) -> Result<HttpResponse, AppError> {
     triage_reader(&me)?;
     let mut conn = crate::db::get(&state.pool).await?;
-    let assignee = assignment::assign(&mut conn, &me.0.user, *id, &body.username).await?;
+    let now = state.clock.now();
+    let assignee = diesel_async::AsyncConnection::transaction(&mut conn, async |c| {
+        assignment::assign(c, &me.0.user, *id, &body.username, &body.note, now).await
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(Assigned {
         topic_id: *id,
         assignee,
