@@ -7,38 +7,18 @@
 // tests/artifacts/journey-*.png; every page visited is then audited again at 360 px and 1280 px
 // in both languages and both colour schemes: axe-core (no serious or critical violation), no
 // sideways scrolling at 360 px, no console error (a CSP refusal is one).
-import { chromium } from "playwright-core";
 import readline from "node:readline";
 import { audit } from "./a11y.mjs";
+import { check, launch, signIn } from "./lib.mjs";
 
 const [base, artifacts] = process.argv.slice(2);
 const lines = readline.createInterface({ input: process.stdin });
 const ask = (line) => new Promise((resolve) => { lines.once("line", resolve); console.log(line); });
-const check = (cond, what) => {
-  if (!cond) throw new Error(`check failed: ${what}`);
-};
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 const problems = [];
 const visited = new Map(); // login -> Set of paths
 let step = 0;
-
-async function person(login, options = {}) {
-  const context = await browser.newContext({ locale: "zh-CN", viewport: { width: 360, height: 780 }, ...options });
-  const page = await context.newPage();
-  page.on("pageerror", (e) => problems.push(`${login}: ${e}`));
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`${login} ${page.url()}: ${m.text()}`); });
-  await page.goto(`${base}/login`);
-  await page.fill("#f-login", login);
-  await page.fill("#f-password", "long-enough-secret");
-  await Promise.all([page.waitForLoadState("load"), page.click("form[action='/login'] button[type=submit]")]);
-  check(!page.url().includes("/login"), `${login} is signed in`);
-  page.login = login;
-  return page;
-}
+const person = (login) => signIn(browser, base, login, {}, (e) => problems.push(e));
 
 /// Records the page for the audit pass, checks it here, and keeps a screenshot of the step.
 async function shot(page, name) {

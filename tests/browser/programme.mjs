@@ -1,40 +1,18 @@
 // A beta programme in headless Chromium at 360 px, run by tests/it/browser.rs (which sets up the
 // programme "c15-beta" on the board "beta-lab", owned by the phone team). Each step keeps a
 // screenshot under tests/artifacts/programme-360-*.png.
-import { chromium } from "playwright-core";
 import { audit } from "./a11y.mjs";
+import { check, launch, signIn } from "./lib.mjs";
 
 const [base, artifacts] = process.argv.slice(2);
-const check = (cond, what) => {
-  if (!cond) throw new Error(`check failed: ${what}`);
-};
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 const errors = [];
 let step = 0;
 
-/// A signed-in person at 360 px; `strict` collects console errors (a CSP refusal is one).
-async function person(login, strict = true) {
-  const context = await browser.newContext({ locale: "zh-CN", viewport: { width: 360, height: 780 } });
-  const page = await context.newPage();
-  if (strict) {
-    page.on("pageerror", (e) => errors.push(`${login}: ${e}`));
-    // A form refused with 422 is expected once; any other error (a CSP refusal is one) is not.
-    page.on("console", (m) => {
-      if (m.type() === "error" && !m.text().includes("status of 422")) errors.push(`${login} ${page.url()}: ${m.text()}`);
-    });
-  }
-  await page.goto(`${base}/login`);
-  await page.fill("#f-login", login);
-  await page.fill("#f-password", "long-enough-secret");
-  await Promise.all([page.waitForLoadState("load"), page.click("form[action='/login'] button[type=submit]")]);
-  check(!page.url().includes("/login"), `${login} is signed in (at ${page.url()})`);
-  return page;
-}
+/// A signed-in person at 360 px; `strict` collects console errors (a CSP refusal is one), except
+/// the one expected 422 of a refused form.
+const person = (login, strict = true) =>
+  signIn(browser, base, login, {}, strict ? (e) => { if (!e.includes("status of 422")) errors.push(e); } : null);
 
 async function shot(page, name) {
   step += 1;

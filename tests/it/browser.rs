@@ -183,38 +183,38 @@ async fn a_beta_programme_from_application_to_a_routed_bug_with_a_private_log_in
     let (fan, _) = app.member("fan_ok").await;
     app.set_level(low.id, 3).await;
     app.set_level(fan.id, 5).await;
-    let post = |path: String, body: serde_json::Value| {
-        let c = app.client().with_bearer(&admin);
-        async move {
-            let r = c.post_json(&path, body).await;
-            assert!(r.status.is_success(), "{path}: {}", r.text());
-        }
-    };
+    let mut calls = Vec::new();
     for (slug, zh, en, who) in [
         ("phone", "手机团队", "Phone team", "pm_phone"),
         ("wear", "穿戴团队", "Wearables team", "pm_wear"),
     ] {
-        post(
-            "/api/v1/admin/teams".into(),
+        calls.push((
+            "/api/v1/admin/teams".to_string(),
             json!({"slug": slug, "name_zh": zh, "name_en": en}),
-        )
-        .await;
-        post(
+        ));
+        calls.push((
             format!("/api/v1/admin/teams/{slug}/members"),
             json!({"username": who}),
-        )
-        .await;
+        ));
     }
-    post(
+    calls.push((
         "/api/v1/admin/products/chorus-14/team".into(),
         json!({"team": "phone"}),
-    )
-    .await;
-    post("/api/v1/admin/boards".into(), json!({"slug": "beta-lab", "name_zh": "Chorus 15 内测实验室", "name_en": "Chorus 15 beta lab", "kinds": ["discussion", "bug"]})).await;
-    post("/api/v1/admin/programmes".into(), json!({"slug": "c15-beta", "name_zh": "Chorus 15 内测", "name_en": "Chorus 15 beta",
-        "board": "beta-lab", "product": "chorus-14", "terms_md": "测试版本**不得外传**。", "min_level": 4, "quota": 20})).await;
+    ));
+    calls.push(("/api/v1/admin/boards".into(), json!({"slug": "beta-lab", "name_zh": "Chorus 15 内测实验室", "name_en": "Chorus 15 beta lab", "kinds": ["discussion", "bug"]})));
+    calls.push(("/api/v1/admin/programmes".into(), json!({"slug": "c15-beta", "name_zh": "Chorus 15 内测", "name_en": "Chorus 15 beta",
+        "board": "beta-lab", "product": "chorus-14", "terms_md": "测试版本**不得外传**。", "min_level": 4, "quota": 20})));
+    as_admin(app, &admin, calls).await;
     s.drive("programme.mjs").await;
     s.stop().await;
+}
+
+/// Admin API calls that set up a flow's world; each must succeed.
+async fn as_admin(app: &TestApp, admin: &str, calls: Vec<(String, serde_json::Value)>) {
+    for (path, body) in calls {
+        let r = app.client().with_bearer(admin).post_json(&path, body).await;
+        assert!(r.status.is_success(), "{path}: {}", r.text());
+    }
 }
 
 /// The first link containing `needle` in a mail to `address`, once the background worker has
@@ -259,26 +259,23 @@ async fn each_role_walks_its_journey_accessibly_in_chromium() {
     for name in ["fan_tip", "tester_wu", "fan_two"] {
         app.member(name).await;
     }
-    let post = |path: &'static str, body: serde_json::Value| {
-        let c = app.client().with_bearer(&admin);
-        async move {
-            let r = c.post_json(path, body).await;
-            assert!(r.status.is_success(), "{path}: {}", r.text());
-        }
-    };
-    post(
-        "/api/v1/admin/teams",
-        json!({"slug": "phone", "name_zh": "手机团队", "name_en": "Phone team"}),
-    )
-    .await;
-    post(
-        "/api/v1/admin/teams/phone/members",
-        json!({"username": "pm_phone"}),
-    )
-    .await;
-    post(
-        "/api/v1/triage/rules",
-        json!({"rules": [{"team": "phone", "kind": "bug", "keywords": ["相机", "camera"]}]}),
+    as_admin(
+        app,
+        &admin,
+        vec![
+            (
+                "/api/v1/admin/teams".into(),
+                json!({"slug": "phone", "name_zh": "手机团队", "name_en": "Phone team"}),
+            ),
+            (
+                "/api/v1/admin/teams/phone/members".into(),
+                json!({"username": "pm_phone"}),
+            ),
+            (
+                "/api/v1/triage/rules".into(),
+                json!({"rules": [{"team": "phone", "kind": "bug", "keywords": ["相机", "camera"]}]}),
+            ),
+        ],
     )
     .await;
     s.drive("journeys.mjs").await;
