@@ -228,26 +228,74 @@ pub async fn seed(
 /// the triage queue shows routed work (`demo_pm` joins it when `serve --demo` creates them).
 pub const DEMO_TEAM: &str = "phones";
 
+/// The demo's other teams, each owning a product line (slug, zh, en, lines).
+const OTHER_TEAMS: &[(&str, &str, &str, &[&str])] = &[
+    ("wearables", "穿戴团队", "Wearables team", &["wearable"]),
+    (
+        "smart-home",
+        "智能家居团队",
+        "Smart home team",
+        &["smart_home"],
+    ),
+    (
+        "apps",
+        "系统与应用团队",
+        "OS and apps team",
+        &["app", "service"],
+    ),
+];
+
 async fn ensure_team(conn: &mut Conn, now: DateTime<Utc>) -> anyhow::Result<()> {
-    let team = crate::triage::teams::upsert(
+    use crate::triage::teams::{upsert, TeamInput};
+    let mut owners: Vec<(i64, Vec<&str>)> = Vec::new();
+    let team = upsert(
         conn,
-        &crate::triage::teams::TeamInput::named(DEMO_TEAM, "手机团队", "Phones team"),
+        &TeamInput::named(DEMO_TEAM, "手机团队", "Phones team"),
         now,
     )
     .await
     .map_err(|e| anyhow::anyhow!("demo team: {e}"))?;
-    for (slug, _, _, line) in PRODUCTS {
-        if *line == "phone" {
-            crate::feedback::products::set_team(conn, slug, Some(team.id)).await?;
+    owners.push((team.id, vec!["phone"]));
+    for (slug, zh, en, lines) in OTHER_TEAMS {
+        let t = upsert(conn, &TeamInput::named(slug, zh, en), now)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo team {slug}: {e}"))?;
+        owners.push((t.id, lines.to_vec()));
+    }
+    for (team_id, lines) in &owners {
+        for (slug, _, _, line) in PRODUCTS {
+            if lines.contains(line) {
+                crate::feedback::products::set_team(conn, slug, Some(*team_id)).await?;
+            }
         }
     }
+    // Rules that read the words: battery and charging reports go to the phones team whatever
+    // the product says; payment and cloud trouble to the apps team.
+    let rule = |team: &str, keywords: &[&str]| crate::triage::rules::RuleInput {
+        team: team.to_string(),
+        kind: Some("bug".into()),
+        keywords: keywords.iter().map(|k| k.to_string()).collect(),
+        ..Default::default()
+    };
+    crate::triage::rules::replace_all(
+        conn,
+        &[
+            rule(DEMO_TEAM, &["续航", "耗电", "充电", "battery", "charging"]),
+            rule(
+                "apps",
+                &["支付", "钱包", "云同步", "payment", "wallet", "sync"],
+            ),
+        ],
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("demo rules: {e}"))?;
     // Set-wise, as routing by product would have done when each was filed.
     diesel::sql_query(
-        "UPDATE topics SET team_id = $1, routed_by = 'product' \
-         WHERE kind IN ('bug', 'idea') AND team_id IS NULL \
-           AND product_id IN (SELECT id FROM products WHERE team_id = $1)",
+        "UPDATE topics t SET team_id = p.team_id, routed_by = 'product' FROM products p \
+         WHERE t.kind IN ('bug', 'idea') AND t.team_id IS NULL AND t.product_id = p.id \
+           AND p.team_id IS NOT NULL",
     )
-    .bind::<diesel::sql_types::BigInt, _>(team.id)
     .execute(conn)
     .await?;
     crate::triage::priority::refresh(conn, None, now).await?;

@@ -2,7 +2,7 @@
 
 use crate::access::Reader;
 use crate::accounts::FieldError;
-use crate::db::schema::{notifications, status_changes, topics, users};
+use crate::db::schema::{notifications, posts, status_changes, topics, users};
 use crate::db::Conn;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -38,7 +38,7 @@ impl Delivery {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Queryable, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = Notification)]
 pub struct Item {
     pub id: i64,
@@ -55,7 +55,26 @@ pub struct Item {
     pub detail: String,
     /// For a status change: the status it moved to.
     pub status: Option<crate::fields::Status>,
+    /// The start of the post, or of the status change's note; None when there is none to show
+    /// (a hidden or deleted post says nothing).
+    pub excerpt: Option<String>,
 }
+
+type Row = (
+    (
+        i64,
+        String,
+        Option<i64>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        String,
+        Option<crate::fields::Status>,
+    ),
+    (Option<String>, bool, Option<String>),
+);
 
 /// Notices about people, and notices about topics on boards the reader may read now (someone
 /// taken out of a group stops seeing their notices about its board at once).
@@ -82,19 +101,31 @@ pub async fn list(
             status_changes::table
                 .on(notifications::status_change_id.eq(status_changes::id.nullable())),
         )
+        .left_join(posts::table.on(notifications::post_id.eq(posts::id.nullable())))
         .filter(notifications::user_id.eq(user_id))
         .filter(readable(reader))
         .select((
-            notifications::id,
-            notifications::kind,
-            notifications::topic_id,
-            topics::title.nullable(),
-            notifications::post_id,
-            actors.field(users::username).nullable(),
-            notifications::created_at,
-            notifications::read_at,
-            notifications::detail,
-            status_changes::to_status.nullable(),
+            (
+                notifications::id,
+                notifications::kind,
+                notifications::topic_id,
+                topics::title.nullable(),
+                notifications::post_id,
+                actors.field(users::username).nullable(),
+                notifications::created_at,
+                notifications::read_at,
+                notifications::detail,
+                status_changes::to_status.nullable(),
+            ),
+            (
+                posts::body_md.nullable(),
+                posts::hidden_at
+                    .is_not_null()
+                    .or(posts::deleted_at.is_not_null())
+                    .nullable()
+                    .assume_not_null(),
+                status_changes::note.nullable(),
+            ),
         ))
         .order(notifications::id.desc())
         .limit(limit + 1)
@@ -102,7 +133,32 @@ pub async fn list(
     if let Some(b) = before {
         q = q.filter(notifications::id.lt(b));
     }
-    let mut items: Vec<Item> = q.load(conn).await?;
+    let rows: Vec<Row> = q.load(conn).await?;
+    let mut items: Vec<Item> = rows
+        .into_iter()
+        .map(|(n, (body, gone, note))| {
+            let text = match (body, note) {
+                (Some(b), _) if !gone => Some(b),
+                (None, Some(n)) => Some(n),
+                _ => None,
+            };
+            Item {
+                id: n.0,
+                kind: n.1,
+                topic_id: n.2,
+                topic_title: n.3,
+                post_id: n.4,
+                actor: n.5,
+                created_at: n.6,
+                read_at: n.7,
+                detail: n.8,
+                status: n.9,
+                excerpt: text
+                    .map(|t| crate::content::excerpt(&t, 120))
+                    .filter(|e| !e.is_empty()),
+            }
+        })
+        .collect();
     let next = if items.len() as i64 > limit {
         items.truncate(limit as usize);
         items.last().map(|i| i.id)

@@ -635,6 +635,14 @@ async fn demo_content_comes_with_a_consistent_honor_history() {
     )
     .await;
     assert!(due > 0 && overdue > 0, "{due} due, {overdue} overdue");
+    // Every report has a team; routing rules exist to be read and changed.
+    assert_eq!(
+        n("SELECT count(*) AS n FROM topics WHERE kind IN ('bug', 'idea') AND team_id IS NULL")
+            .await,
+        0
+    );
+    assert_eq!(n("SELECT count(*) AS n FROM teams").await, 4);
+    assert_eq!(n("SELECT count(*) AS n FROM routing_rules").await, 2);
     // Titles fit their kind: no bug is a tip.
     assert_eq!(
         n("SELECT count(*) AS n FROM topics WHERE kind = 'bug' AND (title LIKE '%分享%' OR title LIKE '%tips%')")

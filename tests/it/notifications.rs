@@ -56,7 +56,12 @@ async fn a_mention_that_is_also_a_reply_is_one_notification_and_one_mail() {
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["kind"], "mention");
     assert_eq!(items[0]["actor"], "bob");
+    assert_eq!(
+        items[0]["excerpt"], "@alice try the pro mode",
+        "an excerpt of the post, as text"
+    );
     assert_eq!(list["unread_count"], 1);
+
     let read = app
         .client()
         .with_bearer(&alice)
@@ -276,4 +281,53 @@ fn scheduled_jobs_have_one_key_per_period() {
     assert!(!chorus::workers::schedule(tuesday)
         .iter()
         .any(|(k, _)| k.starts_with("digest:")));
+}
+
+/// Opening a notification on the page marks it read and goes where it points, on this site only.
+#[actix_web::test]
+async fn opening_a_notification_marks_it_read_and_follows_it() {
+    let app = TestApp::new().await;
+    app.seed_boards().await;
+    let c = app
+        .logged_in("opener", chorus::accounts::Role::Member)
+        .await;
+    let (_, other) = app.member("answerer").await;
+    let r = c
+        .post_form(
+            "/new",
+            &[
+                ("board", "tips"),
+                ("kind", "discussion"),
+                ("title", "Open me"),
+                ("body", "hello"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let topic: i64 = r
+        .header("location")
+        .unwrap()
+        .trim_start_matches("/t/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    app.reply(&other, topic, None, "an answer worth reading")
+        .await;
+    app.run_jobs().await;
+    let page = c.get("/notifications").await.text();
+    assert!(
+        page.contains("an answer worth reading"),
+        "the excerpt shows: {page}"
+    );
+    let at = page.find("/open\"").unwrap();
+    let start = page[..at].rfind("\"").unwrap() + 1;
+    let action = format!("{}/open", &page[start..at]);
+    assert!(action.ends_with("/open"), "{action}");
+    let r = c.post_form(&action, &[("to", "//evil.example/x")]).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location").as_deref(), Some("/"), "never off-site");
+    let bell = c.get("/api/v1/notifications").await.json();
+    assert_eq!(bell["unread_count"], 0, "{bell}");
 }

@@ -113,7 +113,7 @@ async fn list(
             minijinja::context! {
                 id => n.id, kind => &n.kind, topic_id => n.topic_id, topic_title => &n.topic_title, post_id => n.post_id,
                 actor => &n.actor, unread => n.read_at.is_none(), at => n.created_at.to_rfc3339(),
-                detail => &n.detail, status => n.status.map(|s| s.as_str()),
+                detail => &n.detail, status => n.status.map(|s| s.as_str()), excerpt => &n.excerpt,
                 medal => crate::honor::medals::by_slug(&n.detail).map(|m| if page.lang == crate::accounts::Locale::En { m.name_en } else { m.name_zh }),
             }
         })
