@@ -54,7 +54,7 @@ try {
   await axe(page, "composer");
   await page.fill("#f-title", "夜景拍摄技巧 Night shots");
   await page.fill("#f-body", "Use **pro mode** and a `2s` timer.\n\n- steady hands\n- low ISO");
-  await Promise.all([page.waitForURL(/\/t\/\d+\?notice=created$/), page.click("form[action='/new'] button[type=submit]")]);
+  await Promise.all([page.waitForURL(/\/t\/\d+\?notice=created$/), page.click("form[action^='/new'] button[type=submit]")]);
   check((await page.textContent(".notice")).includes("已发布 #"), "the new topic's number is confirmed");
   check((await page.textContent(".post.d0 .body strong")) === "pro mode", "markdown rendered");
   check((await page.locator(".post.d0 .body li").count()) === 2, "list rendered");

@@ -70,7 +70,7 @@ try {
   await fan.selectOption("#f-severity", "crash");
   await fan.selectOption("#f-reproducibility", "always");
   await fan.fill("#f-os_version", "ChorusOS 2.1 beta 3");
-  await Promise.all([fan.waitForURL(/\/t\/\d+/), fan.click("form[action='/new'] button[type=submit]")]);
+  await Promise.all([fan.waitForURL(/\/t\/\d+/), fan.click("form[action^='/new'] button[type=submit]")]);
   const bugUrl = fan.url().split(/[?#]/)[0];
   await fan.setInputFiles("#f-file", { name: "camera.log", mimeType: "text/plain", buffer: Buffer.from("FATAL camera-hal night_mode IMEI 860000000000001\n") });
   await Promise.all([fan.waitForLoadState("load"), fan.click("form.upload button[type=submit]")]);

@@ -1352,3 +1352,62 @@ async fn route_to(app: &TestApp, topic: i64, team: i64) {
     .await
     .unwrap();
 }
+
+/// The composer as a browser sends it: multipart, the token in the action, the report's files
+/// with it. Without the token nothing is filed; files on a discussion are refused.
+#[actix_web::test]
+async fn a_report_takes_its_files_while_it_is_written() {
+    let app = setup().await;
+    let c = app.logged_in("composer_fan", Role::Member).await;
+    let form = |kind: &str, title: &str| {
+        let boundary = "chorusTESTboundaryComposer";
+        let mut body = Vec::new();
+        for (k, v) in [
+            ("board", "phones"),
+            ("kind", kind),
+            ("title", title),
+            ("body", "crashes at once"),
+            ("product", "chorus-14"),
+            ("os_version", "2.0.1"),
+            ("reproducibility", "always"),
+            ("severity", "crash"),
+            ("private", "1"),
+        ] {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        for (name, data) in [("crash.log", &b"E/app: boom"[..]), ("", &b""[..])] {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/plain\r\n\r\n").as_bytes());
+            body.extend_from_slice(data);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        (format!("multipart/form-data; boundary={boundary}"), body)
+    };
+    let page = c.get("/new?board=phones").await.text();
+    assert!(page.contains("enctype=\"multipart/form-data\"") && page.contains("name=\"file\""));
+    let (ct, body) = form("bug", "Crash with a log");
+    assert_eq!(
+        c.post_raw("/new", &ct, body.clone()).await.status,
+        403,
+        "no token, nothing filed"
+    );
+    let token = c.csrf().await;
+    let r = c
+        .post_raw(&format!("/new?csrf_token={token}"), &ct, body)
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let location = r.header("location").unwrap();
+    assert!(location.ends_with("?notice=created"), "{location}");
+    let page = c.get(&location).await.text();
+    assert!(page.contains("crash.txt"), "the log came with the report: {page}");
+    let (ct, body) = form("discussion", "Chat with a file");
+    let r = c
+        .post_raw(&format!("/new?csrf_token={token}"), &ct, body)
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text());
+}

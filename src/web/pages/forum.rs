@@ -30,6 +30,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/posts/{id}/history", web::get().to(history))
         .route("/posts/{id}/delete", web::post().to(withdraw))
         .route("/new", web::get().to(new_form))
+        .route(
+            "/new",
+            web::post()
+                .guard(actix_web::guard::fn_guard(is_multipart))
+                .to(create_multipart),
+        )
         .route("/new", web::post().to(create));
 }
 
@@ -626,11 +632,40 @@ pub struct NewForm {
     actual: String,
 }
 
-async fn create(
-    SignedIn { page, me }: SignedIn,
-    form: web::Form<NewForm>,
+async fn create(s: SignedIn, form: web::Form<NewForm>) -> Result<HttpResponse, AppError> {
+    create_with(s, form.into_inner(), Vec::new()).await
+}
+
+/// The composer as the browser sends it (multipart, so a report can carry its logs and
+/// screenshots); the CSRF token is in the action's query.
+async fn create_multipart(
+    s: SignedIn,
+    payload: actix_multipart::Multipart,
 ) -> Result<HttpResponse, AppError> {
-    let f = form.into_inner();
+    let max = crate::feedback::attachments::MAX_PER_TOPIC as usize;
+    let (fields, files) = crate::web::upload::read_form(payload, max).await?;
+    let f: NewForm = serde_json::from_value(serde_json::json!(fields))
+        .map_err(|_| AppError::field("form", "could not be read"))?;
+    if !files.is_empty() && f.kind != "bug" {
+        return Err(AppError::field("file", "only bug reports take attachments"));
+    }
+    create_with(s, f, files).await
+}
+
+/// Requests whose body is multipart (the composer in a browser).
+fn is_multipart(ctx: &actix_web::guard::GuardContext) -> bool {
+    ctx.head()
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"))
+}
+
+async fn create_with(
+    SignedIn { page, me }: SignedIn,
+    f: NewForm,
+    files: Vec<crate::feedback::attachments::Upload>,
+) -> Result<HttpResponse, AppError> {
     let values = minijinja::context! {
         board => &f.board, kind => &f.kind, title => &f.title, body => &f.body, tags => &f.tags,
         product => &f.product, os_version => &f.os_version, app_version => &f.app_version,
@@ -679,7 +714,38 @@ async fn create(
         }
     };
     match result {
-        Ok(created) => Ok(redirect(&format!("/t/{}?notice=created", created.topic_id))),
+        Ok(created) => {
+            let id = created.topic_id;
+            // The report's files, through the same checks as the upload form; a refused one
+            // is named on the new report's page.
+            let mut conn = crate::db::get(&page.state.pool).await?;
+            for file in &files {
+                if let Err(e) = crate::feedback::attachments::save(
+                    &mut conn,
+                    &page.state.settings.uploads_dir(),
+                    &me.user,
+                    id,
+                    file,
+                    page.state.clock.now(),
+                )
+                .await
+                {
+                    return match e {
+                        crate::feedback::FeedbackError::Invalid(fields) => Ok(redirect(&format!(
+                            "/t/{id}?notice={}#feedback",
+                            crate::content::percent_encode(
+                                &fields
+                                    .first()
+                                    .map(|f| f.message.clone())
+                                    .unwrap_or_default()
+                            )
+                        ))),
+                        other => Err(other.into()),
+                    };
+                }
+            }
+            Ok(redirect(&format!("/t/{id}?notice=created")))
+        }
         Err(e) => {
             let errors = match &e {
                 AppError::Invalid { fields, .. } => fields.clone(),
