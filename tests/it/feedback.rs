@@ -1404,7 +1404,10 @@ async fn a_report_takes_its_files_while_it_is_written() {
     let location = r.header("location").unwrap();
     assert!(location.ends_with("?notice=created"), "{location}");
     let page = c.get(&location).await.text();
-    assert!(page.contains("crash.txt"), "the log came with the report: {page}");
+    assert!(
+        page.contains("crash.txt"),
+        "the log came with the report: {page}"
+    );
     let (ct, body) = form("discussion", "Chat with a file");
     let r = c
         .post_raw(&format!("/new?csrf_token={token}"), &ct, body)
