@@ -205,3 +205,56 @@ pub async fn unrouted(conn: &mut Conn, limit: i64) -> QueryResult<Vec<Unrouted>>
         .load(conn)
         .await
 }
+
+/// Where one item stands for whoever works it: its team, assignee and first-response deadline,
+/// shown at the top of the item's page for staff and product teams.
+#[derive(Debug, Clone, Serialize)]
+pub struct Standing {
+    pub team_zh: Option<String>,
+    pub team_en: Option<String>,
+    pub assignee: Option<String>,
+    pub sla_due_at: Option<DateTime<Utc>>,
+    /// An official response was given (the deadline is met).
+    pub responded: bool,
+    /// No response and the deadline has passed.
+    pub overdue: bool,
+}
+
+pub async fn standing(
+    conn: &mut Conn,
+    topic_id: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<Standing>> {
+    /// Team (zh, en), assignee, deadline, first response.
+    type Row = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+    );
+    let row: Option<Row> = topics::table
+        .left_join(teams::table)
+        .left_join(users::table.on(topics::assignee_id.eq(users::id.nullable())))
+        .filter(topics::id.eq(topic_id))
+        .select((
+            teams::name_zh.nullable(),
+            teams::name_en.nullable(),
+            users::username.nullable(),
+            topics::sla_due_at,
+            topics::first_response_at,
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(
+        row.map(|(team_zh, team_en, assignee, sla_due_at, first)| Standing {
+            team_zh,
+            team_en,
+            assignee,
+            sla_due_at,
+            responded: first.is_some(),
+            overdue: first.is_none() && sla_due_at.is_some_and(|d| d < now),
+        }),
+    )
+}

@@ -1408,6 +1408,10 @@ async fn a_report_takes_its_files_while_it_is_written() {
         page.contains("crash.txt"),
         "the log came with the report: {page}"
     );
+    assert!(
+        !page.contains(">created</p>"),
+        "the confirmation is no error"
+    );
     let (ct, body) = form("discussion", "Chat with a file");
     let r = c
         .post_raw(&format!("/new?csrf_token={token}"), &ct, body)

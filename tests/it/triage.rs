@@ -851,6 +851,18 @@ async fn the_triage_pages_show_the_queue_and_act_in_bulk() {
         .await;
     assert_eq!(r.status, 303);
     assert_eq!(r.header("location").unwrap(), "/triage?notice=done:1:1");
+    // The item shows its team, assignee, band and deadline at the top for the team; not to fans.
+    let item = pm.get(&format!("/t/{a}")).await.text();
+    let top = &item[item
+        .find("class=\"facts standing\"")
+        .expect("the standing block")..];
+    let top = &top[..top.find("</dl>").unwrap()];
+    assert!(
+        top.contains("phone_pm") && top.contains("band band-P") && top.contains("<time"),
+        "{top}"
+    );
+    let fan = app.client().get(&format!("/t/{a}")).await.text();
+    assert!(!fan.contains("facts standing"));
     let page = pm.get("/triage?notice=done:1:1").await.text();
     assert!(
         page.contains("1 updated; 1 could not be changed")

@@ -306,6 +306,12 @@ async fn topic_page(
     } else {
         None
     };
+    // Team, assignee and deadline at the top of the item, for those who work it.
+    let standing = if can_change && t.kind.is_feedback() {
+        crate::triage::queue::standing(&mut conn, t.id, page.state.clock.now()).await?
+    } else {
+        None
+    };
     // Merge candidates for whoever may merge; search trouble must not cost the page.
     let similar = if can_change && t.kind.is_feedback() {
         crate::triage::similar::for_topic(&mut conn, &page.state.search, reader, t.id)
@@ -350,7 +356,7 @@ async fn topic_page(
             next => next, subscribed => subscribed, replying_to => replying_to,
             errors => errors, draft => draft, staff => reader.staff, my_id => reader.user_id,
             feedback => Value::from(minijinja::value::Serde(&feedback)),
-            can_change => can_change, notice => &q.notice, notice_at => q.at, author_id => t.author_id,
+            can_change => can_change, notice => &q.notice, notice_at => q.at, standing => standing.map(|x| minijinja::Value::from(minijinja::value::Serde(x))), author_id => t.author_id,
             answers => Value::from(minijinja::value::Serde(&answers)),
             statuses => crate::feedback::status::Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             flag_reasons => crate::moderation::flags::REASONS, move_boards => move_boards,
