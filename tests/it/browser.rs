@@ -44,6 +44,22 @@ fn skip_or_check() -> bool {
     true
 }
 
+/// A served app with the default boards and products and an admin, `browser_admin` (whose
+/// token comes back); None when browser tests are skipped.
+async fn seeded() -> Option<(Served, String)> {
+    if !skip_or_check() {
+        return None;
+    }
+    let s = serve().await;
+    s.app.seed_boards().await;
+    s.app.seed_products().await;
+    let (_, admin) = s
+        .app
+        .user_with_role("browser_admin", chorus::accounts::Role::Admin)
+        .await;
+    Some((s, admin))
+}
+
 async fn serve() -> Served {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -142,16 +158,10 @@ impl Served {
 
 #[actix_web::test]
 async fn a_member_registers_verifies_posts_replies_and_switches_language_in_chromium() {
-    if !skip_or_check() {
+    // Staff pages are walked too (as browser_admin, password "long-enough-secret").
+    let Some((s, _)) = seeded().await else {
         return;
-    }
-    let s = serve().await;
-    s.app.seed_boards().await;
-    s.app.seed_products().await;
-    // Staff pages are walked too (as this admin, password "long-enough-secret").
-    s.app
-        .user_with_role("browser_admin", chorus::accounts::Role::Admin)
-        .await;
+    };
     s.drive("flow.mjs").await;
     s.stop().await;
     assert!(
@@ -169,14 +179,10 @@ async fn a_member_registers_verifies_posts_replies_and_switches_language_in_chro
 async fn a_beta_programme_from_application_to_a_routed_bug_with_a_private_log_in_chromium() {
     use chorus::accounts::Role;
     use serde_json::json;
-    if !skip_or_check() {
+    let Some((s, admin)) = seeded().await else {
         return;
-    }
-    let s = serve().await;
+    };
     let app = &s.app;
-    app.seed_boards().await;
-    app.seed_products().await;
-    let (_, admin) = app.user_with_role("browser_admin", Role::Admin).await;
     app.user_with_role("pm_phone", Role::TeamMember).await;
     app.user_with_role("pm_wear", Role::TeamMember).await;
     let (low, _) = app.member("fan_low").await;
@@ -246,14 +252,10 @@ async fn wait_for_link(smtp: &SmtpServer, address: &str, needle: &str) -> String
 async fn each_role_walks_its_journey_accessibly_in_chromium() {
     use chorus::accounts::Role;
     use serde_json::json;
-    if !skip_or_check() {
+    let Some((s, admin)) = seeded().await else {
         return;
-    }
-    let s = serve().await;
+    };
     let app = &s.app;
-    app.seed_boards().await;
-    app.seed_products().await;
-    let (_, admin) = app.user_with_role("browser_admin", Role::Admin).await;
     app.user_with_role("mod_lin", Role::Moderator).await;
     app.user_with_role("pm_phone", Role::TeamMember).await;
     for name in ["fan_tip", "tester_wu", "fan_two"] {
