@@ -581,7 +581,9 @@ pub async fn triage(pool: &db::Pool, items: i64, now: DateTime<Utc>) -> anyhow::
         ..Default::default()
     };
     for _ in 0..200 {
-        f.after = deep_cursor.as_deref().and_then(queue::parse_cursor);
+        f.after = deep_cursor
+            .as_deref()
+            .and_then(|c| queue::parse_cursor(queue::Sort::Priority, c));
         let (_, next) = queue::list(&mut conn, &f, now).await?;
         if next.is_none() {
             break;

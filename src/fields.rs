@@ -78,6 +78,26 @@ impl Kind {
 }
 
 crate::text_enum! {
+    /// How bad a reported bug is, worst first.
+    pub enum Severity {
+        Crash = "crash",
+        Major = "major",
+        Minor = "minor",
+        Cosmetic = "cosmetic",
+    }
+}
+
+crate::text_enum! {
+    /// How often a reported bug happens (`always` is 必现), most often first.
+    pub enum Reproducibility {
+        Always = "always",
+        Often = "often",
+        Rarely = "rarely",
+        Once = "once",
+    }
+}
+
+crate::text_enum! {
     /// Where a topic stands. Discussions stay `new`.
     pub enum Status {
         New = "new",

@@ -81,6 +81,27 @@ pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> Option<(&'static str, i
     })
 }
 
+/// A deadline against now, as a strings key and a count: `time.due_in_hours` ("due in 3 h") or
+/// `time.overdue_by_days` ("overdue by 2 d"), in whole minutes, hours or days, never capped.
+pub fn deadline(due: DateTime<Utc>, now: DateTime<Utc>) -> (&'static str, i64) {
+    let secs = (due - now).num_seconds();
+    let (late, secs) = (secs < 0, secs.abs());
+    let (unit, n) = match secs {
+        0..3600 => (0, (secs / 60).max(1)),
+        3600..172_800 => (1, secs / 3600),
+        _ => (2, secs / 86_400),
+    };
+    let key = match (late, unit) {
+        (false, 0) => "time.due_in_minutes",
+        (false, 1) => "time.due_in_hours",
+        (false, _) => "time.due_in_days",
+        (true, 0) => "time.overdue_by_minutes",
+        (true, 1) => "time.overdue_by_hours",
+        (true, _) => "time.overdue_by_days",
+    };
+    (key, n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

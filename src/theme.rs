@@ -143,6 +143,26 @@ impl Theme {
                 minijinja::HtmlEscape(&shown)
             ))
         });
+        // A deadline: "due in 3 h" or "overdue by 2 d", in a <time> carrying the absolute time.
+        let (s, m) = (strings.clone(), missing.clone());
+        env.add_filter("due", move |state: &State, value: String| {
+            let Some(t) = parse_time(&value) else {
+                return Value::from(value);
+            };
+            let now = state
+                .lookup("now")
+                .and_then(|v| v.as_str().and_then(parse_time))
+                .unwrap_or_else(chrono::Utc::now);
+            let (key, n) = crate::local_time::deadline(t, now);
+            let kw = Kwargs::from_iter([("n".to_string(), Value::from(n))]);
+            let shown = translate(&s, &m, page_locale(state), key, &kw);
+            Value::from_safe_string(format!(
+                "<time datetime=\"{}\" title=\"{}\">{}</time>",
+                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                crate::local_time::absolute(t, page_zone(state)),
+                minijinja::HtmlEscape(&shown)
+            ))
+        });
         Ok(Theme {
             env,
             strings,

@@ -505,6 +505,17 @@ diesel::table! {
     overdue_notices (topic_id) {
         topic_id -> Int8,
         notified_at -> Timestamptz,
+        stage -> Int2,
+    }
+}
+
+diesel::table! {
+    triage_views (id) {
+        id -> Int8,
+        user_id -> Int8,
+        name -> Text,
+        filters -> Jsonb,
+        created_at -> Timestamptz,
     }
 }
 
@@ -621,6 +632,7 @@ diesel::joinable!(team_members -> teams (team_id));
 diesel::joinable!(team_members -> users (user_id));
 diesel::joinable!(routing_rules -> teams (team_id));
 diesel::joinable!(topics -> teams (team_id));
+diesel::joinable!(triage_views -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_tokens,
@@ -664,6 +676,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     teams,
     topic_votes,
     topics,
+    triage_views,
     user_medals,
     users,
 );

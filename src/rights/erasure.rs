@@ -45,6 +45,7 @@ const SCRUB: &[&str] = &[
     "DELETE FROM board_follows WHERE user_id = $1",
     "DELETE FROM notifications WHERE user_id = $1",
     "DELETE FROM team_members WHERE user_id = $1",
+    "DELETE FROM triage_views WHERE user_id = $1",
     "DELETE FROM group_members WHERE user_id = $1",
     // Device, OS and reasons given when applying to a beta programme.
     "DELETE FROM programme_applications WHERE user_id = $1",

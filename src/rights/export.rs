@@ -62,6 +62,8 @@ const CATEGORIES: &[(&str, &str)] = &[
         (SELECT a.id, p.slug AS programme, a.device, a.os_version, a.reason, a.terms_version, \
          a.status, a.note, a.created_at, a.decided_at FROM programme_applications a \
          JOIN programmes p ON p.id = a.programme_id WHERE a.user_id = $1) x"),
+    ("triage_views", "SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.id), '[]') AS doc FROM \
+        (SELECT id, name, filters, created_at FROM triage_views WHERE user_id = $1) x"),
     // Only the author's: notes are staff work about other people's reports.
     ("internal_notes", "SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.id), '[]') AS doc FROM \
         (SELECT id, topic_id, body_md AS body, created_at FROM internal_notes WHERE author_id = $1) x"),

@@ -404,3 +404,76 @@ pub fn similar(
     }
     Ok(out)
 }
+
+/// Topics of the given kinds with a title or post matching `q`, read as `search` reads it (the
+/// same analyzer and parser), best first, at most `limit` of them. The triage queue filters by
+/// these ids and then applies its own sort.
+pub fn topics_matching(
+    idx: &SearchIndex,
+    q: &str,
+    kinds: &[&str],
+    closed: &[String],
+    limit: usize,
+) -> Result<Vec<i64>, SearchError> {
+    let f = idx.fields;
+    let q = segment(&clean(q));
+    if q.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut parser = QueryParser::for_index(
+        &idx.index,
+        vec![f.title_words, f.title_bigrams, f.body_words, f.body_bigrams],
+    );
+    parser.set_conjunction_by_default();
+    parser.set_field_boost(f.title_words, 4.0);
+    parser.set_field_boost(f.title_bigrams, 2.0);
+    parser.set_field_boost(f.body_words, 2.0);
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+        vec![(Occur::Must, parser.parse_query_lenient(&q).0)];
+    let kinds: Vec<(Occur, Box<dyn Query>)> = kinds
+        .iter()
+        .map(|k| -> (Occur, Box<dyn Query>) {
+            (
+                Occur::Should,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.kind, k),
+                    IndexRecordOption::Basic,
+                )),
+            )
+        })
+        .collect();
+    if !kinds.is_empty() {
+        clauses.push((Occur::Must, Box::new(BooleanQuery::new(kinds))));
+    }
+    clauses.extend(closed_clauses(f.board, closed));
+    let searcher = idx.reader.searcher();
+    // Several posts of one topic can match: read more posts than topics wanted.
+    let top = searcher.search(
+        &BooleanQuery::new(clauses),
+        &TopDocs::with_limit(limit.saturating_mul(3).max(1)).order_by_score(),
+    )?;
+    let mut columns = std::collections::HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for (_, a) in top {
+        let col = match columns.entry(a.segment_ord) {
+            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => v.insert(
+                searcher
+                    .segment_reader(a.segment_ord)
+                    .fast_fields()
+                    .u64("topic_id")?,
+            ),
+        };
+        let Some(id) = col.first(a.doc_id) else {
+            continue;
+        };
+        if seen.insert(id) {
+            out.push(id as i64);
+            if out.len() >= limit {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,5 +1,4 @@
 //! Triage: product teams, routing rules, and where each bug or idea goes (see `docs/triage.md`).
-//! Priority, the queue, SLAs, analytics and webhooks are still to come.
 
 pub mod assignment;
 pub mod priority;
@@ -9,6 +8,7 @@ pub mod rules;
 pub mod similar;
 pub mod stats;
 pub mod teams;
+pub mod views;
 pub mod webhooks;
 
 use crate::accounts::FieldError;
@@ -24,6 +24,8 @@ pub enum TriageError {
     /// A team member acting on another team's item.
     #[error("this item belongs to another team")]
     NotYourTeam,
+    #[error(transparent)]
+    Search(#[from] crate::search::SearchError),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }

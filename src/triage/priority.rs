@@ -275,45 +275,78 @@ pub async fn refresh(
     .await
 }
 
-/// Tells each team, once per item, about items that passed their SLA without an official
-/// response. Returns how many items became overdue now.
+/// How long the assignee has alone with an overdue item before the whole team is told.
+pub const ESCALATE_AFTER_HOURS: i64 = 24;
+
+/// Overdue notices: an item that passes its first-response deadline is told once to its
+/// assignee (or, with nobody assigned, to its team); still unanswered `ESCALATE_AFTER_HOURS`
+/// later, to the rest of the team. Returns how many items were told about now.
 pub async fn notify_overdue(
     conn: &mut crate::db::Conn,
     now: DateTime<Utc>,
 ) -> diesel::QueryResult<usize> {
+    use diesel::sql_types::Array;
     use diesel_async::AsyncConnection;
+    let open = "status IN ('new', 'needs_info', 'acknowledged', 'planned', 'in_progress')";
     conn.transaction::<_, diesel::result::Error, _>(async |conn| {
         #[derive(diesel::QueryableByName)]
-        struct Due {
+        struct Told {
             #[diesel(sql_type = BigInt)]
             id: i64,
+            #[diesel(sql_type = SmallInt)]
+            stage: i16,
         }
-        let due: Vec<Due> = diesel::sql_query(format!(
-            "INSERT INTO overdue_notices (topic_id, notified_at) \
-             SELECT id, $1 FROM topics t \
+        let fresh: Vec<Told> = diesel::sql_query(format!(
+            "INSERT INTO overdue_notices (topic_id, notified_at, stage) \
+             SELECT id, $1, CASE WHEN assignee_id IS NULL THEN 2 ELSE 1 END FROM topics t \
              WHERE kind IN ('bug', 'idea') AND team_id IS NOT NULL AND first_response_at IS NULL \
-               AND sla_due_at < $1 AND {} \
-               AND status IN ('new', 'needs_info', 'acknowledged', 'planned', 'in_progress') \
-             ON CONFLICT DO NOTHING RETURNING topic_id AS id",
+               AND sla_due_at < $1 AND {} AND {open} \
+             ON CONFLICT DO NOTHING RETURNING topic_id AS id, stage",
             crate::access::shown_sql("t")
         ))
         .bind::<Timestamptz, _>(now)
         .load(conn)
         .await?;
-        if due.is_empty() {
-            return Ok(0);
-        }
-        let ids: Vec<i64> = due.iter().map(|d| d.id).collect();
+        let escalated: Vec<Told> = diesel::sql_query(format!(
+            "UPDATE overdue_notices n SET stage = 2, notified_at = $1 FROM topics t \
+             WHERE n.topic_id = t.id AND n.stage = 1 AND t.first_response_at IS NULL \
+               AND t.sla_due_at < $1 - make_interval(hours => $2) AND {} AND t.{open} \
+             RETURNING n.topic_id AS id, n.stage",
+            crate::access::shown_sql("t")
+        ))
+        .bind::<Timestamptz, _>(now)
+        .bind::<Integer, _>(ESCALATE_AFTER_HOURS as i32)
+        .load(conn)
+        .await?;
+        let to_assignee: Vec<i64> = fresh.iter().filter(|t| t.stage == 1).map(|t| t.id).collect();
+        // The team: everyone on it but an assignee who has already been told.
+        let to_team: Vec<i64> = fresh
+            .iter()
+            .chain(&escalated)
+            .filter(|t| t.stage == 2)
+            .map(|t| t.id)
+            .collect();
         diesel::sql_query(
             "INSERT INTO notifications (user_id, kind, topic_id, created_at) \
-             SELECT m.user_id, 'overdue', t.id, $2 FROM topics t \
-             JOIN team_members m ON m.team_id = t.team_id WHERE t.id = ANY($1)",
+             SELECT t.assignee_id, 'overdue', t.id, $2 FROM topics t \
+             WHERE t.id = ANY($1) AND t.assignee_id IS NOT NULL",
         )
-        .bind::<diesel::sql_types::Array<BigInt>, _>(&ids)
+        .bind::<Array<BigInt>, _>(&to_assignee)
         .bind::<Timestamptz, _>(now)
         .execute(conn)
         .await?;
-        Ok(ids.len())
+        diesel::sql_query(
+            "INSERT INTO notifications (user_id, kind, topic_id, created_at) \
+             SELECT m.user_id, 'overdue', t.id, $2 FROM topics t \
+             JOIN team_members m ON m.team_id = t.team_id \
+             WHERE t.id = ANY($1) AND (t.id <> ALL($3) OR m.user_id IS DISTINCT FROM t.assignee_id)",
+        )
+        .bind::<Array<BigInt>, _>(&to_team)
+        .bind::<Timestamptz, _>(now)
+        .bind::<Array<BigInt>, _>(escalated.iter().map(|t| t.id).collect::<Vec<_>>())
+        .execute(conn)
+        .await?;
+        Ok(fresh.len() + escalated.len())
     })
     .await
 }

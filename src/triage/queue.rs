@@ -1,13 +1,50 @@
 //! The triage queue: open, visible bugs and ideas by stored priority (keyset pages on
 //! `(priority, id)`), with the breakdown that explains each place.
 
-use crate::db::schema::{products, teams, topics, users};
+use crate::db::schema::{bug_reports, products, teams, topics, users};
 use crate::db::Conn;
-use crate::fields::{FieldError, Kind, Status};
+use crate::fields::{FieldError, Kind, Reproducibility, Severity, Status};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Double, Timestamptz};
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
+
+crate::text_enum! {
+    /// How the queue is ordered. Each is a keyset walk, largest (or newest) first.
+    #[derive(Default)]
+    pub enum Sort {
+        /// The band, then the score inside it (`docs/triage.md`).
+        #[default]
+        Priority = "priority",
+        /// Newest first.
+        Age = "age",
+        MeToo = "me_too",
+        Votes = "votes",
+        /// Last reply first.
+        Activity = "activity",
+    }
+}
+
+impl Sort {
+    fn column(self) -> &'static str {
+        match self {
+            Sort::Priority => "topics.priority",
+            Sort::Age => "topics.created_at",
+            Sort::MeToo => "topics.me_too_count",
+            Sort::Votes => "topics.vote_count",
+            Sort::Activity => "topics.last_posted_at",
+        }
+    }
+}
+
+/// Where a page ends: the sort key of its last row (microseconds for times) and its id.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cursor {
+    Priority(f64, i64),
+    Count(i64, i64),
+    Time(DateTime<Utc>, i64),
+}
 
 #[derive(Debug, Default)]
 pub struct Filter {
@@ -15,11 +52,18 @@ pub struct Filter {
     pub teams: Option<Vec<i64>>,
     pub status: Option<Status>,
     pub kind: Option<Kind>,
+    /// A product slug.
     pub product: Option<String>,
+    pub severity: Option<Severity>,
+    /// 0–3 for P0–P3.
+    pub band: Option<u8>,
     pub assignee_id: Option<i64>,
     pub overdue: bool,
-    /// After (priority, id).
-    pub after: Option<(f64, i64)>,
+    pub created_since: Option<DateTime<Utc>>,
+    /// Search: only these topics (the best matches for the queue's `q`).
+    pub ids: Option<Vec<i64>>,
+    pub sort: Sort,
+    pub after: Option<Cursor>,
     /// Boards closed to whoever is looking (`Reader::closed_board_ids`).
     pub closed_boards: Vec<i64>,
 }
@@ -30,13 +74,46 @@ pub struct Item {
     pub topic_id: i64,
     pub kind: Kind,
     pub title: String,
+    /// Team slug.
     pub team: Option<String>,
+    /// Product slug.
+    pub product: Option<String>,
+    /// `P0`–`P3`, from severity and reproducibility.
+    #[schema(pattern = "^P[0-3]$")]
+    pub band: String,
+    pub severity: Option<Severity>,
+    pub reproducibility: Option<Reproducibility>,
+    pub me_too_count: i32,
+    pub vote_count: i32,
     pub priority: f64,
     pub priority_breakdown: Option<serde_json::Value>,
     pub assignee: Option<String>,
     pub status: Status,
+    pub created_at: DateTime<Utc>,
+    pub last_posted_at: DateTime<Utc>,
     pub sla_due_at: Option<DateTime<Utc>>,
     pub overdue: bool,
+}
+
+#[derive(Queryable)]
+struct Row {
+    id: i64,
+    kind: Kind,
+    title: String,
+    team: Option<String>,
+    product: Option<String>,
+    severity: Option<Severity>,
+    reproducibility: Option<Reproducibility>,
+    me_too_count: i32,
+    vote_count: i32,
+    priority: f64,
+    breakdown: Option<serde_json::Value>,
+    assignee: Option<String>,
+    status: Status,
+    created_at: DateTime<Utc>,
+    last_posted_at: DateTime<Utc>,
+    sla_due_at: Option<DateTime<Utc>>,
+    first_response_at: Option<DateTime<Utc>>,
 }
 
 pub const PAGE: i64 = 50;
@@ -72,6 +149,7 @@ pub async fn list(
     let mut q = topics::table
         .left_join(teams::table)
         .left_join(products::table)
+        .left_join(bug_reports::table)
         .left_join(assignees.on(topics::assignee_id.eq(assignees.field(users::id).nullable())))
         .filter(topics::kind.ne(Kind::Discussion))
         .filter(topics::status.eq_any(Status::OPEN))
@@ -82,18 +160,31 @@ pub async fn list(
             topics::kind,
             topics::title,
             teams::slug.nullable(),
+            products::slug.nullable(),
+            bug_reports::severity.nullable(),
+            bug_reports::reproducibility.nullable(),
+            topics::me_too_count,
+            topics::vote_count,
             topics::priority,
             topics::priority_breakdown,
             assignees.field(users::username).nullable(),
             topics::status,
+            topics::created_at,
+            topics::last_posted_at,
             topics::sla_due_at,
             topics::first_response_at,
         ))
-        .order((topics::priority.desc(), topics::id.desc()))
         .limit(PAGE + 1)
         .into_boxed();
+    q = match f.sort {
+        Sort::Priority => q.order((topics::priority.desc(), topics::id.desc())),
+        Sort::Age => q.order((topics::created_at.desc(), topics::id.desc())),
+        Sort::MeToo => q.order((topics::me_too_count.desc(), topics::id.desc())),
+        Sort::Votes => q.order((topics::vote_count.desc(), topics::id.desc())),
+        Sort::Activity => q.order((topics::last_posted_at.desc(), topics::id.desc())),
+    };
     match f.teams.as_deref() {
-        // One team: `=` lets the (team, priority, id) index deliver rows in order.
+        // One team: `=` lets the (team, sort key, id) indexes deliver rows in order.
         Some([one]) => q = q.filter(topics::team_id.eq(*one)),
         Some(t) => q = q.filter(topics::team_id.eq_any(t.to_vec())),
         None => {}
@@ -107,6 +198,16 @@ pub async fn list(
     if let Some(p) = &f.product {
         q = q.filter(products::slug.eq(p.clone()));
     }
+    if let Some(s) = f.severity {
+        q = q.filter(bug_reports::severity.eq(s.as_str()));
+    }
+    if let Some(b) = f.band {
+        // The stored priority is the band's hundred plus a score below 100 (`priority_of`).
+        let low = f64::from(3 - b.min(3)) * 100.0;
+        q = q
+            .filter(topics::priority.ge(low))
+            .filter(topics::priority.lt(low + 100.0));
+    }
     if let Some(a) = f.assignee_id {
         q = q.filter(topics::assignee_id.eq(a));
     }
@@ -115,61 +216,105 @@ pub async fn list(
             .filter(topics::first_response_at.is_null())
             .filter(topics::sla_due_at.lt(now));
     }
-    if let Some((p, id)) = f.after {
-        // A row comparison, so the index range starts right after the cursor.
-        q = q.filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("(topics.priority, topics.id) < (")
-                .bind::<diesel::sql_types::Double, _>(p)
-                .sql(", ")
-                .bind::<diesel::sql_types::BigInt, _>(id)
-                .sql(")"),
-        );
+    if let Some(since) = f.created_since {
+        q = q.filter(topics::created_at.ge(since));
     }
-    type Row = (
-        i64,
-        Kind,
-        String,
-        Option<String>,
-        f64,
-        Option<serde_json::Value>,
-        Option<String>,
-        Status,
-        Option<DateTime<Utc>>,
-        Option<DateTime<Utc>>,
-    );
+    if let Some(ids) = &f.ids {
+        q = q.filter(topics::id.eq_any(ids.clone()));
+    }
+    if let Some(c) = f.after {
+        // A row comparison, so the index range starts right after the cursor.
+        let open = || diesel::dsl::sql::<Bool>(&format!("({}, topics.id) < (", f.sort.column()));
+        q = match c {
+            Cursor::Priority(p, id) => q.filter(
+                open()
+                    .bind::<Double, _>(p)
+                    .sql(", ")
+                    .bind::<BigInt, _>(id)
+                    .sql(")"),
+            ),
+            Cursor::Count(n, id) => q.filter(
+                open()
+                    .bind::<BigInt, _>(n)
+                    .sql(", ")
+                    .bind::<BigInt, _>(id)
+                    .sql(")"),
+            ),
+            Cursor::Time(t, id) => q.filter(
+                open()
+                    .bind::<Timestamptz, _>(t)
+                    .sql(", ")
+                    .bind::<BigInt, _>(id)
+                    .sql(")"),
+            ),
+        };
+    }
     let rows: Vec<Row> = q.load(conn).await?;
     let more = rows.len() as i64 > PAGE;
     let items: Vec<Item> = rows
         .into_iter()
         .take(PAGE as usize)
         .map(|r| Item {
-            topic_id: r.0,
-            kind: r.1,
-            title: r.2,
-            team: r.3,
-            priority: r.4,
-            priority_breakdown: r.5,
-            assignee: r.6,
-            status: r.7,
-            sla_due_at: r.8,
-            overdue: r.9.is_none() && r.8.is_some_and(|d| d < now),
+            topic_id: r.id,
+            kind: r.kind,
+            band: format!(
+                "P{}",
+                super::priority::band(
+                    r.kind,
+                    r.severity.map(Severity::as_str),
+                    r.reproducibility.map(Reproducibility::as_str)
+                )
+            ),
+            title: r.title,
+            team: r.team,
+            product: r.product,
+            severity: r.severity,
+            reproducibility: r.reproducibility,
+            me_too_count: r.me_too_count,
+            vote_count: r.vote_count,
+            priority: r.priority,
+            priority_breakdown: r.breakdown,
+            assignee: r.assignee,
+            status: r.status,
+            created_at: r.created_at,
+            last_posted_at: r.last_posted_at,
+            overdue: r.first_response_at.is_none() && r.sla_due_at.is_some_and(|d| d < now),
+            sla_due_at: r.sla_due_at,
         })
         .collect();
     let next = if more {
-        items
-            .last()
-            .map(|i| format!("{}:{}", i.priority, i.topic_id))
+        items.last().map(|i| cursor_of(f.sort, i))
     } else {
         None
     };
     Ok((items, next))
 }
 
-/// Parses a cursor from [`list`]; anything else is `None` (the first page).
-pub fn parse_cursor(raw: &str) -> Option<(f64, i64)> {
-    let (p, id) = raw.split_once(':')?;
-    let p: f64 = p.parse().ok().filter(|p: &f64| p.is_finite())?;
-    Some((p, id.parse().ok()?))
+fn cursor_of(sort: Sort, i: &Item) -> String {
+    match sort {
+        Sort::Priority => format!("{}:{}", i.priority, i.topic_id),
+        Sort::Age => format!("{}:{}", i.created_at.timestamp_micros(), i.topic_id),
+        Sort::MeToo => format!("{}:{}", i.me_too_count, i.topic_id),
+        Sort::Votes => format!("{}:{}", i.vote_count, i.topic_id),
+        Sort::Activity => format!("{}:{}", i.last_posted_at.timestamp_micros(), i.topic_id),
+    }
+}
+
+/// Parses a cursor from [`list`] for the same sort; anything else is `None` (the first page).
+pub fn parse_cursor(sort: Sort, raw: &str) -> Option<Cursor> {
+    let (key, id) = raw.split_once(':')?;
+    let id: i64 = id.parse().ok()?;
+    match sort {
+        Sort::Priority => {
+            let p: f64 = key.parse().ok().filter(|p: &f64| p.is_finite())?;
+            Some(Cursor::Priority(p, id))
+        }
+        Sort::MeToo | Sort::Votes => Some(Cursor::Count(key.parse().ok()?, id)),
+        Sort::Age | Sort::Activity => Some(Cursor::Time(
+            DateTime::from_timestamp_micros(key.parse().ok()?)?,
+            id,
+        )),
+    }
 }
 
 /// Sets (or clears) who works on an item.

@@ -343,6 +343,7 @@ impl From<crate::triage::TriageError> for AppError {
                 code: "not_your_team",
                 message: "This item belongs to another team.".into(),
             },
+            crate::triage::TriageError::Search(e) => e.into(),
             crate::triage::TriageError::Db(e) => e.into(),
         }
     }

@@ -24,3 +24,4 @@ mod search;
 mod security;
 mod support;
 mod triage;
+mod triage_queue;

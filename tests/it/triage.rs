@@ -2,7 +2,7 @@ use crate::support::TestApp;
 use chorus::accounts::Role;
 use serde_json::json;
 
-async fn setup(app: &TestApp) -> String {
+pub(crate) async fn setup(app: &TestApp) -> String {
     app.seed_boards().await;
     app.seed_products().await;
     let (_, admin) = app.user_with_role("chief", Role::Admin).await;
@@ -362,7 +362,7 @@ async fn a_manual_reroute_survives_later_edits_and_needs_the_right_people() {
     );
 }
 
-async fn join(app: &TestApp, admin: &str, team: &str, user: &str) {
+pub(crate) async fn join(app: &TestApp, admin: &str, team: &str, user: &str) {
     let r = app
         .client()
         .with_bearer(admin)
@@ -374,7 +374,7 @@ async fn join(app: &TestApp, admin: &str, team: &str, user: &str) {
     assert_eq!(r.status, 200, "{}", r.text());
 }
 
-async fn sql(app: &TestApp, q: &str) {
+pub(crate) async fn sql(app: &TestApp, q: &str) {
     use diesel_async::RunQueryDsl;
     diesel::sql_query(q)
         .execute(&mut *app.conn().await)
@@ -382,13 +382,13 @@ async fn sql(app: &TestApp, q: &str) {
         .unwrap();
 }
 
-async fn refresh_all(app: &TestApp) {
+pub(crate) async fn refresh_all(app: &TestApp) {
     chorus::triage::priority::refresh(&mut *app.conn().await, None, app.clock.now())
         .await
         .unwrap();
 }
 
-async fn queue(app: &TestApp, token: &str, query: &str) -> Vec<serde_json::Value> {
+pub(crate) async fn queue(app: &TestApp, token: &str, query: &str) -> Vec<serde_json::Value> {
     let r = app
         .client()
         .with_bearer(token)

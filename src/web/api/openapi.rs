@@ -229,10 +229,13 @@ fn ops() -> Vec<Op> {
         op("post", "/triage/rules", "triage", Admin, "Replace the routing rules", 200).body(ty::<triage::RulesBody>).answer(items::<crate::triage::rules::Rule>),
         op("post", "/triage/items/{id}/route", "triage", Team, "Send an item to another team (audited)", 200).body(ty::<triage::RouteBody>).answer(ty::<triage::Routed>),
         op("get", "/triage/unrouted", "triage", Admin, "Items no rule could route", 200).answer(items::<crate::triage::queue::Unrouted>),
-        op("get", "/triage/queue", "triage", Team, "A team's queue by priority", 200).query(q::<triage::QueueQuery>).answer(items::<crate::triage::queue::Item>),
+        op("get", "/triage/queue", "triage", Team, "The queue: search, filters, a view, and a sort (priority by default)", 200).query(q::<triage::QueueQuery>).answer(items::<crate::triage::queue::Item>),
         op("get", "/triage/stats", "triage", Team, "Analytics (`format=csv` for a CSV download)", 200).query(q::<triage::StatsQuery>).answer(ty::<crate::triage::stats::Stats>).csv(),
         op("get", "/triage/items/{id}/similar", "triage", Team, "Merge candidates for an item", 200).answer(items::<crate::search::query::Similar>),
         op("post", "/triage/items/{id}/assign", "triage", Team, "Assign an item to a team member (empty: unassign)", 200).body(ty::<triage::AssignBody>).answer(ty::<triage::Assigned>),
+        op("get", "/triage/views", "triage", Team, "The built-in queue views and the caller's saved ones", 200).answer(items::<crate::triage::views::View>),
+        op("post", "/triage/views", "triage", Team, "Save a queue view (a name and its filters)", 201).body(ty::<triage::ViewBody>).answer(ty::<crate::triage::views::View>),
+        op("delete", "/triage/views/{id}", "triage", Team, "Delete one of the caller's saved views", 204),
     ]
 }
 

@@ -1,10 +1,10 @@
-//! Triage set-up and routing: `/api/v1/admin/teams`, `/api/v1/triage/rules`, manual reroutes,
-//! the unrouted inbox. (The priority queue, SLAs and analytics are to come.)
+//! Triage: `/api/v1/admin/teams`, `/api/v1/triage/rules`, manual reroutes, the unrouted inbox,
+//! the queue and its saved views, assignment, analytics.
 
 use crate::accounts::Role;
 use crate::triage::rules::{self, RuleInput};
 use crate::triage::teams::{self, TeamInput};
-use crate::triage::{assignment, queue as tq};
+use crate::triage::{assignment, queue as tq, views};
 use crate::web::errors::AppError;
 use crate::web::extract::{AdminUser, CurrentUser};
 use crate::web::AppState;
@@ -27,7 +27,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/triage/queue", web::get().to(queue))
         .route("/triage/stats", web::get().to(stats))
         .route("/triage/items/{id}/similar", web::get().to(similar))
-        .route("/triage/items/{id}/assign", web::post().to(assign));
+        .route("/triage/items/{id}/assign", web::post().to(assign))
+        .route("/triage/views", web::get().to(list_views))
+        .route("/triage/views", web::post().to(save_view))
+        .route("/triage/views/{id}", web::delete().to(delete_view));
 }
 
 /// Product teams, moderators and admins read triage set-up; members do not.
@@ -222,7 +225,12 @@ async fn unrouted(state: web::Data<AppState>, _a: AdminUser) -> Result<HttpRespo
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct QueueQuery {
-    /// A team slug.
+    /// Words to search for, read as site search reads them (the 1,000 best matches).
+    #[param(max_length = 200)]
+    q: Option<String>,
+    #[param(value_type = Option<tq::Sort>, inline)]
+    sort: Option<String>,
+    /// A team slug, `mine` or `all`; by default a team member's own teams, every team for staff.
     #[param(max_length = 64)]
     team: Option<String>,
     #[param(value_type = Option<crate::feedback::status::Status>, inline)]
@@ -233,19 +241,53 @@ pub struct QueueQuery {
     /// A product slug.
     #[param(max_length = 64)]
     product: Option<String>,
-    /// A username.
+    #[param(value_type = Option<crate::fields::Severity>, inline)]
+    severity: Option<String>,
+    /// `P0`–`P3`.
+    #[param(pattern = "^P[0-3]$")]
+    band: Option<String>,
+    /// `me` or a username.
     #[param(max_length = 64)]
     assignee: Option<String>,
     /// `1`, `true` or `on`: only items past their first-response deadline.
     #[serde(default)]
     #[param(max_length = 5)]
     overdue: Option<String>,
-    /// `next_cursor` of the page before.
+    /// Created in the last so many days.
+    #[param(minimum = 1, maximum = 365)]
+    days: Option<i64>,
+    /// A view's id (`GET /triage/views`); the other parameters narrow it further.
+    #[param(max_length = 40)]
+    view: Option<String>,
+    /// `next_cursor` of the page before (with the same sort).
     #[param(max_length = 200)]
     cursor: Option<String>,
 }
 
-/// Team members see their teams' items by default; staff see every team. `team=` narrows.
+impl QueueQuery {
+    fn filters(&self) -> Result<views::Filters, AppError> {
+        let text = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
+        Ok(views::Filters {
+            q: text(&self.q),
+            sort: text(&self.sort),
+            team: text(&self.team),
+            status: text(&self.status),
+            kind: text(&self.kind),
+            product: text(&self.product),
+            severity: text(&self.severity),
+            band: text(&self.band),
+            assignee: text(&self.assignee),
+            overdue: match self.overdue.as_deref().unwrap_or("") {
+                "1" | "true" | "on" => true,
+                "" | "0" | "false" | "off" => false,
+                _ => return Err(AppError::field("overdue", "true or false")),
+            },
+            days: self.days,
+        })
+    }
+}
+
+/// Team members see their teams' items by default; staff see every team. Every filter narrows.
 async fn queue(
     state: web::Data<AppState>,
     me: CurrentUser,
@@ -253,49 +295,85 @@ async fn queue(
 ) -> Result<HttpResponse, AppError> {
     triage_reader(&me)?;
     let mut conn = crate::db::get(&state.pool).await?;
-    let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
-    let teams = match nonempty(&q.team) {
-        Some(slug) => Some(vec![
-            teams::by_slug(&mut conn, &slug)
-                .await?
-                .ok_or_else(|| AppError::field("team", "no such team"))?
-                .id,
-        ]),
-        None if me.0.user.role() == Role::TeamMember => {
-            Some(teams::of_user(&mut conn, me.0.user.id).await?)
-        }
-        None => None,
-    };
-    let status = tq::parse_status(q.status.as_deref().unwrap_or(""))
-        .map_err(|e| AppError::invalid(vec![e]))?;
-    let kind =
-        tq::parse_kind(q.kind.as_deref().unwrap_or("")).map_err(|e| AppError::invalid(vec![e]))?;
-    let assignee_id = match nonempty(&q.assignee) {
-        Some(name) => Some(
-            crate::accounts::users::by_username(&mut conn, &name)
-                .await?
-                .ok_or_else(|| AppError::field("assignee", "no such user"))?
-                .id,
-        ),
-        None => None,
-    };
-    let filter = tq::Filter {
-        teams,
-        status,
-        kind,
-        product: nonempty(&q.product),
-        assignee_id,
-        overdue: matches!(q.overdue.as_deref(), Some("1" | "true" | "on")),
-        after: q.cursor.as_deref().and_then(tq::parse_cursor),
-        closed_boards: crate::access::Reader::of(&mut conn, Some(&me.0.user))
+    let mut filters = q.filters()?;
+    if let Some(view) = q.view.as_deref().filter(|v| !v.is_empty()) {
+        filters = views::filters_of(&mut conn, me.0.user.id, view)
             .await?
-            .closed_board_ids(),
-    };
-    let (items, next) = tq::list(&mut conn, &filter, state.clock.now()).await?;
+            .overlay(&filters);
+    }
+    let reader = crate::access::Reader::of(&mut conn, Some(&me.0.user)).await?;
+    let now = state.clock.now();
+    let mut filter =
+        views::resolve(&mut conn, &state.search, &me.0.user, &reader, &filters, now).await?;
+    filter.after = q
+        .cursor
+        .as_deref()
+        .and_then(|c| tq::parse_cursor(filter.sort, c));
+    let (items, next) = tq::list(&mut conn, &filter, now).await?;
     Ok(HttpResponse::Ok().json(super::Items {
         items,
         next_cursor: next,
     }))
+}
+
+/// The built-in views and the caller's saved ones.
+async fn list_views(state: web::Data<AppState>, me: CurrentUser) -> Result<HttpResponse, AppError> {
+    triage_reader(&me)?;
+    let mut conn = crate::db::get(&state.pool).await?;
+    // Built-in views are named in the caller's language (Chinese unless they chose English).
+    let lang = me.0.user.locale().unwrap_or(crate::accounts::Locale::ZhCn);
+    let theme = state.theme.clone();
+    let items = views::list(&mut conn, me.0.user.id, |id| {
+        theme.t(lang, &format!("triage.view.{id}"), &[])
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(super::Items::all(items)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ViewBody {
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 60)]
+    name: String,
+    #[serde(default)]
+    #[schema(value_type = views::Filters)]
+    filters: serde_json::Value,
+}
+
+async fn save_view(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    body: web::Json<ViewBody>,
+) -> Result<HttpResponse, AppError> {
+    triage_reader(&me)?;
+    let filters = if body.filters.is_null() {
+        views::Filters::default()
+    } else {
+        views::Filters::from_json(body.filters.clone())?
+    };
+    let mut conn = crate::db::get(&state.pool).await?;
+    let view = views::save(
+        &mut conn,
+        &me.0.user,
+        &body.name,
+        &filters,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+async fn delete_view(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    triage_reader(&me)?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let mut conn = crate::db::get(&state.pool).await?;
+    views::delete(&mut conn, me.0.user.id, id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 #[derive(Deserialize, ToSchema)]

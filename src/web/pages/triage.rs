@@ -1,11 +1,11 @@
-//! `/triage`: the queue by priority with its breakdown, filters, and bulk actions (claim, status
-//! with a note, route); `/triage/stats`: the analytics as tables and a server-rendered SVG chart.
+//! `/triage`: the queue (search, filters, sorts, saved views, keyboard use) with each item's
+//! breakdown, and bulk actions (claim, assign, status with a note, route) that keep the filters; `/triage/stats`: the analytics as tables and a server-rendered SVG chart.
 //! Product teams and staff only (others get 404).
 
 use super::{redirect, PageCtx};
 use crate::accounts::Role;
 use crate::feedback::changes::{self, ChangeRequest};
-use crate::triage::{assignment, queue as tq, stats, teams, TriageError};
+use crate::triage::{assignment, queue as tq, stats, teams, views, TriageError};
 use crate::web::errors::AppError;
 use actix_web::{web, HttpResponse};
 use minijinja::Value;
@@ -14,6 +14,8 @@ use serde::Deserialize;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/triage", web::get().to(queue))
         .route("/triage/bulk", web::post().to(bulk))
+        .route("/triage/views", web::post().to(save_view))
+        .route("/triage/views/{id}/delete", web::post().to(delete_view))
         .route("/triage/stats", web::get().to(stats_page));
 }
 
@@ -26,66 +28,178 @@ fn triager(page: &PageCtx) -> Result<&crate::accounts::User, AppError> {
 
 #[derive(Deserialize)]
 pub struct QueueQuery {
+    #[serde(flatten)]
+    filters: views::Filters,
     #[serde(default)]
-    team: String,
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    overdue: String,
+    view: String,
     cursor: Option<String>,
     notice: Option<String>,
+}
+
+/// A view's filters with whatever the URL adds on top (none: the page's own filters).
+async fn effective(
+    conn: &mut crate::db::Conn,
+    user_id: i64,
+    view: &str,
+    filters: &views::Filters,
+) -> Result<views::Filters, AppError> {
+    if view.is_empty() {
+        return Ok(filters.clone());
+    }
+    Ok(views::filters_of(conn, user_id, view)
+        .await?
+        .overlay(filters))
+}
+
+/// The queue's own address for these filters (and view), with `extra` appended.
+fn queue_url(view: &str, f: &views::Filters, extra: &str) -> String {
+    let mut parts = Vec::new();
+    if !view.is_empty() {
+        parts.push(format!("view={}", urlencode(view)));
+    }
+    let fq = f.to_query();
+    if !fq.is_empty() {
+        parts.push(fq);
+    }
+    if !extra.is_empty() {
+        parts.push(extra.to_string());
+    }
+    if parts.is_empty() {
+        "/triage".into()
+    } else {
+        format!("/triage?{}", parts.join("&"))
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .unwrap_or_default()
+        .trim_start_matches('=')
+        .to_string()
 }
 
 async fn queue(page: PageCtx, q: web::Query<QueueQuery>) -> Result<HttpResponse, AppError> {
     let me = triager(&page)?;
     let mut conn = crate::db::get(&page.state.pool).await?;
+    let filters = effective(&mut conn, me.id, &q.view, &q.filters).await?;
+    let now = page.state.clock.now();
+    let mut filter = views::resolve(
+        &mut conn,
+        &page.state.search,
+        me,
+        &page.reader,
+        &filters,
+        now,
+    )
+    .await?;
+    filter.after = q
+        .cursor
+        .as_deref()
+        .and_then(|c| tq::parse_cursor(filter.sort, c));
+    let (items, next) = tq::list(&mut conn, &filter, now).await?;
+    let en = page.lang == crate::accounts::Locale::En;
     let all_teams = teams::all(&mut conn).await?;
     let mine = teams::of_user(&mut conn, me.id).await?;
-    let teams_filter = match all_teams.iter().find(|t| t.team.slug == q.team) {
-        Some(t) => Some(vec![t.team.id]),
-        None if me.role() == Role::TeamMember && q.team != "all" => Some(mine.clone()),
-        None => None,
+    let products = crate::feedback::products::all(&mut conn).await?;
+    let lang = page.lang;
+    let theme = page.state.theme.clone();
+    let saved = views::list(&mut conn, me.id, |id| {
+        theme.t(lang, &format!("triage.view.{id}"), &[])
+    })
+    .await?;
+    // People an item can be handed to: members of the teams this person may work.
+    let assignable: Vec<&teams::TeamView> = all_teams
+        .iter()
+        .filter(|t| page.reader.staff || mine.contains(&t.team.id))
+        .collect();
+    let mut people: Vec<String> = assignable
+        .iter()
+        .flat_map(|t| t.members.iter().cloned())
+        .collect();
+    people.sort_unstable();
+    people.dedup();
+    let team_name = |t: &teams::TeamView| {
+        if en {
+            t.team.name_en.clone()
+        } else {
+            t.team.name_zh.clone()
+        }
     };
-    let filter = tq::Filter {
-        teams: teams_filter,
-        // A page keeps working with a stale link: an unknown value shows everything.
-        status: tq::parse_status(&q.status).ok().flatten(),
-        kind: tq::parse_kind(&q.kind).ok().flatten(),
-        overdue: q.overdue == "1",
-        after: q.cursor.as_deref().and_then(tq::parse_cursor),
-        closed_boards: page.reader.closed_board_ids(),
-        ..Default::default()
-    };
-    let (items, next) = tq::list(&mut conn, &filter, page.state.clock.now()).await?;
-    let en = page.lang == crate::accounts::Locale::En;
     page.render(
         "triage.html",
         minijinja::context! {
             items => Value::from(minijinja::value::Serde(&items)),
-            next => next, team => &q.team, status => &q.status, kind => &q.kind, overdue => q.overdue == "1",
+            next => next.map(|c| queue_url(&q.view, &filters, &format!("cursor={}", urlencode(&c)))),
+            f => Value::from(minijinja::value::Serde(&filters)),
+            view => &q.view,
+            back => filters.to_query(),
             notice => &q.notice,
-            teams => all_teams.iter().map(|t| minijinja::context! { slug => &t.team.slug, name => if en { &t.team.name_en } else { &t.team.name_zh } }).collect::<Vec<_>>(),
+            views => Value::from(minijinja::value::Serde(&saved)),
+            teams => all_teams.iter().map(|t| minijinja::context! { slug => &t.team.slug, name => team_name(t) }).collect::<Vec<_>>(),
+            team_names => all_teams.iter().map(|t| (t.team.slug.clone(), team_name(t))).collect::<std::collections::BTreeMap<_, _>>(),
+            members => assignable.iter().map(|t| minijinja::context! { slug => &t.team.slug, people => &t.members }).collect::<Vec<_>>(),
+            people => people,
+            products => products.iter().map(|p| minijinja::context! { slug => &p.slug, name => p.name(lang) }).collect::<Vec<_>>(),
+            product_names => products.iter().map(|p| (p.slug.clone(), p.name(lang).to_string())).collect::<std::collections::BTreeMap<_, _>>(),
             statuses => crate::feedback::status::Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             open_statuses => crate::fields::Status::OPEN.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            sorts => tq::Sort::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            severities => crate::fields::Severity::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         },
     )
 }
 
-/// Bulk actions: each item goes through the same checks as a single action; the notice counts
-/// what was done and what was refused.
+/// Saves the filters the queue shows now under a name of the viewer's own.
+async fn save_view(
+    page: PageCtx,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let me = triager(&page)?.clone();
+    let get = |k: &str| field(&form, k);
+    let filters: views::Filters = serde_urlencoded::from_str(get("back"))
+        .map_err(|_| AppError::field("back", "not a queue address"))?;
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    let saved = views::save(
+        &mut conn,
+        &me,
+        get("name"),
+        &filters,
+        page.state.clock.now(),
+    )
+    .await?;
+    Ok(redirect(&queue_url(
+        &saved.id,
+        &views::Filters::default(),
+        "notice=saved",
+    )))
+}
+
+async fn delete_view(page: PageCtx, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let me = triager(&page)?;
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    views::delete(&mut conn, me.id, *id).await?;
+    Ok(redirect("/triage?notice=view_deleted"))
+}
+
+fn field<'a>(form: &'a [(String, String)], k: &str) -> &'a str {
+    form.iter()
+        .find(|(key, _)| key == k)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// Bulk actions (and the keyboard's one-item assign and status): each item goes through the
+/// same checks as a single action; the notice counts what was done and what was refused, and
+/// the queue comes back with the filters it had.
 async fn bulk(
     page: PageCtx,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let me = triager(&page)?.clone();
-    let get = |k: &str| {
-        form.iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
+    let get = |k: &str| field(&form, k);
+    // The filters come back as they were sent; anything unreadable falls back to none.
+    let back: views::Filters = serde_urlencoded::from_str(get("back")).unwrap_or_default();
+    let view = get("view");
     let ids: Vec<i64> = form
         .iter()
         .filter(|(k, _)| k == "id")
@@ -98,6 +212,13 @@ async fn bulk(
     for id in ids {
         let ok = match get("action") {
             "claim" => ok_or_refused(assignment::claim(&mut conn, &me, id).await)?,
+            "assign" => ok_or_refused(
+                diesel_async::AsyncConnection::transaction(&mut conn, async |c| {
+                    assignment::assign(c, &me, id, get("username"), get("note"), now).await
+                })
+                .await
+                .map(|_| ()),
+            )?,
             "status" => match ChangeRequest::parse(get("status"), Some(get("note")), None, None) {
                 Ok(req) => changes::change(&mut conn, &me, id, req, now).await.is_ok(),
                 Err(_) => false,
@@ -115,7 +236,11 @@ async fn bulk(
             refused += 1;
         }
     }
-    Ok(redirect(&format!("/triage?notice=done:{done}:{refused}")))
+    Ok(redirect(&queue_url(
+        view,
+        &back,
+        &format!("notice=done:{done}:{refused}"),
+    )))
 }
 
 #[derive(Deserialize)]

@@ -82,4 +82,68 @@ document.addEventListener("DOMContentLoaded", () => {
       timer = setTimeout(show, 350);
     });
   }
+
+  // The triage queue without the mouse: j/k move, o or Enter opens, x selects, a assigns,
+  // s sets the status, / searches, ? shows the keys. Without this script the table and the
+  // bulk form below it do everything.
+  const queue = document.getElementById("queue");
+  if (queue) {
+    const rows = () => Array.from(queue.querySelectorAll("tr.item"));
+    let at = -1;
+    const move = (i) => {
+      const all = rows();
+      if (!all.length) return;
+      at = Math.max(0, Math.min(all.length - 1, i));
+      all.forEach((r, n) => r.classList.toggle("current", n === at));
+      const link = all[at].querySelector("a.item-link");
+      if (link) link.focus();
+    };
+    const current = () => rows()[at];
+    const openDialog = (id, row) => {
+      const d = document.getElementById(id);
+      if (!d) return;
+      if (row) {
+        d.querySelector("input[name=id]").value = row.dataset.id;
+        d.querySelector("[data-item-title]").textContent = row.dataset.title; // text, never HTML
+        const who = d.querySelector("#assign-username");
+        if (who) {
+          // Suggest the members of the item's team.
+          const list = document.getElementById(`members-${row.dataset.team}`);
+          who.setAttribute("list", list ? list.id : "members-all");
+          who.value = "";
+        }
+        const st = d.querySelector("#status-choice");
+        if (st) st.value = row.dataset.status;
+      }
+      d.showModal();
+      const first = d.querySelector("input:not([type=hidden]), select, button");
+      if (first) first.focus();
+    };
+    document.querySelectorAll("[data-open-dialog]").forEach((b) =>
+      b.addEventListener("click", () => openDialog(b.dataset.openDialog, null)));
+    document.querySelectorAll("[data-close-dialog]").forEach((b) =>
+      b.addEventListener("click", () => b.closest("dialog").close()));
+    // Clicking a row (not a control in it) makes it the current one.
+    queue.addEventListener("click", (e) => {
+      const row = e.target.closest("tr.item");
+      if (row && !e.target.closest("a, input, button, summary")) move(rows().indexOf(row));
+    });
+    document.addEventListener("keydown", (e) => {
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.target.closest("input, select, textarea, dialog[open]")) return;
+      const row = current();
+      switch (e.key) {
+        case "j": move(at + 1); break;
+        case "k": move(at - 1); break;
+        case "o": if (row) window.location = row.querySelector("a.item-link").href; break;
+        case "x": if (row) { const c = row.querySelector("input[type=checkbox]"); c.checked = !c.checked; } break;
+        case "a": if (row) openDialog("assign-dialog", row); break;
+        case "s": if (row) openDialog("status-dialog", row); break;
+        case "/": document.getElementById("queue-q").focus(); break;
+        case "?": openDialog("keys-dialog", null); break;
+        default: return;
+      }
+      e.preventDefault();
+    });
+  }
 });
