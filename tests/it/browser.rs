@@ -283,3 +283,61 @@ async fn each_role_walks_its_journey_accessibly_in_chromium() {
     s.drive("journeys.mjs").await;
     s.stop().await;
 }
+
+/// The PM's triage workspace at 1280 and 360 px (tests/browser/triage.mjs): older items, then two
+/// fresh 必现 crashes three days later, all for the phone team of pm_phone and pm_qa.
+#[actix_web::test]
+async fn a_pm_finds_assigns_and_answers_a_fresh_crash_from_the_queue_in_chromium() {
+    use chorus::accounts::Role;
+    use serde_json::json;
+    let Some((s, admin)) = seeded().await else {
+        return;
+    };
+    let app = &s.app;
+    for name in ["pm_phone", "pm_qa"] {
+        app.user_with_role(name, Role::TeamMember).await;
+    }
+    let mut calls = vec![(
+        "/api/v1/admin/teams".to_string(),
+        json!({"slug": "phone", "name_zh": "手机团队", "name_en": "Phone team"}),
+    )];
+    for who in ["pm_phone", "pm_qa"] {
+        calls.push((
+            "/api/v1/admin/teams/phone/members".into(),
+            json!({ "username": who }),
+        ));
+    }
+    calls.push((
+        "/api/v1/admin/products/chorus-14/team".into(),
+        json!({"team": "phone"}),
+    ));
+    as_admin(app, &admin, calls).await;
+    let file = |token: String, title: &'static str, severity: &'static str, repro: &'static str| async move {
+        let r = app
+            .client()
+            .with_bearer(&token)
+            .post_json(
+                "/api/v1/topics",
+                json!({"board": "phones", "kind": "bug", "title": title, "body": "详见标题",
+                    "bug": {"product": "chorus-14", "os_version": "ChorusOS 2.0.1", "reproducibility": repro, "severity": severity}}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+    };
+    app.member("reporter").await;
+    let t = app.fresh_token("reporter").await;
+    file(t.clone(), "状态栏图标偶尔错位", "cosmetic", "always").await;
+    file(t.clone(), "蓝牙耳机断连后无法自动重连", "major", "often").await;
+    file(t.clone(), "相机启动时闪退", "crash", "often").await;
+    file(t.clone(), "设置页字体略小", "minor", "once").await;
+    app.clock.advance(chrono::Duration::days(3));
+    let t = app.fresh_token("reporter").await;
+    file(t.clone(), "拍夜景时相机闪退", "crash", "always").await;
+    file(t, "打开相册大图时闪退", "crash", "always").await;
+    chorus::triage::priority::refresh(&mut *app.conn().await, None, app.clock.now())
+        .await
+        .unwrap();
+    app.index_now().await;
+    s.drive("triage.mjs").await;
+    s.stop().await;
+}

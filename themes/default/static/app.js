@@ -119,6 +119,15 @@ document.addEventListener("DOMContentLoaded", () => {
       const first = d.querySelector("input:not([type=hidden]), select, button");
       if (first) first.focus();
     };
+    // Each row's own buttons (shown only with this script): assign or set the status by tap.
+    queue.querySelectorAll("[data-row-action]").forEach((b) => {
+      b.hidden = false;
+      b.addEventListener("click", () => {
+        const row = b.closest("tr.item");
+        move(rows().indexOf(row));
+        openDialog(b.dataset.rowAction, row);
+      });
+    });
     document.querySelectorAll("[data-open-dialog]").forEach((b) =>
       b.addEventListener("click", () => openDialog(b.dataset.openDialog, null)));
     document.querySelectorAll("[data-close-dialog]").forEach((b) =>
