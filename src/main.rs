@@ -68,10 +68,14 @@ enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         voters: i64,
     },
-    /// Triage on the current database: priorities for every open item, queue pages.
+    /// Triage on the current database: priorities for every open item, queue pages, the queue
+    /// with search, filter and sort, and a saved view.
     Triage {
         #[arg(long, default_value_t = 50_000)]
         items: i64,
+        /// Where to build the search index the queue's search reads (deleted first).
+        #[arg(long, default_value = "/tmp/chorus-bench-triage-index")]
+        index: std::path::PathBuf,
     },
     /// Text analysis speed on the current database's posts (our analyzers against bare jieba).
     Analyzer {
@@ -192,10 +196,10 @@ async fn main() -> anyhow::Result<()> {
             .await
         }
         Command::Bench {
-            which: BenchCommand::Triage { items },
+            which: BenchCommand::Triage { items, index },
         } => {
             with_pool(&settings, 2, async |pool| {
-                chorus::bench::triage(pool, items, Clock::default().now()).await
+                chorus::bench::triage(pool, items, &index, Clock::default().now()).await
             })
             .await
         }

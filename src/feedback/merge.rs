@@ -104,3 +104,64 @@ pub async fn merged_into(conn: &mut Conn, topic_id: i64) -> QueryResult<Vec<(i64
         .load(conn)
         .await
 }
+
+/// What a merge would move, for the confirmation page: people who would newly count on the
+/// target (the source's voters or me-too and its reporter, minus those already there) and
+/// subscribers who would start following it. Nothing is written.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Preview {
+    pub people: i64,
+    pub subscribers: i64,
+    pub target_count_after: i64,
+}
+
+pub async fn preview(
+    conn: &mut Conn,
+    source: &crate::forum::topics::Topic,
+    target: &crate::forum::topics::Topic,
+) -> Result<Preview, FeedbackError> {
+    if source.id == target.id {
+        return Err(FieldError::new("into", "cannot merge a topic into itself").into());
+    }
+    if source.kind != target.kind || !source.kind.is_feedback() {
+        return Err(FieldError::new("into", "bugs merge into bugs, ideas into ideas").into());
+    }
+    if target.status == Status::Duplicate {
+        return Err(
+            FieldError::new("into", "is itself a duplicate; merge into its original").into(),
+        );
+    }
+    if source.status == Status::Duplicate {
+        return Err(FieldError::new("into", "this topic was already merged").into());
+    }
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        people: i64,
+        #[diesel(sql_type = BigInt)]
+        subscribers: i64,
+        #[diesel(sql_type = BigInt)]
+        now_on_target: i64,
+    }
+    let n: N = diesel::sql_query(
+        "SELECT \
+           (SELECT count(*) FROM (SELECT user_id FROM topic_votes WHERE topic_id = $2 \
+                UNION SELECT $4) s \
+             WHERE s.user_id <> $3 AND NOT EXISTS \
+               (SELECT 1 FROM topic_votes v WHERE v.topic_id = $1 AND v.user_id = s.user_id)) AS people, \
+           (SELECT count(*) FROM subscriptions s WHERE s.topic_id = $2 AND NOT EXISTS \
+               (SELECT 1 FROM subscriptions t WHERE t.topic_id = $1 AND t.user_id = s.user_id)) AS subscribers, \
+           (SELECT count(*) FROM topic_votes WHERE topic_id = $1) AS now_on_target",
+    )
+    .bind::<BigInt, _>(target.id)
+    .bind::<BigInt, _>(source.id)
+    .bind::<BigInt, _>(target.author_id)
+    .bind::<BigInt, _>(source.author_id)
+    .get_result(conn)
+    .await?;
+    Ok(Preview {
+        people: n.people,
+        subscribers: n.subscribers,
+        target_count_after: n.now_on_target + n.people,
+    })
+}

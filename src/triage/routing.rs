@@ -204,3 +204,47 @@ pub async fn reroute(
     super::priority::refresh(conn, Some(topic_id), now).await?;
     Ok(n)
 }
+
+/// Where an item would go, for the rule editor's test box.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub enum Outcome {
+    /// The rule at this 1-based position, to this team slug.
+    Rule(usize, String),
+    /// No rule matched: the product's owning team.
+    Product(String),
+    Unrouted,
+}
+
+/// Routes a made-up item through the saved rules and the product's team, writing nothing.
+pub async fn explain(
+    conn: &mut Conn,
+    board: &str,
+    product: Option<&str>,
+    kind: &str,
+    text: &str,
+) -> QueryResult<Outcome> {
+    let all = rules::all(conn).await?;
+    let (line, product_team): (Option<String>, Option<String>) = match product {
+        Some(slug) => products::table
+            .left_join(
+                crate::db::schema::teams::table
+                    .on(products::team_id.eq(crate::db::schema::teams::id.nullable())),
+            )
+            .filter(products::slug.eq(slug))
+            .select((products::line, crate::db::schema::teams::slug.nullable()))
+            .first::<(String, Option<String>)>(conn)
+            .await
+            .optional()?
+            .map(|(l, t)| (Some(l), t))
+            .unwrap_or((None, None)),
+        None => (None, None),
+    };
+    let item = Item::new(board, product, line.as_deref(), kind, &[], text);
+    if let Some(pos) = all.iter().position(|r| matches(r, &item)) {
+        return Ok(Outcome::Rule(pos + 1, all[pos].team.clone()));
+    }
+    Ok(match product_team {
+        Some(t) => Outcome::Product(t),
+        None => Outcome::Unrouted,
+    })
+}

@@ -400,7 +400,7 @@ async fn check(conn: &mut Conn, f: &Filters) -> Result<(), TriageError> {
 }
 
 /// A search in the queue keeps this many best-matching topics.
-pub const SEARCH_LIMIT: usize = 1000;
+pub const SEARCH_LIMIT: usize = 300;
 
 /// The filters as the queue reads them for `me`; a name that does not exist is a 422 naming
 /// the field. A search runs here, in the index, and comes back as ids.

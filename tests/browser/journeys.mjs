@@ -125,12 +125,13 @@ try {
   // An admin changes a routing rule.
   const admin = await person("browser_admin");
   await admin.goto(`${base}/admin/triage`);
-  const rules = admin.locator("textarea[name=rules]");
-  const before = JSON.parse(await rules.inputValue());
-  before[0].keywords.push("夜景");
-  await rules.fill(JSON.stringify(before, null, 2));
-  await Promise.all([admin.waitForLoadState("load"), admin.click("form[action='/admin/triage/rules'] button[type=submit]")]);
-  check((await admin.locator("textarea[name=rules]").inputValue()).includes("夜景"), "the rule is saved");
+  const keywords = admin.locator("fieldset.rule").first().locator("input[name=keywords]");
+  await keywords.fill(`${await keywords.inputValue()}, 夜景`);
+  await Promise.all([admin.waitForLoadState("load"), admin.click("form[action='/admin/triage/rules'] button[value=save]")]);
+  check((await admin.locator("fieldset.rule").first().locator("input[name=keywords]").inputValue()).includes("夜景"), "the rule is saved");
+  await admin.fill("input[name=test_title]", "拍夜景时画面发紫");
+  await Promise.all([admin.waitForLoadState("load"), admin.click("form[action='/admin/triage#test-match'] button")]);
+  check((await admin.locator(".test-outcome").textContent()).includes("手机团队（规则 1）"), "the test box names the team and rule");
   await shot(admin, "admin-rules");
 
   // Every page the journeys visited, as whoever visited it, in both languages and both schemes.

@@ -1143,8 +1143,8 @@ async fn similar_items_are_offered_for_merging() {
     join(&app, &admin, "phone", "phone_pm").await;
     let page = pm.get(&format!("/t/{a}")).await.text();
     assert!(
-        page.contains(&format!("name=\"into\" value=\"{b}\"")),
-        "a merge button for #{b}"
+        page.contains(&format!("/t/{a}/merge?into={b}\"")),
+        "a merge link for #{b}, to the confirmation"
     );
     let member_view = app
         .client()
@@ -1228,27 +1228,122 @@ async fn admins_manage_teams_members_and_rules_from_a_page() {
         )
         .await;
     assert_eq!(r.status, 303);
+    admin
+        .post_form(
+            "/admin/triage/teams",
+            &[
+                ("slug", "power"),
+                ("name_zh", "续航团队"),
+                ("name_en", "Battery"),
+            ],
+        )
+        .await;
+    // Two rules in order, and the blank "new rule" row the page always sends.
     let r = admin
         .post_form(
             "/admin/triage/rules",
-            &[("rules", r#"[{"team": "lens", "keywords": ["相机"]}]"#)],
+            &[
+                ("row", "0"),
+                ("team", "lens"),
+                ("kind", "bug"),
+                ("keywords", "相机，夜景, camera"),
+                ("row", "1"),
+                ("team", "power"),
+                ("keywords", "续航"),
+                ("row", "2"),
+                ("team", ""),
+                ("keywords", ""),
+                ("op", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let rules = || {
+        let app = &app;
+        async move {
+            chorus::triage::rules::all(&mut *app.conn().await)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.team, r.keywords))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        rules().await,
+        vec![
+            (
+                "lens".to_string(),
+                vec!["相机".to_string(), "夜景".into(), "camera".into()]
+            ),
+            ("power".to_string(), vec!["续航".to_string()]),
+        ]
+    );
+    let page = admin.get("/admin/triage").await.text();
+    assert!(page.contains("lens_pm") && page.contains("value=\"相机, 夜景, camera\""));
+    // The test box: a title goes where the first matching rule says.
+    let page = admin
+        .get("/admin/triage?test_title=%E5%A4%9C%E6%99%AF%E5%A4%AA%E6%9A%97%E8%BF%98%E8%80%97%E7%94%B5%E7%BB%AD%E8%88%AA&test_kind=bug")
+        .await
+        .text();
+    assert!(page.contains("这个标题会转到影像（规则 1）"), "{page}");
+    // Down moves the first rule below the second, and now the battery team wins.
+    let r = admin
+        .post_form(
+            "/admin/triage/rules",
+            &[
+                ("row", "0"),
+                ("team", "lens"),
+                ("kind", "bug"),
+                ("keywords", "相机, 夜景, camera"),
+                ("row", "1"),
+                ("team", "power"),
+                ("keywords", "续航"),
+                ("op", "down:0"),
+            ],
         )
         .await;
     assert_eq!(r.status, 303);
-    let page = admin.get("/admin/triage").await.text();
-    assert!(page.contains("lens_pm") && page.contains("相机"));
-    let r = admin
-        .post_form("/admin/triage/rules", &[("rules", "[{broken")])
-        .await;
-    assert_eq!(r.status, 422);
-    assert!(r.text().contains("[{broken"), "the text is kept for fixing");
+    assert_eq!(rules().await[0].0, "power");
+    let page = admin
+        .get("/admin/triage?test_title=%E5%A4%9C%E6%99%AF%E5%A4%AA%E6%9A%97%E8%BF%98%E8%80%97%E7%94%B5%E7%BB%AD%E8%88%AA&test_kind=bug")
+        .await
+        .text();
+    assert!(page.contains("这个标题会转到续航团队（规则 1）"), "{page}");
     let r = admin
         .post_form(
             "/admin/triage/rules",
-            &[("rules", r#"[{"team": "ghosts"}]"#)],
+            &[
+                ("row", "0"),
+                ("team", "power"),
+                ("keywords", "续航"),
+                ("row", "1"),
+                ("team", "lens"),
+                ("keywords", "相机"),
+                ("op", "remove:0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(rules().await.len(), 1);
+    // A rule for a team that does not exist is refused, and the rows come back as sent.
+    let r = admin
+        .post_form(
+            "/admin/triage/rules",
+            &[
+                ("row", "0"),
+                ("team", "ghosts"),
+                ("keywords", "幽灵"),
+                ("op", "save"),
+            ],
         )
         .await;
     assert_eq!(r.status, 422);
+    assert!(
+        r.text().contains("value=\"幽灵\""),
+        "the input is kept for fixing"
+    );
+    assert_eq!(rules().await.len(), 1, "nothing changed");
     let member = app.logged_in("someone", Role::Member).await;
     assert_ne!(member.get("/admin/triage").await.status, 200);
 }

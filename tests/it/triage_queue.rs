@@ -544,3 +544,102 @@ async fn an_overdue_item_tells_its_assignee_first_and_then_the_team() {
     app.clock.advance(chrono::Duration::hours(48));
     assert_eq!(overdue().await, 0, "and then never again");
 }
+
+#[actix_web::test]
+async fn the_item_page_puts_staff_actions_on_top_and_merging_asks_first() {
+    let app = TestApp::new().await;
+    let admin = setup(&app).await;
+    let (_, t) = app.member("reporter").await;
+    let a = file(&app, &t, "Wi-Fi drops after sleep", "major", "often").await;
+    let b = file(&app, &t, "Wi-Fi disconnects when idle", "major", "often").await;
+    let (_, fan) = app.member("fan").await;
+    let r = app
+        .client()
+        .with_bearer(&fan)
+        .json(
+            actix_web::http::Method::PUT,
+            &format!("/api/v1/topics/{a}/me-too"),
+            json!(null),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let pm = app.logged_in("phone_pm", Role::TeamMember).await;
+    join(&app, &admin, "phone", "phone_pm").await;
+    app.user_with_role("phone_qa", Role::TeamMember).await;
+    join(&app, &admin, "phone", "phone_qa").await;
+
+    let page = pm.get(&format!("/t/{a}")).await.text();
+    let tools = page.find("staff-tools").expect("staff tools");
+    assert!(
+        tools < page.find("status-line").unwrap(),
+        "staff actions come first"
+    );
+    assert!(
+        page.contains("<option value=\"phone_qa\">"),
+        "the team's members"
+    );
+    let r = pm
+        .post_form(
+            &format!("/t/{a}/assign"),
+            &[("username", "phone_qa"), ("note", "yours")],
+        )
+        .await;
+    assert_eq!(
+        r.header("location").unwrap(),
+        format!("/t/{a}?notice=assigned#feedback")
+    );
+    assert!(pm
+        .get(&format!("/t/{a}?notice=assigned"))
+        .await
+        .text()
+        .contains("已指派"));
+    app.user_with_role("camera_pm", Role::TeamMember).await;
+    let r = pm
+        .post_form(&format!("/t/{a}/assign"), &[("username", "camera_pm")])
+        .await;
+    assert!(
+        r.header("location").unwrap().contains("not%20a%20member"),
+        "{:?}",
+        r.header("location")
+    );
+
+    // Merging shows what moves and changes nothing until confirmed.
+    let confirm = pm.get(&format!("/t/{a}/merge?into={b}")).await;
+    assert_eq!(confirm.status, 200, "{}", confirm.text());
+    let html = confirm.text();
+    assert!(
+        html.contains("Wi-Fi drops after sleep") && html.contains("Wi-Fi disconnects when idle")
+    );
+    // The fan moves; the reporter filed both, so already counts on the target.
+    assert!(html.contains("1 位点了“我也遇到”的人"), "{html}");
+    let status = |id: i64| {
+        let app = &app;
+        async move {
+            app.client()
+                .get(&format!("/api/v1/topics/{id}"))
+                .await
+                .json()["status"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    assert_eq!(status(a).await, "new", "a GET merges nothing");
+    let r = pm
+        .post_form(&format!("/t/{a}/merge"), &[("into", &b.to_string())])
+        .await;
+    assert_eq!(r.header("location").unwrap(), format!("/t/{b}#feedback"));
+    assert_eq!(status(a).await, "duplicate");
+    let r = pm.get(&format!("/t/{b}/merge?into=abc")).await;
+    assert_eq!(r.status, 303, "a bad number goes back with a notice");
+    let r = pm.get(&format!("/t/{b}/merge?into={a}")).await;
+    assert_eq!(
+        r.status, 303,
+        "into a duplicate is refused on the item page"
+    );
+    let member = app.logged_in("nosy", Role::Member).await;
+    assert_eq!(
+        member.get(&format!("/t/{b}/merge?into={a}")).await.status,
+        404
+    );
+}

@@ -1,5 +1,6 @@
-//! `/admin/triage`: teams (with members) and the ordered routing rules, for admins. Rules are
-//! edited as JSON (the same shape as `POST /api/v1/triage/rules`), validated as a whole.
+//! `/admin/triage`: teams (with members) and the ordered routing rules, for admins. Rules are a
+//! form, one row per rule in order, moved up and down or removed by buttons and saved as a whole
+//! list (as `POST /api/v1/triage/rules` takes it); a test box says where a title would go.
 
 use super::{redirect, PageCtx};
 use crate::triage::rules::{self, RuleInput};
@@ -19,36 +20,99 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/triage/rules", web::post().to(save_rules));
 }
 
+#[derive(Deserialize, Default)]
+pub struct TestQuery {
+    #[serde(default)]
+    notice: String,
+    #[serde(default)]
+    test_title: String,
+    #[serde(default)]
+    test_kind: String,
+    #[serde(default)]
+    test_product: String,
+    #[serde(default)]
+    test_board: String,
+}
+
 async fn render(
     page: &PageCtx,
     status: StatusCode,
-    rules_text: Option<String>,
+    rows: Option<Vec<RuleInput>>,
     errors: BTreeMap<String, String>,
+    test: &TestQuery,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = crate::db::get(&page.state.pool).await?;
     let all = teams::all(&mut conn).await?;
-    let current = rules::all(&mut conn).await?;
     let deliveries = crate::triage::webhooks::recent(&mut conn, 30).await?;
-    let text = rules_text.unwrap_or_else(|| {
-        let inputs: Vec<RuleInput> = current
-            .iter()
+    let rows = match rows {
+        Some(r) => r,
+        None => rules::all(&mut conn)
+            .await?
+            .into_iter()
             .map(|r| RuleInput {
-                team: r.team.clone(),
-                board: r.board.clone(),
-                product: r.product.clone(),
-                product_line: r.product_line.clone(),
-                kind: r.kind.clone(),
-                tags: r.tags.clone(),
-                keywords: r.keywords.clone(),
+                team: r.team,
+                board: r.board,
+                product: r.product,
+                product_line: r.product_line,
+                kind: r.kind,
+                tags: r.tags,
+                keywords: r.keywords,
             })
-            .collect();
-        serde_json::to_string_pretty(&inputs).unwrap_or_default()
+            .collect(),
+    };
+    let l = page.lang;
+    let boards = crate::forum::boards::all(&mut conn).await?;
+    let products = crate::feedback::products::all(&mut conn).await?;
+    let outcome = if test.test_title.trim().is_empty() {
+        None
+    } else {
+        let title: String = test.test_title.chars().take(300).collect();
+        let product = Some(test.test_product.trim()).filter(|p| !p.is_empty());
+        let kind = if test.test_kind == "idea" {
+            "idea"
+        } else {
+            "bug"
+        };
+        Some(
+            crate::triage::routing::explain(&mut conn, &test.test_board, product, kind, &title)
+                .await?,
+        )
+    };
+    let team_name = |slug: &str| {
+        all.iter()
+            .find(|t| t.team.slug == slug)
+            .map(|t| match l {
+                crate::accounts::Locale::ZhCn => t.team.name_zh.clone(),
+                crate::accounts::Locale::En => t.team.name_en.clone(),
+            })
+            .unwrap_or_else(|| slug.to_string())
+    };
+    let outcome = outcome.map(|o| match o {
+        crate::triage::routing::Outcome::Rule(n, team) => {
+            minijinja::context! { how => "rule", n => n, team => team_name(&team) }
+        }
+        crate::triage::routing::Outcome::Product(team) => {
+            minijinja::context! { how => "product", team => team_name(&team) }
+        }
+        crate::triage::routing::Outcome::Unrouted => minijinja::context! { how => "unrouted" },
     });
     page.render_status(
         status,
         "admin_triage.html",
         minijinja::context! {
-            teams => Value::from(minijinja::value::Serde(&all)), rules_text => text, errors => errors,
+            teams => Value::from(minijinja::value::Serde(&all)),
+            rules => rows.iter().map(|r| minijinja::context! {
+                team => &r.team, board => r.board.as_deref().unwrap_or(""), product => r.product.as_deref().unwrap_or(""),
+                product_line => r.product_line.as_deref().unwrap_or(""), kind => r.kind.as_deref().unwrap_or(""),
+                tags => r.tags.join(", "), keywords => r.keywords.join(", "),
+            }).collect::<Vec<_>>(),
+            boards => boards.iter().map(|b| minijinja::context! { slug => &b.slug, name => b.name(l) }).collect::<Vec<_>>(),
+            products => products.iter().map(|p| minijinja::context! { slug => &p.slug, name => p.name(l) }).collect::<Vec<_>>(),
+            lines => { let mut v: Vec<String> = products.iter().map(|p| p.line.clone()).collect(); v.sort_unstable(); v.dedup(); v },
+            test => minijinja::context! { title => &test.test_title, kind => &test.test_kind, product => &test.test_product, board => &test.test_board },
+            outcome => outcome,
+            notice => &test.notice,
+            errors => errors,
             deliveries => deliveries.iter().map(|d| minijinja::context! {
                 topic_id => d.topic_id, event => &d.event, team => &d.team, status => &d.status,
                 attempts => d.attempts, last_error => &d.last_error,
@@ -69,9 +133,9 @@ fn errors_of(e: TriageError) -> Result<BTreeMap<String, String>, AppError> {
     }
 }
 
-async fn show(page: PageCtx) -> Result<HttpResponse, AppError> {
+async fn show(page: PageCtx, test: web::Query<TestQuery>) -> Result<HttpResponse, AppError> {
     page.require_admin()?;
-    render(&page, StatusCode::OK, None, BTreeMap::new()).await
+    render(&page, StatusCode::OK, None, BTreeMap::new(), &test).await
 }
 
 #[derive(Deserialize)]
@@ -102,7 +166,16 @@ async fn save_team(page: PageCtx, form: web::Form<TeamForm>) -> Result<HttpRespo
     };
     match teams::upsert(&mut conn, &input, page.state.clock.now()).await {
         Ok(_) => Ok(redirect("/admin/triage")),
-        Err(e) => render(&page, StatusCode::UNPROCESSABLE_ENTITY, None, errors_of(e)?).await,
+        Err(e) => {
+            render(
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                errors_of(e)?,
+                &TestQuery::default(),
+            )
+            .await
+        }
     }
 }
 
@@ -129,42 +202,94 @@ async fn member(page: PageCtx, form: web::Form<MemberForm>) -> Result<HttpRespon
     .await
     {
         Ok(()) => Ok(redirect("/admin/triage")),
-        Err(e) => render(&page, StatusCode::UNPROCESSABLE_ENTITY, None, errors_of(e)?).await,
-    }
-}
-
-#[derive(Deserialize)]
-pub struct RulesForm {
-    #[serde(default)]
-    rules: String,
-}
-
-async fn save_rules(page: PageCtx, form: web::Form<RulesForm>) -> Result<HttpResponse, AppError> {
-    page.require_admin()?;
-    let parsed: Result<Vec<RuleInput>, _> = serde_json::from_str(&form.rules);
-    let inputs = match parsed {
-        Ok(v) => v,
-        Err(e) => {
-            let errors =
-                BTreeMap::from([("rules".to_string(), format!("not valid rules JSON: {e}"))]);
-            return render(
-                &page,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(form.rules.clone()),
-                errors,
-            )
-            .await;
-        }
-    };
-    let mut conn = crate::db::get(&page.state.pool).await?;
-    match rules::replace_all(&mut conn, &inputs, page.state.clock.now()).await {
-        Ok(_) => Ok(redirect("/admin/triage")),
         Err(e) => {
             render(
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Some(form.rules.clone()),
+                None,
                 errors_of(e)?,
+                &TestQuery::default(),
+            )
+            .await
+        }
+    }
+}
+
+/// The rule rows in order: each starts with a `row` field; the fields after it belong to it. A
+/// row with no team and no condition (the blank "new rule" row) is left out.
+fn rows_of(form: &[(String, String)]) -> Vec<RuleInput> {
+    let mut rows: Vec<RuleInput> = Vec::new();
+    let list = |v: &str| -> Vec<String> {
+        v.split([',', '，', '、'])
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let opt = |v: &str| Some(v.trim().to_string()).filter(|s| !s.is_empty());
+    for (k, v) in form {
+        if k == "row" {
+            rows.push(RuleInput::default());
+            continue;
+        }
+        let Some(r) = rows.last_mut() else { continue };
+        match k.as_str() {
+            "team" => r.team = v.trim().to_string(),
+            "board" => r.board = opt(v),
+            "product" => r.product = opt(v),
+            "product_line" => r.product_line = opt(v),
+            "kind" => r.kind = opt(v),
+            "tags" => r.tags = list(v),
+            "keywords" => r.keywords = list(v),
+            _ => {}
+        }
+    }
+    rows.retain(|r| {
+        !(r.team.is_empty()
+            && r.board.is_none()
+            && r.product.is_none()
+            && r.product_line.is_none()
+            && r.kind.is_none()
+            && r.tags.is_empty()
+            && r.keywords.is_empty())
+    });
+    rows
+}
+
+/// Saves the list; `op` may first move a row up or down or remove it (`up:3`, `down:0`,
+/// `remove:2`, 0-based among the rows sent).
+async fn save_rules(
+    page: PageCtx,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    page.require_admin()?;
+    let mut inputs = rows_of(&form);
+    let op = form
+        .iter()
+        .find(|(k, _)| k == "op")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    if let Some((what, n)) = op.split_once(':') {
+        let n: usize = n.parse().unwrap_or(usize::MAX);
+        match what {
+            "up" if n > 0 && n < inputs.len() => inputs.swap(n - 1, n),
+            "down" if n + 1 < inputs.len() => inputs.swap(n, n + 1),
+            "remove" if n < inputs.len() => {
+                inputs.remove(n);
+            }
+            _ => {}
+        }
+    }
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    match rules::replace_all(&mut conn, &inputs, page.state.clock.now()).await {
+        Ok(_) => Ok(redirect("/admin/triage?notice=rules_saved#rules")),
+        Err(e) => {
+            let errors = errors_of(e)?;
+            render(
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(inputs),
+                errors,
+                &TestQuery::default(),
             )
             .await
         }

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/t/{id}/vote", web::post().to(vote))
         .route("/t/{id}/status", web::post().to(status))
+        .route("/t/{id}/merge", web::get().to(merge_confirm))
         .route("/t/{id}/merge", web::post().to(merge_form))
         .route("/t/{id}/satisfaction", web::post().to(satisfied))
         .route("/t/{id}/attachments", web::post().to(upload))
@@ -125,6 +126,61 @@ async fn add_note(
         Ok(_) => Ok(redirect(&format!("/t/{id}#internal-notes"))),
         Err(e) => back_to_topic(*id, e),
     }
+}
+
+#[derive(Deserialize)]
+pub struct MergeQuery {
+    #[serde(default)]
+    into: String,
+}
+
+/// Before a merge: both items side by side and what would move, with the one button that does
+/// it. Nothing changes on this GET.
+async fn merge_confirm(
+    SignedIn { page, me }: SignedIn,
+    id: web::Path<i64>,
+    q: web::Query<MergeQuery>,
+) -> Result<HttpResponse, AppError> {
+    if !crate::feedback::status::may_change(me.user.role()) {
+        return Err(AppError::NotFound);
+    }
+    let into: i64 = match q.into.trim().trim_start_matches('#').parse() {
+        Ok(n) => n,
+        Err(_) => {
+            return back_to_topic(
+                *id,
+                crate::accounts::FieldError::new(
+                    "into",
+                    "give the number of the topic to merge into",
+                )
+                .into(),
+            )
+        }
+    };
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    let (source, _, _) = crate::forum::topics::get(&mut conn, *id, &page.reader).await?;
+    let (target, _, _) = match crate::forum::topics::get(&mut conn, into, &page.reader).await {
+        Ok(t) => t,
+        Err(crate::forum::ForumError::NotFound) => {
+            return back_to_topic(
+                *id,
+                crate::accounts::FieldError::new("into", "no such topic").into(),
+            )
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let preview = match merge::preview(&mut conn, &source, &target).await {
+        Ok(p) => p,
+        Err(e) => return back_to_topic(*id, e),
+    };
+    page.render(
+        "merge_confirm.html",
+        minijinja::context! {
+            source => minijinja::context! { id => source.id, title => &source.title, kind => source.kind.as_str(), status => source.status.as_str() },
+            target => minijinja::context! { id => target.id, title => &target.title, status => target.status.as_str() },
+            preview => Value::from(minijinja::value::Serde(&preview)),
+        },
+    )
 }
 
 #[derive(Deserialize)]

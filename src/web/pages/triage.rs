@@ -14,6 +14,7 @@ use serde::Deserialize;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/triage", web::get().to(queue))
         .route("/triage/bulk", web::post().to(bulk))
+        .route("/t/{id}/assign", web::post().to(assign_item))
         .route("/triage/views", web::post().to(save_view))
         .route("/triage/views/{id}/delete", web::post().to(delete_view))
         .route("/triage/stats", web::get().to(stats_page));
@@ -179,6 +180,39 @@ async fn delete_view(page: PageCtx, id: web::Path<i64>) -> Result<HttpResponse, 
     let mut conn = crate::db::get(&page.state.pool).await?;
     views::delete(&mut conn, me.id, *id).await?;
     Ok(redirect("/triage?notice=view_deleted"))
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// The item page's assign form: the same rule as the API; a refusal comes back on the page.
+async fn assign_item(
+    page: PageCtx,
+    id: web::Path<i64>,
+    form: web::Form<AssignForm>,
+) -> Result<HttpResponse, AppError> {
+    let me = triager(&page)?.clone();
+    let now = page.state.clock.now();
+    let mut conn = crate::db::get(&page.state.pool).await?;
+    let done = diesel_async::AsyncConnection::transaction(&mut conn, async |c| {
+        assignment::assign(c, &me, *id, &form.username, &form.note, now).await
+    })
+    .await;
+    match done {
+        Ok(_) => Ok(redirect(&format!("/t/{id}?notice=assigned#feedback"))),
+        Err(TriageError::Invalid(f)) => Ok(redirect(&format!(
+            "/t/{id}?notice={}#feedback",
+            crate::content::percent_encode(
+                &f.first().map(|f| f.message.clone()).unwrap_or_default()
+            )
+        ))),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn field<'a>(form: &'a [(String, String)], k: &str) -> &'a str {
