@@ -569,10 +569,17 @@ pub async fn triage(
         t.elapsed().as_secs_f64(),
         n as f64 / t.elapsed().as_secs_f64()
     );
+    // The refresh rewrote every open row: vacuum now, or autovacuum lands inside the timings.
+    diesel::sql_query("VACUUM (ANALYZE) topics")
+        .execute(&mut conn)
+        .await?;
     let filter = queue::Filter {
         teams: Some(vec![team]),
         ..Default::default()
     };
+    for _ in 0..20 {
+        queue::list(&mut conn, &filter, now).await?;
+    }
     let mut first = Vec::new();
     let mut deep_cursor = None;
     for _ in 0..200 {
@@ -647,41 +654,50 @@ pub async fn triage(
         .await?
         .ok_or_else(|| anyhow::anyhow!("the bench needs a user (chorus demo makes them)"))?;
     let reader = crate::access::Reader::of(&mut conn, Some(&admin)).await?;
-    let searched = views::Filters {
-        q: "蓝牙".into(),
-        team: "bench".into(),
-        status: "new".into(),
-        kind: "bug".into(),
-        sort: "me_too".into(),
-        ..Default::default()
-    };
-    let mut found = 0;
-    let mut sfs = Vec::new();
-    for _ in 0..200 {
-        let t = Instant::now();
-        let f = views::resolve(&mut conn, &search, &admin, &reader, &searched, now).await?;
-        let (page, _) = queue::list(&mut conn, &f, now).await?;
-        sfs.push(t.elapsed().as_secs_f64() * 1000.0);
-        found = page.len();
-    }
-    // The index's share of that: the search alone.
-    let closed = reader.closed_board_slugs();
-    let mut idx_only = Vec::new();
-    for _ in 0..200 {
-        let closed = closed.clone();
-        let t = Instant::now();
-        search
-            .read(move |idx| {
-                crate::search::query::topics_matching(
-                    idx,
-                    "蓝牙",
-                    &["bug", "idea"],
-                    &closed,
-                    views::SEARCH_LIMIT,
-                )
-            })
-            .await?;
-        idx_only.push(t.elapsed().as_secs_f64() * 1000.0);
+    // Two searches with a filter and a sort: a word from titles, and a word in 5% of all posts.
+    let mut searches = Vec::new();
+    for word in ["水印", "蓝牙"] {
+        let searched = views::Filters {
+            q: word.into(),
+            team: "bench".into(),
+            status: "new".into(),
+            kind: "bug".into(),
+            sort: "me_too".into(),
+            ..Default::default()
+        };
+        let mut found = 0;
+        let mut all = Vec::new();
+        for _ in 0..200 {
+            let t = Instant::now();
+            let f = views::resolve(&mut conn, &search, &admin, &reader, &searched, now).await?;
+            let (page, _) = queue::list(&mut conn, &f, now).await?;
+            all.push(t.elapsed().as_secs_f64() * 1000.0);
+            found = page.len();
+        }
+        // The index's share of that: the search alone.
+        let closed = reader.closed_board_slugs();
+        let mut idx_only = Vec::new();
+        for _ in 0..200 {
+            let closed = closed.clone();
+            let t = Instant::now();
+            search
+                .read(move |idx| {
+                    crate::search::query::topics_matching(
+                        idx,
+                        word,
+                        &crate::search::query::Narrow {
+                            kind: Some(crate::fields::Kind::Bug),
+                            status: Some(crate::fields::Status::New),
+                            product: None,
+                        },
+                        &closed,
+                        views::SEARCH_LIMIT,
+                    )
+                })
+                .await?;
+            idx_only.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        searches.push((word, found, all, idx_only));
     }
     // A saved view: read from the table by id, resolved, listed.
     let saved = views::save(
@@ -692,7 +708,6 @@ pub async fn triage(
             team: "bench".into(),
             status: "new".into(),
             band: "P1".into(),
-            sort: "age".into(),
             ..Default::default()
         },
         now,
@@ -707,20 +722,20 @@ pub async fn triage(
         sv.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     views::delete(&mut conn, admin.id, saved.id.parse()?).await?;
-    let (sfs99, sv99) = (pct(&mut sfs, 0.99), pct(&mut sv, 0.99));
+    for (word, found, mut all, mut idx_only) in searches {
+        let p99 = pct(&mut all, 0.99);
+        println!(
+            "queue with search \"{word}\" + new bugs + sort by me-too ({found} on the page): p50 {:.2} ms p99 {:.2} ms = {:.2}× the plain first page's p99; the index search alone p50 {:.2} ms p99 {:.2} ms",
+            pct(&mut all, 0.5),
+            p99,
+            p99 / first_p99,
+            pct(&mut idx_only, 0.5),
+            pct(&mut idx_only, 0.99)
+        );
+    }
+    let sv99 = pct(&mut sv, 0.99);
     println!(
-        "queue with search \"蓝牙\" + new bugs + sort by me-too ({found} on the page): p50 {:.2} ms p99 {:.2} ms = {:.2}× the plain first page's p99",
-        pct(&mut sfs, 0.5),
-        sfs99,
-        sfs99 / first_p99
-    );
-    println!(
-        "  of which the index search alone: p50 {:.2} ms p99 {:.2} ms",
-        pct(&mut idx_only, 0.5),
-        pct(&mut idx_only, 0.99)
-    );
-    println!(
-        "saved view (new, P1, newest first): p50 {:.2} ms p99 {:.2} ms = {:.2}× the plain first page's p99",
+        "saved view (new, P1, by priority): p50 {:.2} ms p99 {:.2} ms = {:.2}× the plain first page's p99",
         pct(&mut sv, 0.5),
         sv99,
         sv99 / first_p99

@@ -405,13 +405,21 @@ pub fn similar(
     Ok(out)
 }
 
-/// Open topics of the given kinds with a title or post matching `q`, read as `search` reads it
-/// (the same analyzer and parser), best first, at most `limit` of them. The triage queue filters by
-/// these ids and then applies its own sort.
+/// What the triage queue already knows it wants, so the best matches are found among those.
+#[derive(Debug, Clone, Default)]
+pub struct Narrow {
+    pub kind: Option<Kind>,
+    pub status: Option<Status>,
+    pub product: Option<String>,
+}
+
+/// Open bugs and ideas with a title or post matching `q`, read as `search` reads it (the same
+/// analyzer and parser), narrowed as `narrow` says, best first, at most `limit` of them. The
+/// triage queue filters by these ids (the database has the last word) and applies its own sort.
 pub fn topics_matching(
     idx: &SearchIndex,
     q: &str,
-    kinds: &[&str],
+    narrow: &Narrow,
     closed: &[String],
     limit: usize,
 ) -> Result<Vec<i64>, SearchError> {
@@ -430,23 +438,32 @@ pub fn topics_matching(
     parser.set_field_boost(f.body_words, 2.0);
     let mut clauses: Vec<(Occur, Box<dyn Query>)> =
         vec![(Occur::Must, parser.parse_query_lenient(&q).0)];
-    // Exclusions, not a union of what is wanted: a MustNot term skips along its postings, while
-    // a required union of the big kind and status lists had to walk them all (5× slower).
-    let term = |field, v: &str| -> (Occur, Box<dyn Query>) {
+    // A single wanted value is a required term (intersections skip along); "any open bug or
+    // idea" is exclusions, since a required union of the big kind and status lists had to walk
+    // them all (5× slower).
+    let term = |occur, field, v: &str| -> (Occur, Box<dyn Query>) {
         (
-            Occur::MustNot,
+            occur,
             Box::new(TermQuery::new(
                 Term::from_field_text(field, v),
                 IndexRecordOption::Basic,
             )),
         )
     };
-    for k in Kind::ALL.iter().filter(|k| !kinds.contains(&k.as_str())) {
-        clauses.push(term(f.kind, k.as_str()));
+    match narrow.kind {
+        Some(k) => clauses.push(term(Occur::Must, f.kind, k.as_str())),
+        None => clauses.push(term(Occur::MustNot, f.kind, Kind::Discussion.as_str())),
     }
-    // The queue holds open items only.
-    for s in Status::ALL.iter().filter(|s| !s.is_open()) {
-        clauses.push(term(f.status, s.as_str()));
+    match narrow.status {
+        Some(st) => clauses.push(term(Occur::Must, f.status, st.as_str())),
+        None => {
+            for st in Status::ALL.iter().filter(|st| !st.is_open()) {
+                clauses.push(term(Occur::MustNot, f.status, st.as_str()));
+            }
+        }
+    }
+    if let Some(p) = &narrow.product {
+        clauses.push(term(Occur::Must, f.product, p));
     }
     clauses.extend(closed_clauses(f.board, closed));
     let searcher = idx.reader.searcher();

@@ -400,7 +400,7 @@ async fn check(conn: &mut Conn, f: &Filters) -> Result<(), TriageError> {
 }
 
 /// A search in the queue keeps this many best-matching topics.
-pub const SEARCH_LIMIT: usize = 300;
+pub const SEARCH_LIMIT: usize = 200;
 
 /// The filters as the queue reads them for `me`; a name that does not exist is a 422 naming
 /// the field. A search runs here, in the index, and comes back as ids.
@@ -435,30 +435,32 @@ pub async fn resolve(
                 .id,
         ),
     };
+    let status = queue::parse_status(&f.status)?;
+    let kind = queue::parse_kind(&f.kind)?;
+    let product = Some(f.product.clone()).filter(|p| !p.is_empty());
     let ids = if f.q.trim().is_empty() {
         None
     } else {
         let q = f.q.clone();
         let closed = reader.closed_board_slugs();
+        let narrow = crate::search::query::Narrow {
+            kind,
+            status,
+            product: product.clone(),
+        };
         Some(
             search
                 .read(move |idx| {
-                    crate::search::query::topics_matching(
-                        idx,
-                        &q,
-                        &["bug", "idea"],
-                        &closed,
-                        SEARCH_LIMIT,
-                    )
+                    crate::search::query::topics_matching(idx, &q, &narrow, &closed, SEARCH_LIMIT)
                 })
                 .await?,
         )
     };
     Ok(queue::Filter {
         teams,
-        status: queue::parse_status(&f.status)?,
-        kind: queue::parse_kind(&f.kind)?,
-        product: Some(f.product.clone()).filter(|p| !p.is_empty()),
+        status,
+        kind,
+        product,
         severity,
         band,
         assignee_id,

@@ -85,7 +85,7 @@ try {
   check((await row.count()) === 1, "the report is in the PM's queue");
   await shot(pm, "pm-queue");
   await Promise.all([pm.waitForLoadState("load"), row.locator("a", { hasText: "相机夜景模式拍照后闪退" }).click()]);
-  await pm.locator("details.staff-tools summary").click();
+  check(await pm.locator("details.staff-tools").evaluate((d) => d.open), "the staff tools are open at the top");
   await pm.selectOption("#f-status", "needs_info");
   await pm.fill("#f-note", "请告诉我们出现问题的时间，方便对照日志。");
   await Promise.all([pm.waitForLoadState("load"), pm.click("form[action$='/status'] button[type=submit]")]);
@@ -93,7 +93,7 @@ try {
   await shot(pm, "pm-needs-info");
   const log = await pm.request.get(new URL(await pm.locator("ul.attachments a").first().getAttribute("href"), base).href);
   check(log.status() === 200, "the routed team reads the private log");
-  await pm.locator("details.staff-tools summary").click();
+  check(await pm.locator("details.staff-tools").evaluate((d) => d.open), "the staff tools are open at the top");
   await pm.selectOption("#f-status", "resolved");
   await pm.fill("#f-note", "已在 2.1.5 修复夜景模式闪退。");
   await pm.fill("#f-fixed", "2.1.5");

@@ -313,9 +313,7 @@ fn entries(template: &str, w: &World) -> Option<Vec<Probe>> {
         | "/api/v1/mod/queue" | "/api/v1/mod/log" | "/api/v1/admin/access-log"
         | "/api/v1/admin/teams" | "/api/v1/admin/webhooks" | "/api/v1/triage/rules"
         | "/api/v1/triage/unrouted" | "/api/v1/triage/stats" | "/api/v1/openapi.json"
-        | "/api/v1/programmes" => {
-            none(template)
-        }
+        | "/api/v1/programmes" | "/api/v1/triage/views" => none(template),
         "/api/v1/boards" => vec![probe(
             template.into(),
             None,
@@ -407,6 +405,19 @@ fn entries(template: &str, w: &World) -> Option<Vec<Probe>> {
             ),
             probe(format!("/t/{b}"), None, Some((Secret::Note, NOTE_TEXT))),
             probe(format!("/t/{b}"), None, Some((Secret::Log, LOG_TEXT))),
+        ],
+        // The merge confirmation names both items: outsiders of either get a missing one's answer.
+        "/t/{id}/merge" => vec![
+            probe(
+                format!("/t/{t}/merge?into={b}"),
+                Some(format!("/t/99999999/merge?into={b}")),
+                None,
+            ),
+            probe(
+                format!("/t/{b}/merge?into={t}"),
+                Some(format!("/t/{b}/merge?into=99999999")),
+                None,
+            ),
         ],
         "/posts/{id}/edit" => vec![probe(
             format!("/posts/{r}/edit"),
