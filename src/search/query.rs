@@ -153,9 +153,10 @@ pub fn count_in_bodies(idx: &SearchIndex, q: &str) -> Result<usize, SearchError>
     Ok(idx.reader.searcher().search(&query, &Count)?)
 }
 
-pub fn search(idx: &SearchIndex, p: &SearchParams) -> Result<Results, SearchError> {
+/// How typed words are read, by site search and the triage queue alike: every word required,
+/// titles above bodies, jieba words above bigrams.
+fn text_parser(idx: &SearchIndex) -> QueryParser {
     let f = idx.fields;
-    let q = segment(&clean(&p.q));
     let mut parser = QueryParser::for_index(
         &idx.index,
         vec![f.title_words, f.title_bigrams, f.body_words, f.body_bigrams],
@@ -165,6 +166,13 @@ pub fn search(idx: &SearchIndex, p: &SearchParams) -> Result<Results, SearchErro
     parser.set_field_boost(f.title_bigrams, 2.0);
     parser.set_field_boost(f.body_words, 2.0);
     parser.set_field_boost(f.body_bigrams, 1.0);
+    parser
+}
+
+pub fn search(idx: &SearchIndex, p: &SearchParams) -> Result<Results, SearchError> {
+    let f = idx.fields;
+    let q = segment(&clean(&p.q));
+    let parser = text_parser(idx);
     let main: Box<dyn Query> = if q.is_empty() {
         Box::new(AllQuery)
     } else {
@@ -428,16 +436,8 @@ pub fn topics_matching(
     if q.is_empty() {
         return Ok(Vec::new());
     }
-    let mut parser = QueryParser::for_index(
-        &idx.index,
-        vec![f.title_words, f.title_bigrams, f.body_words, f.body_bigrams],
-    );
-    parser.set_conjunction_by_default();
-    parser.set_field_boost(f.title_words, 4.0);
-    parser.set_field_boost(f.title_bigrams, 2.0);
-    parser.set_field_boost(f.body_words, 2.0);
     let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-        vec![(Occur::Must, parser.parse_query_lenient(&q).0)];
+        vec![(Occur::Must, text_parser(idx).parse_query_lenient(&q).0)];
     // A single wanted value is a required term (intersections skip along); "any open bug or
     // idea" is exclusions, since a required union of the big kind and status lists had to walk
     // them all (5× slower).

@@ -128,6 +128,14 @@ async fn add_note(
     }
 }
 
+/// "123" or "#123": the topic to merge into.
+fn merge_target(raw: &str) -> Result<i64, FeedbackError> {
+    raw.trim().trim_start_matches('#').parse().map_err(|_| {
+        crate::accounts::FieldError::new("into", "give the number of the topic to merge into")
+            .into()
+    })
+}
+
 #[derive(Deserialize)]
 pub struct MergeQuery {
     #[serde(default)]
@@ -144,18 +152,9 @@ async fn merge_confirm(
     if !crate::feedback::status::may_change(me.user.role()) {
         return Err(AppError::NotFound);
     }
-    let into: i64 = match q.into.trim().trim_start_matches('#').parse() {
+    let into = match merge_target(&q.into) {
         Ok(n) => n,
-        Err(_) => {
-            return back_to_topic(
-                *id,
-                crate::accounts::FieldError::new(
-                    "into",
-                    "give the number of the topic to merge into",
-                )
-                .into(),
-            )
-        }
+        Err(e) => return back_to_topic(*id, e),
     };
     let mut conn = crate::db::get(&page.state.pool).await?;
     let (source, _, _) = crate::forum::topics::get(&mut conn, *id, &page.reader).await?;
@@ -196,18 +195,9 @@ async fn merge_form(
     id: web::Path<i64>,
     form: web::Form<MergeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let into: i64 = match form.into.trim().trim_start_matches('#').parse() {
+    let into = match merge_target(&form.into) {
         Ok(n) => n,
-        Err(_) => {
-            return back_to_topic(
-                *id,
-                crate::accounts::FieldError::new(
-                    "into",
-                    "give the number of the topic to merge into",
-                )
-                .into(),
-            )
-        }
+        Err(e) => return back_to_topic(*id, e),
     };
     let mut conn = crate::db::get(&page.state.pool).await?;
     match merge::merge(
