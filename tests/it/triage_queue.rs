@@ -485,6 +485,18 @@ async fn the_queue_page_keeps_its_filters_through_bulk_actions_and_saves_views()
         .post_form("/triage/views", &[("name", ""), ("back", "")])
         .await;
     assert_eq!(r.status, 422);
+    // Bad values in the page's address are a 4xx, never a 500.
+    for query in [
+        "days=abc",
+        "overdue=maybe",
+        "sort=hot",
+        "band=P9",
+        "view=nope",
+        "team=nobody",
+    ] {
+        let status = pm.get(&format!("/triage?{query}")).await.status;
+        assert!(status.is_client_error(), "{query}: {status}");
+    }
 }
 
 #[actix_web::test]

@@ -133,6 +133,23 @@ fn errors_of(e: TriageError) -> Result<BTreeMap<String, String>, AppError> {
     }
 }
 
+/// A refused form: the page again with what was wrong (and the rules as sent, if any).
+async fn refused(
+    page: &PageCtx,
+    rows: Option<Vec<RuleInput>>,
+    e: TriageError,
+) -> Result<HttpResponse, AppError> {
+    let errors = errors_of(e)?;
+    render(
+        page,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        rows,
+        errors,
+        &TestQuery::default(),
+    )
+    .await
+}
+
 async fn show(page: PageCtx, test: web::Query<TestQuery>) -> Result<HttpResponse, AppError> {
     page.require_admin()?;
     render(&page, StatusCode::OK, None, BTreeMap::new(), &test).await
@@ -166,16 +183,7 @@ async fn save_team(page: PageCtx, form: web::Form<TeamForm>) -> Result<HttpRespo
     };
     match teams::upsert(&mut conn, &input, page.state.clock.now()).await {
         Ok(_) => Ok(redirect("/admin/triage")),
-        Err(e) => {
-            render(
-                &page,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                errors_of(e)?,
-                &TestQuery::default(),
-            )
-            .await
-        }
+        Err(e) => refused(&page, None, e).await,
     }
 }
 
@@ -202,16 +210,7 @@ async fn member(page: PageCtx, form: web::Form<MemberForm>) -> Result<HttpRespon
     .await
     {
         Ok(()) => Ok(redirect("/admin/triage")),
-        Err(e) => {
-            render(
-                &page,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                errors_of(e)?,
-                &TestQuery::default(),
-            )
-            .await
-        }
+        Err(e) => refused(&page, None, e).await,
     }
 }
 
@@ -282,16 +281,6 @@ async fn save_rules(
     let mut conn = crate::db::get(&page.state.pool).await?;
     match rules::replace_all(&mut conn, &inputs, page.state.clock.now()).await {
         Ok(_) => Ok(redirect("/admin/triage?notice=rules_saved#rules")),
-        Err(e) => {
-            let errors = errors_of(e)?;
-            render(
-                &page,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(inputs),
-                errors,
-                &TestQuery::default(),
-            )
-            .await
-        }
+        Err(e) => refused(&page, Some(inputs), e).await,
     }
 }
