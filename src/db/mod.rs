@@ -1,6 +1,7 @@
 //! Database access: the connection pool, migrations, and the embedded cluster.
 
 pub mod boot;
+pub mod fixed_sql;
 pub mod pg;
 pub mod schema;
 pub mod text_enum;

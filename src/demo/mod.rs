@@ -290,11 +290,14 @@ async fn ensure_team(conn: &mut Conn, now: DateTime<Utc>) -> anyhow::Result<()> 
     )
     .await
     .map_err(|e| anyhow::anyhow!("demo rules: {e}"))?;
-    // Set-wise, as routing by product would have done when each was filed.
+    // Set-wise, as routing by product would have done when each was filed; the index holds
+    // the team, so each moved item is queued for it.
     diesel::sql_query(
-        "UPDATE topics t SET team_id = p.team_id, routed_by = 'product' FROM products p \
-         WHERE t.kind IN ('bug', 'idea') AND t.team_id IS NULL AND t.product_id = p.id \
-           AND p.team_id IS NOT NULL",
+        "WITH moved AS ( \
+             UPDATE topics t SET team_id = p.team_id, routed_by = 'product' FROM products p \
+             WHERE t.kind IN ('bug', 'idea') AND t.team_id IS NULL AND t.product_id = p.id \
+               AND p.team_id IS NOT NULL RETURNING t.id) \
+         INSERT INTO search_outbox (topic_id) SELECT id FROM moved",
     )
     .execute(conn)
     .await?;

@@ -25,6 +25,9 @@ pub struct Fields {
     pub author: Field,
     pub created: Field,
     pub votes: Field,
+    /// The routed team's id (none while unrouted), so the triage queue's search looks inside a
+    /// team rather than keeping the best matches of every team and dropping most of them.
+    pub team: Field,
     /// `/kind/bug`, `/board/phones`, `/status/new`: counted in the same pass as the hits.
     pub facets: Field,
 }
@@ -57,6 +60,7 @@ fn schema() -> (Schema, Fields) {
         author: b.add_text_field("author", STRING | STORED),
         created: b.add_i64_field("created", INDEXED | STORED | FAST),
         votes: b.add_u64_field("votes", STORED | FAST),
+        team: b.add_u64_field("team", INDEXED),
         facets: b.add_facet_field("facets", tantivy::schema::FacetOptions::default()),
     };
     (b.build(), fields)

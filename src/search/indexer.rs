@@ -31,6 +31,7 @@ struct Row {
     created_at: DateTime<Utc>,
     votes: i32,
     me_too: i32,
+    team_id: Option<i64>,
 }
 
 /// Visible posts with everything a document needs, for the given posts and whole topics.
@@ -63,6 +64,7 @@ async fn load(conn: &mut Conn, post_ids: &[i64], topic_ids: &[i64]) -> QueryResu
             posts::created_at,
             topics::vote_count,
             topics::me_too_count,
+            topics::team_id,
         ))
         .load(conn)
         .await
@@ -239,6 +241,9 @@ fn document(idx: &SearchIndex, r: &Row) -> tantivy::TantivyDocument {
     }
     if let Some(p) = &r.product {
         d.add_text(f.product, p);
+    }
+    if let Some(t) = r.team_id {
+        d.add_u64(f.team, t as u64);
     }
     d
 }

@@ -419,6 +419,8 @@ pub struct Narrow {
     pub kind: Option<Kind>,
     pub status: Option<Status>,
     pub product: Option<String>,
+    /// Routed to one of these teams (None: any team, or none).
+    pub teams: Option<Vec<i64>>,
 }
 
 /// Open bugs and ideas with a title or post matching `q`, read as `search` reads it (the same
@@ -464,6 +466,26 @@ pub fn topics_matching(
     }
     if let Some(p) = &narrow.product {
         clauses.push(term(Occur::Must, f.product, p));
+    }
+    match narrow.teams.as_deref() {
+        None => {}
+        Some([]) => return Ok(Vec::new()),
+        Some(teams) => {
+            let one = |t: &i64| -> Box<dyn Query> {
+                Box::new(TermQuery::new(
+                    Term::from_field_u64(f.team, *t as u64),
+                    IndexRecordOption::Basic,
+                ))
+            };
+            // One team is a plain required term; several, a required union of them.
+            let q = match teams {
+                [t] => one(t),
+                _ => Box::new(BooleanQuery::new(
+                    teams.iter().map(|t| (Occur::Should, one(t))).collect(),
+                )),
+            };
+            clauses.push((Occur::Must, q));
+        }
     }
     clauses.extend(closed_clauses(f.board, closed));
     let searcher = idx.reader.searcher();

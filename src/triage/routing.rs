@@ -154,8 +154,12 @@ pub async fn route(
         .set((topics::team_id.eq(team), topics::routed_by.eq(by)))
         .execute(conn)
         .await?;
-    if team.is_some() && team != team_id {
-        super::webhooks::queue_event(conn, topic_id, "routed", now).await?;
+    if team != team_id {
+        // The index holds the team, for searches inside a team's queue.
+        crate::search::outbox::push(conn, topic_id, None).await?;
+        if team.is_some() {
+            super::webhooks::queue_event(conn, topic_id, "routed", now).await?;
+        }
     }
     // The team decides the SLA, which the priority uses.
     super::priority::refresh(conn, Some(topic_id), now).await?;
@@ -186,6 +190,9 @@ pub async fn reroute(
     .execute(conn)
     .await?;
     if n > 0 {
+        if before.flatten() != Some(team_id) {
+            crate::search::outbox::push(conn, topic_id, None).await?;
+        }
         super::webhooks::queue_event(conn, topic_id, "routed", now).await?;
         crate::audit::record(
             conn,

@@ -447,6 +447,7 @@ pub async fn resolve(
             kind,
             status,
             product: product.clone(),
+            teams: teams.clone(),
         };
         Some(
             search

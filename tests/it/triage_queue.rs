@@ -101,6 +101,38 @@ async fn the_queue_searches_sorts_filters_and_pages_by_every_key() {
         vec![wifi, old_cosmetic]
     );
     assert!(queue(&app, &admin, "q=zzzzqqq").await.is_empty());
+    // The index narrows by team itself, so it must learn of a reroute: searched inside the
+    // camera team, the crash is found only once it has moved there.
+    assert!(queue(&app, &admin, "team=camera&q=%E9%97%AA%E9%80%80")
+        .await
+        .is_empty());
+    let r = app
+        .client()
+        .with_bearer(&admin)
+        .post_json(
+            &format!("/api/v1/triage/items/{crash}/route"),
+            json!({ "team": "camera" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    app.index_now().await;
+    assert_eq!(
+        ids(&queue(&app, &admin, "team=camera&q=%E9%97%AA%E9%80%80").await),
+        vec![crash]
+    );
+    assert!(queue(&app, &admin, "team=phone&q=%E9%97%AA%E9%80%80")
+        .await
+        .is_empty());
+    let r = app
+        .client()
+        .with_bearer(&admin)
+        .post_json(
+            &format!("/api/v1/triage/items/{crash}/route"),
+            json!({ "team": "phone" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    app.index_now().await;
 
     // Filters.
     assert_eq!(
@@ -654,4 +686,47 @@ async fn the_item_page_puts_staff_actions_on_top_and_merging_asks_first() {
         member.get(&format!("/t/{b}/merge?into={a}")).await.status,
         404
     );
+}
+
+/// The queue's query is built from fixed SQL (`db::fixed_sql`), so PostgreSQL parses each
+/// shape once per connection and keeps it; diesel's `sql()` made every page a fresh parse.
+#[actix_web::test]
+async fn each_shape_of_the_queue_query_is_prepared_once_per_connection() {
+    use diesel::sql_types::BigInt;
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let app = TestApp::new().await;
+    setup(&app).await;
+    let mut conn = app.conn().await;
+    let now = app.clock.now();
+    let shapes = [
+        chorus::triage::queue::Filter::default(),
+        chorus::triage::queue::Filter {
+            ids: Some(vec![1, 2, 3]),
+            sort: chorus::triage::queue::Sort::MeToo,
+            ..Default::default()
+        },
+        chorus::triage::queue::Filter {
+            after: Some(chorus::triage::queue::Cursor::Priority(50.0, 7)),
+            ..Default::default()
+        },
+    ];
+    for _ in 0..3 {
+        for f in &shapes {
+            chorus::triage::queue::list(&mut conn, f, now)
+                .await
+                .unwrap();
+        }
+    }
+    let kept: N = diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE '%topics.kind IN (''bug'', ''idea'')%'",
+    )
+    .get_result(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(kept.n, 3, "three shapes, each prepared once and reused");
 }
