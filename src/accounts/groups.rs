@@ -71,7 +71,7 @@ pub async fn all(conn: &mut Conn) -> QueryResult<Vec<Group>> {
             groups::slug,
             groups::name_zh,
             groups::name_en,
-            diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            crate::db::fixed_sql::fixed::<diesel::sql_types::BigInt>(
                 "(SELECT count(*) FROM group_members m WHERE m.group_id = groups.id)",
             ),
             groups::created_at,

@@ -84,7 +84,7 @@ pub async fn insert(
     body: &Body,
     now: DateTime<Utc>,
 ) -> QueryResult<Placed> {
-    let id: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+    let id: i64 = diesel::select(crate::db::fixed_sql::fixed::<diesel::sql_types::BigInt>(
         "nextval('posts_id_seq')",
     ))
     .get_result(conn)

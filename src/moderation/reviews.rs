@@ -222,7 +222,7 @@ pub async fn queue(conn: &mut Conn, limit: i64) -> QueryResult<Vec<QueueItem>> {
         .order((
             reviews::status.desc(),
             reviews::weight.desc(),
-            diesel::dsl::sql::<diesel::sql_types::Integer>(
+            crate::db::fixed_sql::fixed::<diesel::sql_types::Integer>(
                 "CASE reviews.top_reason WHEN 'spam' THEN 0 WHEN 'abuse' THEN 1 ELSE 2 END",
             ),
             reviews::created_at.asc(),
