@@ -103,36 +103,30 @@ async fn the_queue_searches_sorts_filters_and_pages_by_every_key() {
     assert!(queue(&app, &admin, "q=zzzzqqq").await.is_empty());
     // The index narrows by team itself, so it must learn of a reroute: searched inside the
     // camera team, the crash is found only once it has moved there.
-    assert!(queue(&app, &admin, "team=camera&q=%E9%97%AA%E9%80%80")
-        .await
-        .is_empty());
-    let r = app
-        .client()
-        .with_bearer(&admin)
-        .post_json(
-            &format!("/api/v1/triage/items/{crash}/route"),
-            json!({ "team": "camera" }),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text());
-    app.index_now().await;
+    let reroute = |team: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let r = app
+                .client()
+                .with_bearer(admin)
+                .post_json(
+                    &format!("/api/v1/triage/items/{crash}/route"),
+                    json!({ "team": team }),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text());
+            app.index_now().await;
+        }
+    };
+    let crash_in = |team: &str| format!("team={team}&q=%E9%97%AA%E9%80%80");
+    assert!(queue(&app, &admin, &crash_in("camera")).await.is_empty());
+    reroute("camera").await;
     assert_eq!(
-        ids(&queue(&app, &admin, "team=camera&q=%E9%97%AA%E9%80%80").await),
+        ids(&queue(&app, &admin, &crash_in("camera")).await),
         vec![crash]
     );
-    assert!(queue(&app, &admin, "team=phone&q=%E9%97%AA%E9%80%80")
-        .await
-        .is_empty());
-    let r = app
-        .client()
-        .with_bearer(&admin)
-        .post_json(
-            &format!("/api/v1/triage/items/{crash}/route"),
-            json!({ "team": "phone" }),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text());
-    app.index_now().await;
+    assert!(queue(&app, &admin, &crash_in("phone")).await.is_empty());
+    reroute("phone").await;
 
     // Filters.
     assert_eq!(
