@@ -337,18 +337,6 @@ impl Reader {
         topics::board_id.ne_all(self.closed_board_ids())
     }
 
-    /// The same for SQL written by hand, on topics alias `alias`.
-    pub fn readable_sql(&self, alias: &str) -> String {
-        if self.closed.is_empty() {
-            return "TRUE".to_string();
-        }
-        let ids: Vec<String> = self.closed.iter().map(|b| b.id.to_string()).collect();
-        format!(
-            "{alias}.board_id <> ALL(ARRAY[{}]::bigint[])",
-            ids.join(",")
-        )
-    }
-
     /// A topic: on a board this reader may read, and shown to them (`sees`).
     pub fn sees_topic(&self, board_id: i64, author_id: i64, hidden: bool, deleted: bool) -> bool {
         self.reads_board(board_id) && self.sees(author_id, hidden, deleted)

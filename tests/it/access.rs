@@ -782,9 +782,15 @@ async fn groups_and_board_rules_take_effect_at_the_next_request_and_refuse_bad_i
         "signed_in keeps anonymous out"
     );
 
-    // Taking the tester out of the group takes effect at their next request.
+    // Taking the tester out of the group takes effect at their next request, on the bell too.
     patch(json!({"read": "groups", "post": "groups", "groups": ["beta-testers"]})).await;
     assert_eq!(c(&tester).get(&topic).await.status, 200);
+    app.reply(&admin, w.beta_topic, None, "@tester_wu 请复测")
+        .await;
+    app.run_jobs().await;
+    let bell = c(&tester).get("/api/v1/notifications").await.json();
+    assert_eq!(bell["unread_count"], 1, "{bell}");
+    assert!(bell.to_string().contains("SECRETBETA"), "{bell}");
     let r = c(&admin)
         .post_json(
             "/api/v1/admin/groups/beta-testers/members",
@@ -795,6 +801,9 @@ async fn groups_and_board_rules_take_effect_at_the_next_request_and_refuse_bad_i
     assert_eq!(c(&tester).get(&topic).await.status, 404);
     let s = c(&tester).get("/api/v1/search?q=SECRETBETA").await.json();
     assert_eq!(s["total"], 0);
+    let bell = c(&tester).get("/api/v1/notifications").await.json();
+    assert_eq!(bell["unread_count"], 0, "{bell}");
+    assert!(!bell.to_string().contains("SECRETBETA"), "{bell}");
 
     // Moving a public topic onto the private board takes it out of outsiders' search and pages.
     let (moved, _) = app
