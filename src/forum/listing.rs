@@ -2,11 +2,11 @@
 
 use super::fields::{Cursor, Kind, Sort};
 use crate::access::Reader;
+use crate::db::fixed_sql::fixed;
 use crate::db::schema::{boards, topics, users};
 use crate::db::Conn;
 use crate::fields::Status;
 use chrono::{DateTime, Utc};
-use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Float8, Integer, Timestamptz};
 use diesel_async::RunQueryDsl;
@@ -122,7 +122,7 @@ pub async fn page(
     // Row comparisons walk the (key DESC, id DESC) indexes directly.
     q = match (sort, cursor) {
         (Sort::Hot, Some(Cursor::Hot(r, id))) => q.filter(
-            sql::<Bool>("(topics.hot_rank, topics.id) < (")
+            fixed::<Bool>("(topics.hot_rank, topics.id) < (")
                 .bind::<Float8, _>(r)
                 .sql(", ")
                 .bind::<BigInt, _>(id)
@@ -131,16 +131,22 @@ pub async fn page(
         (Sort::New, Some(Cursor::New(t, id))) => {
             let at = DateTime::<Utc>::from_timestamp_micros(t).unwrap_or_default();
             q.filter(
-                sql::<Bool>("(topics.created_at, topics.id) < (")
+                fixed::<Bool>("(topics.created_at, topics.id) < (")
                     .bind::<Timestamptz, _>(at)
                     .sql(", ")
                     .bind::<BigInt, _>(id)
                     .sql(")"),
             )
         }
-        (Sort::Top, Some(Cursor::Top(l, id))) => q.filter(after_int("like_count", l, id)),
-        (Sort::Votes, Some(Cursor::Votes(v, id))) => q.filter(after_int("vote_count", v, id)),
-        (Sort::Trending, Some(Cursor::Trending(v, id))) => q.filter(after_int("trending", v, id)),
+        (Sort::Top, Some(Cursor::Top(l, id))) => {
+            q.filter(after_int("(topics.like_count, topics.id) < (", l, id))
+        }
+        (Sort::Votes, Some(Cursor::Votes(v, id))) => {
+            q.filter(after_int("(topics.vote_count, topics.id) < (", v, id))
+        }
+        (Sort::Trending, Some(Cursor::Trending(v, id))) => {
+            q.filter(after_int("(topics.trending, topics.id) < (", v, id))
+        }
         _ => q,
     };
     q = match sort {
@@ -160,14 +166,14 @@ pub async fn page(
     Ok(Listing { items, next })
 }
 
-/// `(topics.<column>, topics.id) < (key, id)`: the next page of an integer-keyed sort.
+/// `open` (`(topics.<column>, topics.id) < (`) then `key, id)`: the next page of an
+/// integer-keyed sort.
 fn after_int(
-    column: &'static str,
+    open: &'static str,
     key: i32,
     id: i64,
-) -> diesel::expression::SqlLiteral<Bool, impl diesel::query_builder::QueryFragment<diesel::pg::Pg>>
-{
-    sql::<Bool>(&format!("(topics.{column}, topics.id) < ("))
+) -> crate::db::fixed_sql::Fixed<Bool, impl diesel::query_builder::QueryFragment<diesel::pg::Pg>> {
+    fixed::<Bool>(open)
         .bind::<Integer, _>(key)
         .sql(", ")
         .bind::<BigInt, _>(id)

@@ -1,10 +1,10 @@
 //! Reading a thread: posts in tree order, a page at a time, keyed by materialized path.
 
 use crate::access::Reader;
+use crate::db::fixed_sql::fixed;
 use crate::db::schema::{post_likes, posts, users};
 use crate::db::Conn;
 use chrono::{DateTime, Utc};
-use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool};
 use diesel_async::RunQueryDsl;
@@ -98,14 +98,14 @@ pub async fn page(
         .limit(limit + 1)
         .into_boxed();
     if let Some(a) = after {
-        q = q.filter(sql::<Bool>("posts.path > ").bind::<Array<BigInt>, _>(a.to_vec()));
+        q = q.filter(fixed::<Bool>("posts.path > ").bind::<Array<BigInt>, _>(a.to_vec()));
     }
     if let Some(r) = root {
         // Descendants of r sort between r and r || max(int8).
         q = q
-            .filter(sql::<Bool>("posts.path >= ").bind::<Array<BigInt>, _>(r.to_vec()))
+            .filter(fixed::<Bool>("posts.path >= ").bind::<Array<BigInt>, _>(r.to_vec()))
             .filter(
-                sql::<Bool>("posts.path < (")
+                fixed::<Bool>("posts.path < (")
                     .bind::<Array<BigInt>, _>(r.to_vec())
                     .sql(" || 9223372036854775807::int8)"),
             );
