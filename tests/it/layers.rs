@@ -279,3 +279,34 @@ fn the_import_reader_sees_groups_and_skips_prose() {
         ["a", "c", "d", "g"].iter().map(|s| s.to_string()).collect()
     );
 }
+
+/// SQL inside diesel queries goes through `db::fixed_sql` (`docs/architecture.md`): diesel's
+/// `sql()` takes any string, so a query holding it is never kept prepared.
+#[test]
+fn no_query_uses_diesels_unchecked_sql() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    let found: Vec<String> = files
+        .iter()
+        .filter(|f| !f.ends_with("db/fixed_sql.rs"))
+        .flat_map(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            text.lines()
+                .enumerate()
+                .filter(|(_, l)| {
+                    // `dsl::sql` itself, not `dsl::sql_query` (whole statements are fine).
+                    let unchecked = l.match_indices("dsl::sql").any(|(i, m)| {
+                        !l[i + m.len()..].starts_with(|c: char| c == '_' || c.is_alphanumeric())
+                    });
+                    unchecked || l.contains("SqlLiteral")
+                })
+                .map(|(n, l)| format!("{}:{}: {}", f.display(), n + 1, l.trim()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        found.is_empty(),
+        "use db::fixed_sql::fixed instead:\n{}",
+        found.join("\n")
+    );
+}
