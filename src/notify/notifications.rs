@@ -83,11 +83,11 @@ fn readable(
     reader: &Reader,
 ) -> diesel::dsl::Or<
     diesel::dsl::IsNull<notifications::topic_id>,
-    diesel::dsl::NeAny<topics::board_id, Vec<i64>>,
+    diesel::dsl::NeAll<topics::board_id, Vec<i64>>,
 > {
     notifications::topic_id
         .is_null()
-        .or(topics::board_id.ne_all(reader.closed_board_ids()))
+        .or(reader.readable_boards())
 }
 
 /// Newest first, keyed by id: `reader`'s own notifications.
