@@ -634,7 +634,7 @@ pub async fn triage(
         overdue: true,
         ..Default::default()
     };
-    const WORDS: [&str; 2] = ["水印", "蓝牙"];
+    const WORDS: [&str; 2] = ["唤醒", "蓝牙"];
     let searched = |word: &str| views::Filters {
         q: word.into(),
         team: "bench".into(),

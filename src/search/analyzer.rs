@@ -16,6 +16,12 @@ use unicode_normalization::UnicodeNormalization;
 
 pub const WORDS: &str = "chorus_words";
 pub const BIGRAMS: &str = "chorus_bigrams";
+/// Both analyses in one stream (the words, then the bigrams), for one field that holds them
+/// side by side: a two-character word is then one term, not one in each of two fields.
+pub const BOTH: &str = "chorus_both";
+
+/// Positions between the words and the bigrams of one text, so no phrase spans the two.
+const BOTH_GAP: usize = 1000;
 
 /// Forum words jieba's general dictionary misses or splits (product names, 卡顿, 闪退, 掉帧 ...).
 const DOMAIN_WORDS: &[&str] = &[
@@ -289,26 +295,69 @@ impl Tokenizer for SnippetTokenizer {
     }
 }
 
+/// The words and then the bigrams of a text, each with its analyzer's filters.
+#[derive(Clone)]
+pub struct BothTokenizer {
+    words: TextAnalyzer,
+    bigrams: TextAnalyzer,
+}
+
+impl Tokenizer for BothTokenizer {
+    type TokenStream<'a> = Tokens;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Tokens {
+        let mut tokens = Vec::new();
+        let mut words = self.words.token_stream(text);
+        while words.advance() {
+            tokens.push(words.token().clone());
+        }
+        let base = tokens.last().map_or(0, |t: &Token| t.position + BOTH_GAP);
+        let mut bigrams = self.bigrams.token_stream(text);
+        while bigrams.advance() {
+            let mut t = bigrams.token().clone();
+            t.position += base;
+            tokens.push(t);
+        }
+        Tokens { tokens, index: 0 }
+    }
+}
+
 pub fn for_snippets() -> TextAnalyzer {
     TextAnalyzer::builder(SnippetTokenizer)
         .filter(Stemmer::new(Language::English))
         .build()
 }
 
-/// One of the two analyzers, by name (`WORDS` or `BIGRAMS`).
+/// One of the analyzers, by name (`WORDS`, `BIGRAMS` or `BOTH`).
 pub fn build(name: &str) -> TextAnalyzer {
     match name {
         WORDS => TextAnalyzer::builder(WordTokenizer)
             .filter(Stemmer::new(Language::English))
             .build(),
+        BOTH => TextAnalyzer::from(BothTokenizer {
+            words: build(WORDS),
+            bigrams: build(BIGRAMS),
+        }),
         _ => TextAnalyzer::from(BigramTokenizer),
     }
 }
 
-/// Registers both analyzers on an index.
+/// Registers the analyzers on an index.
 pub fn register(index: &tantivy::Index) {
     index.tokenizers().register(WORDS, build(WORDS));
     index.tokenizers().register(BIGRAMS, build(BIGRAMS));
+    index.tokenizers().register(BOTH, build(BOTH));
+}
+
+/// Each token an analyzer produces with its position, for building queries by hand.
+pub fn positioned(analyzer: &str, text: &str) -> Vec<(usize, String)> {
+    let mut a = build(analyzer);
+    let mut stream = a.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        let t = stream.token();
+        out.push((t.position, t.text.clone()));
+    }
+    out
 }
 
 /// The tokens an analyzer produces, for tests and debugging.

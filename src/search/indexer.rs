@@ -7,6 +7,7 @@
 use super::index::{Cursor, Position, SearchError, SearchIndex};
 use crate::db::schema::{boards, posts, products, search_outbox_pruned, topics, users};
 use crate::db::{self, Conn, Pool};
+use crate::fields::Kind;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Timestamptz};
@@ -238,6 +239,12 @@ fn document(idx: &SearchIndex, r: &Row) -> tantivy::TantivyDocument {
     if r.depth == 0 {
         d.add_text(f.title_words, &r.title);
         d.add_text(f.title_bigrams, &r.title);
+    }
+    if r.kind != Kind::Discussion.as_str() {
+        if r.depth == 0 {
+            d.add_text(f.item_text, &r.title);
+        }
+        d.add_text(f.item_text, &r.body);
     }
     if let Some(p) = &r.product {
         d.add_text(f.product, p);

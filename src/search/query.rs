@@ -424,8 +424,8 @@ pub struct Narrow {
 }
 
 /// Open bugs and ideas with a title or post matching `q`, read as `search` reads it (the same
-/// analyzer and parser), narrowed as `narrow` says, best first, at most `limit` of them. The
-/// triage queue filters by these ids (the database has the last word) and applies its own sort.
+/// analyzer), narrowed as `narrow` says, best first, at most `limit` of them. The triage queue
+/// filters by these ids (the database has the last word) and applies its own sort.
 pub fn topics_matching(
     idx: &SearchIndex,
     q: &str,
@@ -435,87 +435,294 @@ pub fn topics_matching(
 ) -> Result<Vec<i64>, SearchError> {
     let f = idx.fields;
     let q = segment(&clean(q));
-    if q.is_empty() {
+    if q.is_empty() || narrow.teams.as_ref().is_some_and(|t| t.is_empty()) {
         return Ok(Vec::new());
     }
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-        vec![(Occur::Must, text_parser(idx).parse_query_lenient(&q).0)];
-    // A single wanted value is a required term (intersections skip along); "any open bug or
-    // idea" is exclusions, since a required union of the big kind and status lists had to walk
-    // them all (5× slower).
-    let term = |occur, field, v: &str| -> (Occur, Box<dyn Query>) {
-        (
-            occur,
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, v),
-                IndexRecordOption::Basic,
-            )),
-        )
+    let Some(text) = item_text_query(f.item_text, &q) else {
+        return Ok(Vec::new());
     };
-    match narrow.kind {
-        Some(k) => clauses.push(term(Occur::Must, f.kind, k.as_str())),
-        None => clauses.push(term(Occur::MustNot, f.kind, Kind::Discussion.as_str())),
-    }
-    match narrow.status {
-        Some(st) => clauses.push(term(Occur::Must, f.status, st.as_str())),
-        None => {
-            for st in Status::ALL.iter().filter(|st| !st.is_open()) {
-                clauses.push(term(Occur::MustNot, f.status, st.as_str()));
-            }
-        }
-    }
-    if let Some(p) = &narrow.product {
-        clauses.push(term(Occur::Must, f.product, p));
-    }
-    match narrow.teams.as_deref() {
-        None => {}
-        Some([]) => return Ok(Vec::new()),
-        Some(teams) => {
-            let one = |t: &i64| -> Box<dyn Query> {
-                Box::new(TermQuery::new(
-                    Term::from_field_u64(f.team, *t as u64),
-                    IndexRecordOption::Basic,
-                ))
-            };
-            // One team is a plain required term; several, a required union of them.
-            let q = match teams {
-                [t] => one(t),
-                _ => Box::new(BooleanQuery::new(
-                    teams.iter().map(|t| (Occur::Should, one(t))).collect(),
-                )),
-            };
-            clauses.push((Occur::Must, q));
-        }
-    }
-    clauses.extend(closed_clauses(f.board, closed));
-    let searcher = idx.reader.searcher();
     // Several posts of one topic can match: read more posts than topics wanted.
-    let top = searcher.search(
-        &BooleanQuery::new(clauses),
-        &TopDocs::with_limit(limit.saturating_mul(3).max(1)).order_by_score(),
+    let top = idx.reader.searcher().search(
+        &text,
+        &QueueMatches {
+            narrow: narrow.clone(),
+            closed: closed.to_vec(),
+            limit: limit.saturating_mul(3).max(1),
+        },
     )?;
-    let mut columns = std::collections::HashMap::new();
     let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::new();
-    for (_, a) in top {
-        let col = match columns.entry(a.segment_ord) {
-            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => v.insert(
-                searcher
-                    .segment_reader(a.segment_ord)
-                    .fast_fields()
-                    .u64("topic_id")?,
-            ),
+    Ok(top
+        .into_iter()
+        .filter(|m| seen.insert(m.topic_id))
+        .map(|m| m.topic_id as i64)
+        .take(limit)
+        .collect())
+}
+
+/// Every word of `q` (as `segment` split it; a quoted part is one phrase) in the feedback's own
+/// field: the word's analysis, or its bigrams, as a term or a phrase. Where both analyses give
+/// the same single term (most two-character words, Latin words), it is that one term.
+fn item_text_query(field: tantivy::schema::Field, q: &str) -> Option<Box<dyn Query>> {
+    use super::analyzer::{positioned, BIGRAMS, WORDS};
+    let one = |tokens: Vec<(usize, String)>| -> Option<Box<dyn Query>> {
+        match tokens.len() {
+            0 => None,
+            1 => Some(Box::new(TermQuery::new(
+                Term::from_field_text(field, &tokens[0].1),
+                IndexRecordOption::WithFreqs,
+            ))),
+            _ => {
+                let start = tokens[0].0;
+                Some(Box::new(tantivy::query::PhraseQuery::new_with_offset(
+                    tokens
+                        .into_iter()
+                        .map(|(p, t)| (p - start, Term::from_field_text(field, &t)))
+                        .collect(),
+                )))
+            }
+        }
+    };
+    let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for (i, part) in q.split('"').enumerate() {
+        let chunks: Vec<&str> = if i % 2 == 1 {
+            vec![part]
+        } else {
+            part.split_whitespace().collect()
         };
-        let Some(id) = col.first(a.doc_id) else {
-            continue;
-        };
-        if seen.insert(id) {
-            out.push(id as i64);
-            if out.len() >= limit {
-                break;
+        for chunk in chunks {
+            let w = positioned(WORDS, chunk);
+            let b = positioned(BIGRAMS, chunk);
+            let same = w.iter().map(|t| &t.1).eq(b.iter().map(|t| &t.1));
+            let q = if same {
+                one(w)
+            } else {
+                match (one(w), one(b)) {
+                    (Some(w), Some(b)) => Some(Box::new(BooleanQuery::new(vec![
+                        (Occur::Should, w),
+                        (Occur::Should, b),
+                    ])) as Box<dyn Query>),
+                    (w, b) => w.or(b),
+                }
+            };
+            // A chunk with nothing to search for (punctuation) asks for nothing.
+            if let Some(q) = q {
+                words.push((Occur::Must, q));
             }
         }
     }
-    Ok(out)
+    match words.len() {
+        0 => None,
+        1 => words.pop().map(|(_, q)| q),
+        _ => Some(Box::new(BooleanQuery::new(words))),
+    }
+}
+
+/// The best-scoring posts of a queue search that pass its narrowing, read from the fast
+/// columns of each hit. As required terms in the query, the kind, status and team lists (each
+/// most of the index) were seeked into for every text hit: 3× slower for a common word.
+struct QueueMatches {
+    narrow: Narrow,
+    closed: Vec<String>,
+    limit: usize,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+struct QueueMatch {
+    score: f32,
+    topic_id: u64,
+}
+
+/// How one segment's string column must read: one wanted value, or none of some.
+enum Wanted {
+    Any,
+    /// The value is not in this segment: nothing here can match.
+    Missing,
+    One(u64),
+    NoneOf(Vec<u64>),
+}
+
+impl Wanted {
+    fn ords(col: &tantivy::columnar::StrColumn, values: &[&str]) -> Vec<u64> {
+        values
+            .iter()
+            .filter_map(|v| col.dictionary().term_ord(str::as_bytes(v)).ok().flatten())
+            .collect()
+    }
+
+    fn accepts(&self, ord: Option<u64>) -> bool {
+        match self {
+            Wanted::Any => true,
+            Wanted::Missing => false,
+            Wanted::One(o) => ord == Some(*o),
+            Wanted::NoneOf(os) => ord.is_some_and(|o| !os.contains(&o)),
+        }
+    }
+}
+
+struct QueueSegment {
+    topic: tantivy::columnar::Column<u64>,
+    team: tantivy::columnar::Column<u64>,
+    teams: Option<Vec<u64>>,
+    /// (column, what it must hold) for kind, status, product and board.
+    strs: Vec<(tantivy::columnar::Column<u64>, Wanted)>,
+    /// Nothing in this segment can match.
+    empty: bool,
+    limit: usize,
+    heap: std::collections::BinaryHeap<std::cmp::Reverse<Ranked>>,
+}
+
+/// A hit ordered by score, then by topic so ties are stable.
+#[derive(Clone, Copy, PartialEq)]
+struct Ranked(QueueMatch);
+
+impl Eq for Ranked {}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0
+            .score
+            .total_cmp(&other.0.score)
+            .then(other.0.topic_id.cmp(&self.0.topic_id))
+    }
+}
+
+impl tantivy::collector::Collector for QueueMatches {
+    type Fruit = Vec<QueueMatch>;
+    type Child = QueueSegment;
+
+    fn for_segment(
+        &self,
+        _ord: u32,
+        reader: &tantivy::SegmentReader,
+    ) -> tantivy::Result<QueueSegment> {
+        let ff = reader.fast_fields();
+        let mut empty = false;
+        let mut strs = Vec::new();
+        let mut want = |name: &str, wanted: &dyn Fn(&tantivy::columnar::StrColumn) -> Wanted| {
+            match ff.str(name) {
+                Ok(Some(col)) => {
+                    let w = wanted(&col);
+                    empty |= matches!(w, Wanted::Missing);
+                    if !matches!(w, Wanted::Any) {
+                        strs.push((col.ords().clone(), w));
+                    }
+                    Ok(())
+                }
+                // A segment without the column holds no document with a value for it.
+                Ok(None) => {
+                    empty = true;
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
+        };
+        let n = &self.narrow;
+        // The likeliest to refuse first.
+        want("status", &|c| match n.status {
+            Some(st) => one(c, st.as_str()),
+            None => {
+                let shut: Vec<&str> = Status::ALL
+                    .iter()
+                    .filter(|st| !st.is_open())
+                    .map(|st| st.as_str())
+                    .collect();
+                Wanted::NoneOf(Wanted::ords(c, &shut))
+            }
+        })?;
+        want("kind", &|c| match n.kind {
+            Some(k) => one(c, k.as_str()),
+            None => Wanted::Any,
+        })?;
+        if let Some(p) = &n.product {
+            want("product", &|c| one(c, p))?;
+        }
+        if !self.closed.is_empty() {
+            let closed: Vec<&str> = self.closed.iter().map(String::as_str).collect();
+            want("board", &|c| Wanted::NoneOf(Wanted::ords(c, &closed)))?;
+        }
+        Ok(QueueSegment {
+            topic: ff.u64("topic_id")?,
+            team: ff.u64("team")?,
+            teams: n
+                .teams
+                .as_ref()
+                .map(|t| t.iter().map(|t| *t as u64).collect()),
+            strs,
+            empty,
+            limit: self.limit,
+            heap: Default::default(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<QueueMatch>>) -> tantivy::Result<Vec<QueueMatch>> {
+        let mut all: Vec<QueueMatch> = fruits.into_iter().flatten().collect();
+        all.sort_by_key(|m| std::cmp::Reverse(Ranked(*m)));
+        all.truncate(self.limit);
+        Ok(all)
+    }
+}
+
+fn one(col: &tantivy::columnar::StrColumn, value: &str) -> Wanted {
+    match col
+        .dictionary()
+        .term_ord(str::as_bytes(value))
+        .ok()
+        .flatten()
+    {
+        Some(o) => Wanted::One(o),
+        None => Wanted::Missing,
+    }
+}
+
+impl QueueSegment {
+    /// The score a hit must beat to enter a full heap.
+    fn threshold(&self) -> tantivy::Score {
+        match self.heap.peek() {
+            Some(min) if self.heap.len() >= self.limit => min.0 .0.score,
+            _ => tantivy::Score::MIN,
+        }
+    }
+}
+
+impl tantivy::collector::SegmentCollector for QueueSegment {
+    type Fruit = Vec<QueueMatch>;
+
+    fn collect(&mut self, doc: tantivy::DocId, score: tantivy::Score) {
+        if self.empty {
+            return;
+        }
+        if score <= self.threshold() && self.heap.len() >= self.limit {
+            return;
+        }
+        if !self.strs.iter().all(|(col, w)| w.accepts(col.first(doc))) {
+            return;
+        }
+        if let Some(teams) = &self.teams {
+            if !self.team.first(doc).is_some_and(|t| teams.contains(&t)) {
+                return;
+            }
+        }
+        let Some(topic_id) = self.topic.first(doc) else {
+            return;
+        };
+        self.heap
+            .push(std::cmp::Reverse(Ranked(QueueMatch { score, topic_id })));
+        if self.heap.len() > self.limit {
+            self.heap.pop();
+        }
+    }
+
+    fn harvest(self) -> Vec<QueueMatch> {
+        self.heap.into_iter().map(|r| r.0 .0).collect()
+    }
 }

@@ -400,7 +400,7 @@ async fn check(conn: &mut Conn, f: &Filters) -> Result<(), TriageError> {
 }
 
 /// A search in the queue keeps this many best-matching topics.
-pub const SEARCH_LIMIT: usize = 200;
+pub const SEARCH_LIMIT: usize = 100;
 
 /// The filters as the queue reads them for `me`; a name that does not exist is a 422 naming
 /// the field. A search runs here, in the index, and comes back as ids.

@@ -27,6 +27,67 @@ fn ids(items: &[serde_json::Value]) -> Vec<i64> {
         .collect()
 }
 
+/// The queue searches its items' own copy of their text (title, report and replies, words and
+/// bigrams in one field): what site search finds in them, it finds.
+#[actix_web::test]
+async fn the_queue_search_reads_every_post_of_an_item_as_site_search_does() {
+    let app = TestApp::new().await;
+    setup(&app).await;
+    let (_, t) = app.member("reporter").await;
+    let voice = file(&app, &t, "语音助手唤醒不灵敏", "major", "often").await;
+    let crash = file(
+        &app,
+        &t,
+        "Gallery crashes when scrolling",
+        "crash",
+        "always",
+    )
+    .await;
+    let r = app
+        .client()
+        .with_bearer(&t)
+        .post_json(
+            &format!("/api/v1/topics/{crash}/posts"),
+            json!({ "body": "Same here after pairing 蓝牙耳机 with the phone." }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    // A discussion with the same words is the forum's, not the queue's.
+    let r = app
+        .client()
+        .with_bearer(&t)
+        .post_json(
+            "/api/v1/topics",
+            json!({"board": "phones", "kind": "discussion", "title": "Gallery crashes 语音助手",
+                "body": "蓝牙耳机 talk"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    app.index_now().await;
+    let admin = app.fresh_token("chief").await;
+    let found = |q: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let q = url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>();
+            ids(&queue(app, admin, &format!("q={q}")).await)
+        }
+    };
+    // A jieba word, a bigram inside one (音助 is no word), two words, and a quoted phrase.
+    assert_eq!(found("唤醒").await, vec![voice]);
+    assert_eq!(found("音助").await, vec![voice]);
+    assert_eq!(found("助手 唤醒").await, vec![voice]);
+    assert_eq!(found("\"唤醒不灵敏\"").await, vec![voice]);
+    assert!(found("\"灵敏唤醒\"").await.is_empty());
+    // English is stemmed on both sides; a reply's words find its item.
+    assert_eq!(found("crash").await, vec![crash]);
+    assert_eq!(found("scrolled crashing").await, vec![crash]);
+    assert_eq!(found("蓝牙").await, vec![crash]);
+    assert_eq!(found("pairing 耳机").await, vec![crash]);
+    // Every word must be there; punctuation alone asks for nothing.
+    assert!(found("gallery 唤醒").await.is_empty());
+    assert!(found("?!").await.is_empty());
+}
+
 #[actix_web::test]
 async fn the_queue_searches_sorts_filters_and_pages_by_every_key() {
     let app = TestApp::new().await;
