@@ -225,7 +225,7 @@ async fn unrouted(state: web::Data<AppState>, _a: AdminUser) -> Result<HttpRespo
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct QueueQuery {
-    /// Words to search for, read as site search reads them (the 200 best-matching open items).
+    /// Words to search for, read as site search reads them (the 100 best-matching open items).
     #[param(max_length = 200)]
     q: Option<String>,
     #[param(value_type = Option<tq::Sort>, inline)]
