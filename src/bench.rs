@@ -673,7 +673,7 @@ pub async fn triage(
                             kind: Some(crate::fields::Kind::Bug),
                             status: Some(crate::fields::Status::New),
                             product: None,
-                            teams: Some(vec![team]),
+                            teams: Some(vec!["bench".into()]),
                         },
                         &closed,
                         views::SEARCH_LIMIT,

@@ -1,6 +1,6 @@
 //! The tantivy index: one document per visible post. The opening post carries the topic title
 //! (boosted at query time); every post carries the topic's kind, board, product and status for
-//! filters, and a bug's or idea's posts their text once more for the triage queue. How far the outbox has been applied is stored in the commit payload.
+//! filters, and a bug's or idea's opening post its title and report once more for the triage queue. How far the outbox has been applied is stored in the commit payload.
 
 use super::analyzer::{self, BIGRAMS, BOTH, WORDS};
 use std::path::Path;
@@ -25,12 +25,13 @@ pub struct Fields {
     pub author: Field,
     pub created: Field,
     pub votes: Field,
-    /// The routed team's id (none while unrouted), so the triage queue's search looks inside a
-    /// team rather than keeping the best matches of every team and dropping most of them.
+    /// The routed team's slug (none while unrouted; a slug never changes), so the triage queue's
+    /// search looks inside a team rather than keeping the best matches of every team and
+    /// dropping most of them, and can start before the team's id is read.
     pub team: Field,
-    /// A bug's or idea's text again (title and body, words and bigrams, in one field), so the
-    /// queue's search walks the feedback's postings only, not every post of the forum, and a
-    /// two-character word is one term rather than a union of two fields.
+    /// A bug's or idea's title and report again (its opening post; words and bigrams in one
+    /// field), so the queue's search walks the reports' postings only, not every post of the
+    /// forum, and a two-character word is one term rather than a union of two fields.
     pub item_text: Field,
     /// `/kind/bug`, `/board/phones`, `/status/new`: counted in the same pass as the hits.
     pub facets: Field,
@@ -64,7 +65,7 @@ fn schema() -> (Schema, Fields) {
         author: b.add_text_field("author", STRING | STORED),
         created: b.add_i64_field("created", INDEXED | STORED | FAST),
         votes: b.add_u64_field("votes", STORED | FAST),
-        team: b.add_u64_field("team", INDEXED | FAST),
+        team: b.add_text_field("team", STRING | FAST),
         item_text: b.add_text_field("item_text", text(BOTH, false)),
         facets: b.add_facet_field("facets", tantivy::schema::FacetOptions::default()),
     };

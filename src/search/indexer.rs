@@ -5,7 +5,7 @@
 //! commits after a higher one is never skipped (see `apply_pending`).
 
 use super::index::{Cursor, Position, SearchError, SearchIndex};
-use crate::db::schema::{boards, posts, products, search_outbox_pruned, topics, users};
+use crate::db::schema::{boards, posts, products, search_outbox_pruned, teams, topics, users};
 use crate::db::{self, Conn, Pool};
 use crate::fields::Kind;
 use chrono::{DateTime, Utc};
@@ -32,7 +32,7 @@ struct Row {
     created_at: DateTime<Utc>,
     votes: i32,
     me_too: i32,
-    team_id: Option<i64>,
+    team: Option<String>,
 }
 
 /// Visible posts with everything a document needs, for the given posts and whole topics.
@@ -41,7 +41,8 @@ async fn load(conn: &mut Conn, post_ids: &[i64], topic_ids: &[i64]) -> QueryResu
         .inner_join(
             topics::table
                 .inner_join(boards::table)
-                .left_join(products::table),
+                .left_join(products::table)
+                .left_join(teams::table),
         )
         .inner_join(users::table.on(users::id.eq(posts::author_id)))
         .filter(
@@ -65,7 +66,7 @@ async fn load(conn: &mut Conn, post_ids: &[i64], topic_ids: &[i64]) -> QueryResu
             posts::created_at,
             topics::vote_count,
             topics::me_too_count,
-            topics::team_id,
+            teams::slug.nullable(),
         ))
         .load(conn)
         .await
@@ -240,17 +241,15 @@ fn document(idx: &SearchIndex, r: &Row) -> tantivy::TantivyDocument {
         d.add_text(f.title_words, &r.title);
         d.add_text(f.title_bigrams, &r.title);
     }
-    if r.kind != Kind::Discussion.as_str() {
-        if r.depth == 0 {
-            d.add_text(f.item_text, &r.title);
-        }
+    if r.depth == 0 && r.kind != Kind::Discussion.as_str() {
+        d.add_text(f.item_text, &r.title);
         d.add_text(f.item_text, &r.body);
     }
     if let Some(p) = &r.product {
         d.add_text(f.product, p);
     }
-    if let Some(t) = r.team_id {
-        d.add_u64(f.team, t as u64);
+    if let Some(t) = &r.team {
+        d.add_text(f.team, t);
     }
     d
 }

@@ -419,12 +419,12 @@ pub struct Narrow {
     pub kind: Option<Kind>,
     pub status: Option<Status>,
     pub product: Option<String>,
-    /// Routed to one of these teams (None: any team, or none).
-    pub teams: Option<Vec<i64>>,
+    /// Routed to one of these teams, by slug (None: any team, or none).
+    pub teams: Option<Vec<String>>,
 }
 
-/// Open bugs and ideas with a title or post matching `q`, read as `search` reads it (the same
-/// analyzer), narrowed as `narrow` says, best first, at most `limit` of them. The triage queue
+/// Open bugs and ideas whose title or report (the opening post) matches `q`, read with the
+/// site search's analyzers, narrowed as `narrow` says, best first, at most `limit` of them. The triage queue
 /// filters by these ids (the database has the last word) and applies its own sort.
 pub fn topics_matching(
     idx: &SearchIndex,
@@ -441,22 +441,16 @@ pub fn topics_matching(
     let Some(text) = item_text_query(f.item_text, &q) else {
         return Ok(Vec::new());
     };
-    // Several posts of one topic can match: read more posts than topics wanted.
+    // One document per item holds its text, so each hit is another topic.
     let top = idx.reader.searcher().search(
         &text,
         &QueueMatches {
             narrow: narrow.clone(),
             closed: closed.to_vec(),
-            limit: limit.saturating_mul(3).max(1),
+            limit: limit.max(1),
         },
     )?;
-    let mut seen = std::collections::HashSet::new();
-    Ok(top
-        .into_iter()
-        .filter(|m| seen.insert(m.topic_id))
-        .map(|m| m.topic_id as i64)
-        .take(limit)
-        .collect())
+    Ok(top.into_iter().map(|m| m.topic_id as i64).collect())
 }
 
 /// Every word of `q` (as `segment` split it; a quoted part is one phrase) in the feedback's own
@@ -538,6 +532,7 @@ enum Wanted {
     /// The value is not in this segment: nothing here can match.
     Missing,
     One(u64),
+    OneOf(Vec<u64>),
     NoneOf(Vec<u64>),
 }
 
@@ -554,6 +549,7 @@ impl Wanted {
             Wanted::Any => true,
             Wanted::Missing => false,
             Wanted::One(o) => ord == Some(*o),
+            Wanted::OneOf(os) => ord.is_some_and(|o| os.contains(&o)),
             Wanted::NoneOf(os) => ord.is_some_and(|o| !os.contains(&o)),
         }
     }
@@ -561,9 +557,7 @@ impl Wanted {
 
 struct QueueSegment {
     topic: tantivy::columnar::Column<u64>,
-    team: tantivy::columnar::Column<u64>,
-    teams: Option<Vec<u64>>,
-    /// (column, what it must hold) for kind, status, product and board.
+    /// (column, what it must hold) for status, kind, product, team and board.
     strs: Vec<(tantivy::columnar::Column<u64>, Wanted)>,
     /// Nothing in this segment can match.
     empty: bool,
@@ -642,17 +636,19 @@ impl tantivy::collector::Collector for QueueMatches {
         if let Some(p) = &n.product {
             want("product", &|c| one(c, p))?;
         }
+        if let Some(teams) = &n.teams {
+            let teams: Vec<&str> = teams.iter().map(String::as_str).collect();
+            want("team", &|c| match Wanted::ords(c, &teams) {
+                found if found.is_empty() => Wanted::Missing,
+                found => Wanted::OneOf(found),
+            })?;
+        }
         if !self.closed.is_empty() {
             let closed: Vec<&str> = self.closed.iter().map(String::as_str).collect();
             want("board", &|c| Wanted::NoneOf(Wanted::ords(c, &closed)))?;
         }
         Ok(QueueSegment {
             topic: ff.u64("topic_id")?,
-            team: ff.u64("team")?,
-            teams: n
-                .teams
-                .as_ref()
-                .map(|t| t.iter().map(|t| *t as u64).collect()),
             strs,
             empty,
             limit: self.limit,
@@ -662,6 +658,28 @@ impl tantivy::collector::Collector for QueueMatches {
 
     fn requires_scoring(&self) -> bool {
         true
+    }
+
+    /// As `TopDocs` does: once the heap is full, the score a hit must beat rises, and the text
+    /// query skips the blocks that cannot (block-max WAND; 10–30% less for a common word).
+    fn collect_segment(
+        &self,
+        weight: &dyn tantivy::query::Weight,
+        segment_ord: u32,
+        reader: &tantivy::SegmentReader,
+    ) -> tantivy::Result<Vec<QueueMatch>> {
+        let mut seg = self.for_segment(segment_ord, reader)?;
+        if seg.empty {
+            return Ok(Vec::new());
+        }
+        let alive = reader.alive_bitset();
+        weight.for_each_pruning(tantivy::Score::MIN, reader, &mut |doc, score| {
+            if !alive.is_some_and(|a| a.is_deleted(doc)) {
+                tantivy::collector::SegmentCollector::collect(&mut seg, doc, score);
+            }
+            seg.threshold()
+        })?;
+        Ok(tantivy::collector::SegmentCollector::harvest(seg))
     }
 
     fn merge_fruits(&self, fruits: Vec<Vec<QueueMatch>>) -> tantivy::Result<Vec<QueueMatch>> {
@@ -706,11 +724,6 @@ impl tantivy::collector::SegmentCollector for QueueSegment {
         }
         if !self.strs.iter().all(|(col, w)| w.accepts(col.first(doc))) {
             return;
-        }
-        if let Some(teams) = &self.teams {
-            if !self.team.first(doc).is_some_and(|t| teams.contains(&t)) {
-                return;
-            }
         }
         let Some(topic_id) = self.topic.first(doc) else {
             return;

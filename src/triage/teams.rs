@@ -238,6 +238,16 @@ pub async fn set_member(
     Ok(())
 }
 
+/// The teams a user belongs to, id and slug.
+pub async fn of_user_named(conn: &mut Conn, user_id: i64) -> QueryResult<Vec<(i64, String)>> {
+    team_members::table
+        .inner_join(teams::table)
+        .filter(team_members::user_id.eq(user_id))
+        .select((teams::id, teams::slug))
+        .load(conn)
+        .await
+}
+
 /// The teams a user belongs to.
 pub async fn of_user(conn: &mut Conn, user_id: i64) -> QueryResult<Vec<i64>> {
     team_members::table

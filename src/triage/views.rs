@@ -413,49 +413,70 @@ pub async fn resolve(
     now: DateTime<Utc>,
 ) -> Result<queue::Filter, TriageError> {
     let (sort, severity, band) = check_fields(f)?;
-    let teams = match f.team.as_str() {
-        "all" => None,
-        "mine" => Some(teams::of_user(conn, me.id).await?),
-        "" if !reader.staff => Some(teams::of_user(conn, me.id).await?),
-        "" => None,
-        slug => Some(vec![
-            teams::by_slug(conn, slug)
-                .await?
-                .ok_or_else(|| FieldError::new("team", "no such team"))?
-                .id,
-        ]),
+    // A team named in the filters is looked up while the index searches by its slug.
+    let (mine, named) = match f.team.as_str() {
+        "all" => (None, None),
+        "mine" => (Some(teams::of_user_named(conn, me.id).await?), None),
+        "" if !reader.staff => (Some(teams::of_user_named(conn, me.id).await?), None),
+        "" => (None, None),
+        slug => (None, Some(slug)),
     };
-    let assignee_id = match f.assignee.as_str() {
-        "" => None,
-        "me" => Some(me.id),
-        name => Some(
-            crate::accounts::users::by_username(conn, name)
-                .await?
-                .ok_or_else(|| FieldError::new("assignee", "no such user"))?
-                .id,
-        ),
+    let slugs = match (&mine, named) {
+        (Some(mine), _) => Some(mine.iter().map(|(_, slug)| slug.clone()).collect()),
+        (None, Some(slug)) => Some(vec![slug.to_string()]),
+        (None, None) => None,
     };
     let status = queue::parse_status(&f.status)?;
     let kind = queue::parse_kind(&f.kind)?;
     let product = Some(f.product.clone()).filter(|p| !p.is_empty());
-    let ids = if f.q.trim().is_empty() {
-        None
-    } else {
+    let searching = async {
+        if f.q.trim().is_empty() {
+            return Ok(None);
+        }
         let q = f.q.clone();
         let closed = reader.closed_board_slugs();
         let narrow = crate::search::query::Narrow {
             kind,
             status,
             product: product.clone(),
-            teams: teams.clone(),
+            teams: slugs,
         };
-        Some(
-            search
-                .read(move |idx| {
-                    crate::search::query::topics_matching(idx, &q, &narrow, &closed, SEARCH_LIMIT)
-                })
-                .await?,
-        )
+        search
+            .read(move |idx| {
+                crate::search::query::topics_matching(idx, &q, &narrow, &closed, SEARCH_LIMIT)
+            })
+            .await
+            .map(Some)
+    };
+    let looking_up = async {
+        let team = match named {
+            Some(slug) => Some(
+                teams::by_slug(conn, slug)
+                    .await?
+                    .ok_or_else(|| FieldError::new("team", "no such team"))?
+                    .id,
+            ),
+            None => None,
+        };
+        let assignee = match f.assignee.as_str() {
+            "" => None,
+            "me" => Some(me.id),
+            name => Some(
+                crate::accounts::users::by_username(conn, name)
+                    .await?
+                    .ok_or_else(|| FieldError::new("assignee", "no such user"))?
+                    .id,
+            ),
+        };
+        Ok::<_, TriageError>((team, assignee))
+    };
+    let (ids, looked_up) = tokio::join!(searching, looking_up);
+    let (team, assignee_id) = looked_up?;
+    let ids = ids?;
+    let teams = match (mine, team) {
+        (Some(mine), _) => Some(mine.into_iter().map(|(id, _)| id).collect()),
+        (None, Some(id)) => Some(vec![id]),
+        (None, None) => None,
     };
     Ok(queue::Filter {
         teams,

@@ -27,28 +27,32 @@ fn ids(items: &[serde_json::Value]) -> Vec<i64> {
         .collect()
 }
 
-/// The queue searches its items' own copy of their text (title, report and replies, words and
-/// bigrams in one field): what site search finds in them, it finds.
+/// The queue searches its items' own copy of their title and report (words and bigrams in one
+/// field) as site search reads them; the replies are the forum's, found by site search.
 #[actix_web::test]
-async fn the_queue_search_reads_every_post_of_an_item_as_site_search_does() {
+async fn the_queue_search_reads_each_items_title_and_report_as_site_search_does() {
     let app = TestApp::new().await;
     setup(&app).await;
     let (_, t) = app.member("reporter").await;
     let voice = file(&app, &t, "语音助手唤醒不灵敏", "major", "often").await;
-    let crash = file(
-        &app,
-        &t,
-        "Gallery crashes when scrolling",
-        "crash",
-        "always",
-    )
-    .await;
     let r = app
         .client()
         .with_bearer(&t)
         .post_json(
-            &format!("/api/v1/topics/{crash}/posts"),
-            json!({ "body": "Same here after pairing 蓝牙耳机 with the phone." }),
+            "/api/v1/topics",
+            json!({"board": "phones", "kind": "bug", "title": "Gallery crashes when scrolling",
+                "body": "It started after pairing 蓝牙耳机 with the phone.",
+                "bug": {"product": "chorus-14", "os_version": "2.0.1", "reproducibility": "always", "severity": "crash"}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let crash = r.json()["id"].as_i64().unwrap();
+    let r = app
+        .client()
+        .with_bearer(&t)
+        .post_json(
+            &format!("/api/v1/topics/{voice}/posts"),
+            json!({ "body": "Same here, also with the fingerprint sensor." }),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text());
@@ -78,7 +82,7 @@ async fn the_queue_search_reads_every_post_of_an_item_as_site_search_does() {
     assert_eq!(found("助手 唤醒").await, vec![voice]);
     assert_eq!(found("\"唤醒不灵敏\"").await, vec![voice]);
     assert!(found("\"灵敏唤醒\"").await.is_empty());
-    // English is stemmed on both sides; a reply's words find its item.
+    // English is stemmed on both sides; the report's words find its item as the title's do.
     assert_eq!(found("crash").await, vec![crash]);
     assert_eq!(found("scrolled crashing").await, vec![crash]);
     assert_eq!(found("蓝牙").await, vec![crash]);
@@ -86,6 +90,15 @@ async fn the_queue_search_reads_every_post_of_an_item_as_site_search_does() {
     // Every word must be there; punctuation alone asks for nothing.
     assert!(found("gallery 唤醒").await.is_empty());
     assert!(found("?!").await.is_empty());
+    // A reply's words are for site search, which finds the item by them.
+    assert!(found("fingerprint").await.is_empty());
+    let r = app.client().get("/api/v1/search?q=fingerprint").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(
+        r.text().contains(&format!("\"topic_id\":{voice}")),
+        "{}",
+        r.text()
+    );
 }
 
 #[actix_web::test]

@@ -100,7 +100,6 @@ async fn queue(page: PageCtx, q: web::Query<QueueQuery>) -> Result<HttpResponse,
     let (items, next) = tq::list(&mut conn, &filter, now).await?;
     let en = page.lang == crate::accounts::Locale::En;
     let all_teams = teams::all(&mut conn).await?;
-    let mine = teams::of_user(&mut conn, me.id).await?;
     let products = crate::feedback::products::all(&mut conn).await?;
     let lang = page.lang;
     let theme = page.state.theme.clone();
@@ -108,10 +107,11 @@ async fn queue(page: PageCtx, q: web::Query<QueueQuery>) -> Result<HttpResponse,
         theme.t(lang, &format!("triage.view.{id}"), &[])
     })
     .await?;
-    // People an item can be handed to: members of the teams this person may work.
+    // People an item can be handed to: members of the teams this person may work (the team
+    // list names its members, so it answers which are this person's too).
     let assignable: Vec<&teams::TeamView> = all_teams
         .iter()
-        .filter(|t| page.reader.staff || mine.contains(&t.team.id))
+        .filter(|t| page.reader.staff || t.members.contains(&me.username))
         .collect();
     let mut people: Vec<String> = assignable
         .iter()
