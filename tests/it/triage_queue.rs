@@ -7,12 +7,23 @@ use chorus::accounts::Role;
 use serde_json::json;
 
 async fn file(app: &TestApp, token: &str, title: &str, severity: &str, repro: &str) -> i64 {
+    file_with(app, token, title, "see the title", severity, repro).await
+}
+
+async fn file_with(
+    app: &TestApp,
+    token: &str,
+    title: &str,
+    body: &str,
+    severity: &str,
+    repro: &str,
+) -> i64 {
     let r = app
         .client()
         .with_bearer(token)
         .post_json(
             "/api/v1/topics",
-            json!({"board": "phones", "kind": "bug", "title": title, "body": "see the title",
+            json!({"board": "phones", "kind": "bug", "title": title, "body": body,
                 "bug": {"product": "chorus-14", "os_version": "2.0.1", "reproducibility": repro, "severity": severity}}),
         )
         .await;
@@ -35,18 +46,15 @@ async fn the_queue_search_reads_each_items_title_and_report_as_site_search_does(
     setup(&app).await;
     let (_, t) = app.member("reporter").await;
     let voice = file(&app, &t, "语音助手唤醒不灵敏", "major", "often").await;
-    let r = app
-        .client()
-        .with_bearer(&t)
-        .post_json(
-            "/api/v1/topics",
-            json!({"board": "phones", "kind": "bug", "title": "Gallery crashes when scrolling",
-                "body": "It started after pairing 蓝牙耳机 with the phone.",
-                "bug": {"product": "chorus-14", "os_version": "2.0.1", "reproducibility": "always", "severity": "crash"}}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text());
-    let crash = r.json()["id"].as_i64().unwrap();
+    let crash = file_with(
+        &app,
+        &t,
+        "Gallery crashes when scrolling",
+        "It started after pairing 蓝牙耳机 with the phone.",
+        "crash",
+        "always",
+    )
+    .await;
     let r = app
         .client()
         .with_bearer(&t)
