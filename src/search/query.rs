@@ -526,17 +526,22 @@ struct QueueMatch {
     topic_id: u64,
 }
 
-/// How one segment's string column must read: one wanted value, or none of some.
+/// How one segment's string column must read: one of some values, or none of some.
 enum Wanted {
-    Any,
-    /// The value is not in this segment: nothing here can match.
+    /// No wanted value is in this segment: nothing here can match.
     Missing,
-    One(u64),
     OneOf(Vec<u64>),
     NoneOf(Vec<u64>),
 }
 
 impl Wanted {
+    fn one_of(col: &tantivy::columnar::StrColumn, values: &[&str]) -> Wanted {
+        match Wanted::ords(col, values) {
+            found if found.is_empty() => Wanted::Missing,
+            found => Wanted::OneOf(found),
+        }
+    }
+
     fn ords(col: &tantivy::columnar::StrColumn, values: &[&str]) -> Vec<u64> {
         values
             .iter()
@@ -546,9 +551,7 @@ impl Wanted {
 
     fn accepts(&self, ord: Option<u64>) -> bool {
         match self {
-            Wanted::Any => true,
             Wanted::Missing => false,
-            Wanted::One(o) => ord == Some(*o),
             Wanted::OneOf(os) => ord.is_some_and(|o| os.contains(&o)),
             Wanted::NoneOf(os) => ord.is_some_and(|o| !os.contains(&o)),
         }
@@ -603,9 +606,7 @@ impl tantivy::collector::Collector for QueueMatches {
                 Ok(Some(col)) => {
                     let w = wanted(&col);
                     empty |= matches!(w, Wanted::Missing);
-                    if !matches!(w, Wanted::Any) {
-                        strs.push((col.ords().clone(), w));
-                    }
+                    strs.push((col.ords().clone(), w));
                     Ok(())
                 }
                 // A segment without the column holds no document with a value for it.
@@ -619,7 +620,7 @@ impl tantivy::collector::Collector for QueueMatches {
         let n = &self.narrow;
         // The likeliest to refuse first.
         want("status", &|c| match n.status {
-            Some(st) => one(c, st.as_str()),
+            Some(st) => Wanted::one_of(c, &[st.as_str()]),
             None => {
                 let shut: Vec<&str> = Status::ALL
                     .iter()
@@ -629,19 +630,15 @@ impl tantivy::collector::Collector for QueueMatches {
                 Wanted::NoneOf(Wanted::ords(c, &shut))
             }
         })?;
-        want("kind", &|c| match n.kind {
-            Some(k) => one(c, k.as_str()),
-            None => Wanted::Any,
-        })?;
+        if let Some(k) = n.kind {
+            want("kind", &|c| Wanted::one_of(c, &[k.as_str()]))?;
+        }
         if let Some(p) = &n.product {
-            want("product", &|c| one(c, p))?;
+            want("product", &|c| Wanted::one_of(c, &[p.as_str()]))?;
         }
         if let Some(teams) = &n.teams {
             let teams: Vec<&str> = teams.iter().map(String::as_str).collect();
-            want("team", &|c| match Wanted::ords(c, &teams) {
-                found if found.is_empty() => Wanted::Missing,
-                found => Wanted::OneOf(found),
-            })?;
+            want("team", &|c| Wanted::one_of(c, &teams))?;
         }
         if !self.closed.is_empty() {
             let closed: Vec<&str> = self.closed.iter().map(String::as_str).collect();
@@ -687,18 +684,6 @@ impl tantivy::collector::Collector for QueueMatches {
         all.sort_by_key(|m| std::cmp::Reverse(Ranked(*m)));
         all.truncate(self.limit);
         Ok(all)
-    }
-}
-
-fn one(col: &tantivy::columnar::StrColumn, value: &str) -> Wanted {
-    match col
-        .dictionary()
-        .term_ord(str::as_bytes(value))
-        .ok()
-        .flatten()
-    {
-        Some(o) => Wanted::One(o),
-        None => Wanted::Missing,
     }
 }
 

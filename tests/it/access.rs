@@ -381,7 +381,16 @@ fn entries(template: &str, w: &World) -> Option<Vec<Probe>> {
             Some("/api/v1/honor/leaderboard?board=no-such-board".into()),
             None,
         )],
-        "/api/v1/triage/queue" => vec![probe("/api/v1/triage/queue".into(), None, None)],
+        // The queue's search reads the index's own copy of reports: words of the private body.
+        "/api/v1/triage/queue" => vec![
+            probe("/api/v1/triage/queue".into(), None, None),
+            probe("/api/v1/triage/queue?q=beta%20build".into(), None, beta),
+            probe("/api/v1/triage/queue?q=beta%20build&team=all".into(), None, beta),
+        ],
+        "/triage" => vec![
+            probe("/triage".into(), None, None),
+            probe("/triage?q=beta%20build".into(), None, beta),
+        ],
         "/api/v1/triage/items/{id}/similar" => vec![
             probe(format!("/api/v1/triage/items/{b}/similar"), None, None),
             probe(
@@ -450,7 +459,7 @@ fn entries(template: &str, w: &World) -> Option<Vec<Probe>> {
         "/admin/access-log" | "/admin/boards" | "/admin/groups" | "/admin/products"
         | "/admin/triage" | "/consent" | "/healthz" | "/login" | "/metrics" | "/mod"
         | "/mod/log" | "/notifications" | "/privacy" | "/register" | "/reset-password"
-        | "/roadmap" | "/programmes" | "/settings" | "/triage" | "/triage/stats" | "/verify" | "/me/feedback"
+        | "/roadmap" | "/programmes" | "/settings" | "/triage/stats" | "/verify" | "/me/feedback"
         | "/settings/sessions" => none(template),
         _ => return None,
     })
