@@ -101,6 +101,7 @@ impl Theme {
                 }
             },
         );
+        env.add_filter("file_size", file_size);
         // The language of a piece of people's text, for `lang` on mixed zh/en pages: any Han
         // character reads as Chinese, anything else as English.
         env.add_filter("text_lang", |text: String| {
@@ -210,6 +211,16 @@ impl Theme {
 }
 
 /// The language the template is rendering in (`lang`, set by `render`).
+/// A file's size as people read it: bytes below a kilobyte (a 40-byte log is not "0.0 KB").
+fn file_size(n: u64) -> String {
+    const K: f64 = 1024.0;
+    match n {
+        0..1024 => format!("{n} B"),
+        1024..1_048_576 => format!("{:.1} KB", n as f64 / K),
+        _ => format!("{:.1} MB", n as f64 / (K * K)),
+    }
+}
+
 fn parse_time(v: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     chrono::DateTime::parse_from_rfc3339(v)
         .ok()
@@ -275,5 +286,16 @@ fn flatten(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>)
                 out.insert(key, other.to_string());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn file_sizes_read_in_the_unit_that_fits() {
+        assert_eq!(super::file_size(40), "40 B");
+        assert_eq!(super::file_size(1023), "1023 B");
+        assert_eq!(super::file_size(1536), "1.5 KB");
+        assert_eq!(super::file_size(5 * 1024 * 1024), "5.0 MB");
     }
 }

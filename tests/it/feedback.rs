@@ -927,6 +927,17 @@ async fn attachments_are_checked_by_content_limited_and_private_logs_stay_privat
     );
     let shot_url = shot.json()["url"].as_str().unwrap().to_string();
 
+    // The item page lists the log with its size in the unit that fits (not "0.0 KB").
+    let page = app
+        .client()
+        .with_bearer(&reporter)
+        .get(&format!("/t/{bug}"))
+        .await
+        .text();
+    assert!(
+        page.contains("logcat.txt</a> <span class=\"meta\">28 B"),
+        "{page}"
+    );
     let mine = app.client().with_bearer(&reporter).get(&log_url).await;
     assert_eq!(mine.status, 200);
     assert!(mine
