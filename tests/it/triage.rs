@@ -850,7 +850,10 @@ async fn the_triage_pages_show_the_queue_and_act_in_bulk() {
         )
         .await;
     assert_eq!(r.status, 303);
-    assert_eq!(r.header("location").unwrap(), "/triage?notice=done:1:1");
+    assert_eq!(
+        r.header("location").unwrap(),
+        "/triage?notice=done:1:1:other_team"
+    );
     // The item shows its team, assignee, band and deadline at the top for the team; not to fans.
     let item = pm.get(&format!("/t/{a}")).await.text();
     let top = &item[item
@@ -863,10 +866,21 @@ async fn the_triage_pages_show_the_queue_and_act_in_bulk() {
     );
     let fan = app.client().get(&format!("/t/{a}")).await.text();
     assert!(!fan.contains("facts standing"));
-    let page = pm.get("/triage?notice=done:1:1").await.text();
+    let page = pm.get("/triage?notice=done:1:1:other_team").await.text();
     assert!(
         page.contains("1 updated; 1 could not be changed")
             || page.contains("已处理 1 条；1 条无法处理"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Reason: the item belongs to another team.")
+            || page.contains("原因：该反馈属于其他团队。"),
+        "the notice says why: {page}"
+    );
+    // The reason comes from a list: a made-up one in the URL shows nothing.
+    let page = pm.get("/triage?notice=done:1:1:gone%3Cb%3E").await.text();
+    assert!(
+        !page.contains("Reason:") && !page.contains("原因："),
         "{page}"
     );
     let r = pm

@@ -544,7 +544,7 @@ async fn the_queue_page_keeps_its_filters_through_bulk_actions_and_saves_views()
         .await;
     assert_eq!(
         r.header("location").unwrap(),
-        "/triage?sort=age&notice=done:0:1"
+        "/triage?sort=age&notice=done:0:1:assignee"
     );
     // A status from the queue.
     let r = pm

@@ -135,6 +135,8 @@ async fn queue(page: PageCtx, q: web::Query<QueueQuery>) -> Result<HttpResponse,
             view => &q.view,
             back => filters.to_query(),
             notice => &q.notice,
+            // Only a reason this code names: the notice is in the URL, anyone can write one.
+            refusal => q.notice.as_deref().and_then(|n| n.split(':').nth(3)).and_then(Refusal::from_text).map(Refusal::as_str),
             views => Value::from(minijinja::value::Serde(&saved)),
             teams => all_teams.iter().map(|t| minijinja::context! { slug => &t.team.slug, name => team_name(t) }).collect::<Vec<_>>(),
             team_names => all_teams.iter().map(|t| (t.team.slug.clone(), team_name(t))).collect::<std::collections::BTreeMap<_, _>>(),
@@ -242,9 +244,9 @@ async fn bulk(
         .collect();
     let now = page.state.clock.now();
     let mut conn = crate::db::get(&page.state.pool).await?;
-    let (mut done, mut refused) = (0, 0);
+    let (mut done, mut refused, mut why) = (0, 0, None);
     for id in ids {
-        let ok = match get("action") {
+        let refusal = match get("action") {
             "claim" => ok_or_refused(assignment::claim(&mut conn, &me, id).await)?,
             "assign" => ok_or_refused(
                 diesel_async::AsyncConnection::transaction(&mut conn, async |c| {
@@ -254,27 +256,32 @@ async fn bulk(
                 .map(|_| ()),
             )?,
             "status" => match ChangeRequest::parse(get("status"), Some(get("note")), None, None) {
-                Ok(req) => changes::change(&mut conn, &me, id, req, now).await.is_ok(),
-                Err(_) => false,
+                Ok(req) => changes::change(&mut conn, &me, id, req, now)
+                    .await
+                    .err()
+                    .map(|_| Refusal::Status),
+                Err(_) => Some(Refusal::Status),
             },
             "route" => ok_or_refused(
                 assignment::reroute(&mut conn, &me, id, get("to"), now)
                     .await
                     .map(|_| ()),
             )?,
-            _ => false,
+            _ => Some(Refusal::Other),
         };
-        if ok {
-            done += 1;
-        } else {
-            refused += 1;
+        match refusal {
+            None => done += 1,
+            Some(r) => {
+                refused += 1;
+                why.get_or_insert(r);
+            }
         }
     }
-    Ok(redirect(&queue_url(
-        view,
-        &back,
-        &format!("notice=done:{done}:{refused}"),
-    )))
+    let notice = match why {
+        Some(r) => format!("notice=done:{done}:{refused}:{r}"),
+        None => format!("notice=done:{done}:{refused}"),
+    };
+    Ok(redirect(&queue_url(view, &back, &notice)))
 }
 
 #[derive(Deserialize)]
@@ -336,11 +343,34 @@ async fn stats_page(page: PageCtx, q: web::Query<StatsQuery>) -> Result<HttpResp
     )
 }
 
-/// In a bulk action a refused item is counted and skipped; a database failure stops the batch.
-fn ok_or_refused(r: Result<(), TriageError>) -> Result<bool, AppError> {
-    match r {
-        Ok(()) => Ok(true),
-        Err(TriageError::Db(e)) => Err(e.into()),
-        Err(_) => Ok(false),
+crate::text_enum! {
+    /// Why a bulk action left an item as it was: the notice names the first refusal's reason.
+    pub enum Refusal {
+        /// No longer there (or no longer in the queue).
+        Gone = "gone",
+        OtherTeam = "other_team",
+        /// The person is not a member of the item's team (or the item has no team yet).
+        Assignee = "assignee",
+        Team = "team",
+        Note = "note",
+        Status = "status",
+        Other = "other",
     }
+}
+
+/// In a bulk action a refused item is counted and skipped; a database failure stops the batch.
+fn ok_or_refused(r: Result<(), TriageError>) -> Result<Option<Refusal>, AppError> {
+    Ok(match r {
+        Ok(()) => None,
+        Err(TriageError::Db(e)) => return Err(e.into()),
+        Err(TriageError::NotFound) => Some(Refusal::Gone),
+        Err(TriageError::NotYourTeam) => Some(Refusal::OtherTeam),
+        Err(TriageError::Invalid(errs)) => Some(match errs.first().map(|e| e.field) {
+            Some("username") => Refusal::Assignee,
+            Some("team") => Refusal::Team,
+            Some("note") => Refusal::Note,
+            _ => Refusal::Other,
+        }),
+        Err(_) => Some(Refusal::Other),
+    })
 }
