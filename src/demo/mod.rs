@@ -953,10 +953,12 @@ impl BugCols {
         self.product_id.push(product);
         self.os_version
             .push(format!("ChorusOS 2.{}.{}", rng.below(4), rng.below(20)));
+        let all = crate::fields::Reproducibility::ALL;
         self.reproducibility
-            .push(rng.pick(crate::feedback::bugs::REPRODUCIBILITY).to_string());
+            .push(all[rng.below(all.len())].as_str().to_string());
+        let all = crate::fields::Severity::ALL;
         self.severity
-            .push(rng.pick(crate::feedback::bugs::SEVERITY).to_string());
+            .push(all[rng.below(all.len())].as_str().to_string());
         self.steps
             .push("1. 打开应用 / open the app\n2. 等待 30 秒 / wait 30 s".to_string());
     }

@@ -3,6 +3,7 @@
 use crate::accounts::FieldError;
 use crate::db::schema::{bug_reports, products};
 use crate::db::Conn;
+use crate::fields::{Reproducibility, Severity};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
@@ -21,10 +22,10 @@ pub struct BugInput {
     #[schema(max_length = 80)]
     pub app_version: Option<String>,
     #[serde(default)]
-    #[schema(value_type = ReproducibilityText, inline)]
+    #[schema(value_type = Reproducibility, inline)]
     pub reproducibility: String,
     #[serde(default)]
-    #[schema(value_type = SeverityText, inline)]
+    #[schema(value_type = Severity, inline)]
     pub severity: String,
     #[schema(max_length = 10000)]
     pub steps: Option<String>,
@@ -40,33 +41,12 @@ pub struct BugFields {
     pub product: String,
     pub os_version: String,
     pub app_version: Option<String>,
-    pub reproducibility: String,
-    pub severity: String,
+    pub reproducibility: Reproducibility,
+    pub severity: Severity,
     pub steps: String,
     pub expected: String,
     pub actual: String,
 }
-
-pub const REPRODUCIBILITY: &[&str] = &["always", "often", "rarely", "once"];
-pub const SEVERITY: &[&str] = &["crash", "major", "minor", "cosmetic"];
-
-/// Stand-ins that give the API document the texts above.
-pub struct ReproducibilityText;
-pub struct SeverityText;
-
-impl utoipa::PartialSchema for ReproducibilityText {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        crate::db::text_enum::choice_schema(REPRODUCIBILITY)
-    }
-}
-impl utoipa::ToSchema for ReproducibilityText {}
-
-impl utoipa::PartialSchema for SeverityText {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        crate::db::text_enum::choice_schema(SEVERITY)
-    }
-}
-impl utoipa::ToSchema for SeverityText {}
 
 fn text(
     raw: Option<&str>,
@@ -105,13 +85,15 @@ impl BugFields {
             &mut errors,
         ))
         .filter(|v| !v.is_empty());
-        if !REPRODUCIBILITY.contains(&b.reproducibility.as_str()) {
+        let reproducibility = Reproducibility::from_text(&b.reproducibility);
+        if reproducibility.is_none() {
             errors.push(FieldError::new(
                 "bug.reproducibility",
                 "must be always, often, rarely or once",
             ));
         }
-        if !SEVERITY.contains(&b.severity.as_str()) {
+        let severity = Severity::from_text(&b.severity);
+        if severity.is_none() {
             errors.push(FieldError::new(
                 "bug.severity",
                 "must be crash, major, minor or cosmetic",
@@ -120,15 +102,17 @@ impl BugFields {
         let steps = text(b.steps.as_deref(), "bug.steps", 10_000, &mut errors);
         let expected = text(b.expected.as_deref(), "bug.expected", 5_000, &mut errors);
         let actual = text(b.actual.as_deref(), "bug.actual", 5_000, &mut errors);
-        if !errors.is_empty() {
+        let (Some(reproducibility), Some(severity), true) =
+            (reproducibility, severity, errors.is_empty())
+        else {
             return Err(errors);
-        }
+        };
         Ok(BugFields {
             product,
             os_version,
             app_version,
-            reproducibility: b.reproducibility.clone(),
-            severity: b.severity.clone(),
+            reproducibility,
+            severity,
             steps,
             expected,
             actual,
@@ -187,8 +171,8 @@ pub async fn insert(
             bug_reports::product_id.eq(product_id),
             bug_reports::os_version.eq(&b.os_version),
             bug_reports::app_version.eq(&b.app_version),
-            bug_reports::reproducibility.eq(&b.reproducibility),
-            bug_reports::severity.eq(&b.severity),
+            bug_reports::reproducibility.eq(b.reproducibility),
+            bug_reports::severity.eq(b.severity),
             bug_reports::steps.eq(&b.steps),
             bug_reports::expected.eq(&b.expected),
             bug_reports::actual.eq(&b.actual),
