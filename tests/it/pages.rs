@@ -418,6 +418,11 @@ async fn the_openapi_document_lists_exactly_the_routes_that_exist() {
         serde_json::json!(["discussion", "bug", "idea"])
     );
     assert_eq!(new_topic["additionalProperties"], false);
+    // A bug's structured fields list their values (from the typed enums).
+    let bug = doc["components"]["schemas"]["BugInput"].to_string();
+    for value in ["crash", "cosmetic", "always", "once"] {
+        assert!(bug.contains(&format!("\"{value}\"")), "{value}: {bug}");
+    }
     let list = &doc["paths"]["/api/v1/topics"]["get"];
     let sort = list["parameters"]
         .as_array()
