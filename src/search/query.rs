@@ -513,7 +513,7 @@ fn item_text_query(field: tantivy::schema::Field, q: &str) -> Option<Box<dyn Que
 
 /// The best-scoring posts of a queue search that pass its narrowing, read from the fast
 /// columns of each hit. As required terms in the query, the kind, status and team lists (each
-/// most of the index) were seeked into for every text hit: 3× slower for a common word.
+/// most of the index) were seeked into for every text hit: twice as slow for a common word.
 struct QueueMatches {
     narrow: Narrow,
     closed: Vec<String>,
