@@ -360,15 +360,12 @@ pub fn positioned(analyzer: &str, text: &str) -> Vec<(usize, String)> {
     out
 }
 
-/// The tokens an analyzer produces, for tests and debugging.
+/// The tokens an analyzer produces.
 pub fn tokens(analyzer: &str, text: &str) -> Vec<String> {
-    let mut a = build(analyzer);
-    let mut stream = a.token_stream(text);
-    let mut out = Vec::new();
-    while stream.advance() {
-        out.push(stream.token().text.clone());
-    }
-    out
+    positioned(analyzer, text)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect()
 }
 
 #[cfg(test)]

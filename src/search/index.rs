@@ -1,6 +1,7 @@
 //! The tantivy index: one document per visible post. The opening post carries the topic title
 //! (boosted at query time); every post carries the topic's kind, board, product and status for
-//! filters, and a bug's or idea's opening post its title and report once more for the triage queue. How far the outbox has been applied is stored in the commit payload.
+//! filters, and a bug's or idea's opening post its title and report once more for the triage
+//! queue. How far the outbox has been applied is stored in the commit payload.
 
 use super::analyzer::{self, BIGRAMS, BOTH, WORDS};
 use std::path::Path;

@@ -424,8 +424,9 @@ pub struct Narrow {
 }
 
 /// Open bugs and ideas whose title or report (the opening post) matches `q`, read with the
-/// site search's analyzers, narrowed as `narrow` says, best first, at most `limit` of them. The triage queue
-/// filters by these ids (the database has the last word) and applies its own sort.
+/// site search's analyzers, narrowed as `narrow` says, best first, at most `limit` of them.
+/// The triage queue filters by these ids (the database has the last word) and applies its own
+/// sort.
 pub fn topics_matching(
     idx: &SearchIndex,
     q: &str,
@@ -562,7 +563,7 @@ struct QueueSegment {
     topic: tantivy::columnar::Column<u64>,
     /// (column, what it must hold) for status, kind, product, team and board.
     strs: Vec<(tantivy::columnar::Column<u64>, Wanted)>,
-    /// Nothing in this segment can match.
+    /// Nothing in this segment can match (`collect_segment` then skips it).
     empty: bool,
     limit: usize,
     heap: std::collections::BinaryHeap<std::cmp::Reverse<Ranked>>,
@@ -701,10 +702,7 @@ impl tantivy::collector::SegmentCollector for QueueSegment {
     type Fruit = Vec<QueueMatch>;
 
     fn collect(&mut self, doc: tantivy::DocId, score: tantivy::Score) {
-        if self.empty {
-            return;
-        }
-        if score <= self.threshold() && self.heap.len() >= self.limit {
+        if score <= self.threshold() {
             return;
         }
         if !self.strs.iter().all(|(col, w)| w.accepts(col.first(doc))) {

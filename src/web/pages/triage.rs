@@ -126,6 +126,13 @@ async fn queue(page: PageCtx, q: web::Query<QueueQuery>) -> Result<HttpResponse,
             t.team.name_zh.clone()
         }
     };
+    // Only a reason this code names: the notice is in the URL, anyone can write one.
+    let refusal = q
+        .notice
+        .as_deref()
+        .and_then(|n| n.split(':').nth(3))
+        .and_then(Refusal::from_text)
+        .map(Refusal::as_str);
     page.render(
         "triage.html",
         minijinja::context! {
@@ -135,8 +142,7 @@ async fn queue(page: PageCtx, q: web::Query<QueueQuery>) -> Result<HttpResponse,
             view => &q.view,
             back => filters.to_query(),
             notice => &q.notice,
-            // Only a reason this code names: the notice is in the URL, anyone can write one.
-            refusal => q.notice.as_deref().and_then(|n| n.split(':').nth(3)).and_then(Refusal::from_text).map(Refusal::as_str),
+            refusal => refusal,
             views => Value::from(minijinja::value::Serde(&saved)),
             teams => all_teams.iter().map(|t| minijinja::context! { slug => &t.team.slug, name => team_name(t) }).collect::<Vec<_>>(),
             team_names => all_teams.iter().map(|t| (t.team.slug.clone(), team_name(t))).collect::<std::collections::BTreeMap<_, _>>(),
